@@ -1,0 +1,29 @@
+package dev.orch.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+class GatewaySettingsTest {
+
+  @Test
+  void appPortDefaultsTo3000() {
+    assertThat(GatewaySettings.fromEnvironment(Map.of())).isEqualTo(new GatewaySettings(8080, 3000));
+  }
+
+  @Test
+  void appPortComesFromOrchagentHttpPort() {
+    assertThat(GatewaySettings.fromEnvironment(Map.of("ORCHAGENT_HTTP_PORT", "5000")).appPort()).isEqualTo(5000);
+  }
+
+  @Test
+  void gatewayPortAndGarbageAreRefusedWithTheFix() {
+    assertThatThrownBy(() -> GatewaySettings.fromEnvironment(Map.of("ORCHAGENT_HTTP_PORT", "8080")))
+        .hasMessageContaining("which the gateway owns").hasMessageContaining("spec.http.port");
+    assertThatThrownBy(() -> GatewaySettings.fromEnvironment(Map.of("ORCHAGENT_HTTP_PORT", "http")))
+        .hasMessageContaining("is not a port number");
+  }
+}

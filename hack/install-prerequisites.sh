@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs the system packages the build and tests need, only when something is missing.
+# Go, a JDK 17 and a Maven 3.x are expected on the machine (see README.md, Prerequisites).
+set -euo pipefail
+
+packages=(podman runc debootstrap)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "install-prerequisites: installing ${missing[*]}" >&2
+  sudo=""; [[ $(id -u) -eq 0 ]] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+for tool in go java; do
+  command -v "$tool" >/dev/null || { echo "install-prerequisites: $tool is required; see README.md, Prerequisites" >&2; exit 1; }
+done
