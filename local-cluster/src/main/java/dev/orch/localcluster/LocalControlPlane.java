@@ -1,0 +1,373 @@
+package dev.orch.localcluster;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
+
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+
+/**
+ * etcd and kube-apiserver (and, on demand, kube-controller-manager) as real processes on loopback, on free
+ * ports, in a temporary directory. No kubelet or scheduler runs: tests play the kubelet by writing pod status.
+ */
+public final class LocalControlPlane implements ClusterConnection {
+  private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(90);
+  private static final String ADMIN_USER = "orch-admin";
+
+  private final KubeBinaries binaries;
+  private final Path workDir;
+  private final String adminToken;
+  private final List<Process> processes = new ArrayList<>();
+  private final int apiServerPort;
+  private Path kubeconfig;
+  private boolean controllerManagerRunning;
+  private final Thread shutdownHook = new Thread(this::stopProcesses, "local-control-plane-shutdown");
+
+  private LocalControlPlane(KubeBinaries binaries, Path workDir) {
+    this.binaries = binaries;
+    this.workDir = workDir;
+    this.apiServerPort = freePort();
+    byte[] token = new byte[32];
+    new SecureRandom().nextBytes(token);
+    this.adminToken = HexFormat.of().formatHex(token);
+  }
+
+  /** Starts etcd and kube-apiserver and waits until the API server reports ready. */
+  public static LocalControlPlane start(KubeBinaries binaries) {
+    try {
+      LocalControlPlane plane = new LocalControlPlane(binaries, Files.createTempDirectory("orch-control-plane-"));
+      Runtime.getRuntime().addShutdownHook(plane.shutdownHook);
+      try {
+        plane.startEtcdAndApiServer();
+      } catch (RuntimeException e) {
+        String logs = plane.logTail(40);
+        plane.close();
+        throw new IllegalStateException(e.getMessage() + "\n" + logs, e);
+      }
+      return plane;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private void startEtcdAndApiServer() throws IOException {
+    int etcdClientPort = freePort();
+    int etcdPeerPort = freePort();
+    String etcdUrl = "http://127.0.0.1:" + etcdClientPort;
+    String peerUrl = "http://127.0.0.1:" + etcdPeerPort;
+    launch("etcd", List.of(
+        "--name=orch-test",
+        "--data-dir=" + workDir.resolve("etcd-data"),
+        "--listen-client-urls=" + etcdUrl,
+        "--advertise-client-urls=" + etcdUrl,
+        "--listen-peer-urls=" + peerUrl,
+        "--initial-advertise-peer-urls=" + peerUrl,
+        "--initial-cluster=orch-test=" + peerUrl,
+        // Test data is disposable; skipping fsync keeps etcd from dominating test time on slow disks.
+        "--unsafe-no-fsync=true",
+        "--log-level=warn"));
+
+    writeServiceAccountKeys();
+    Files.writeString(workDir.resolve("tokens.csv"), adminToken + "," + ADMIN_USER + ",orch-admin-uid,\"system:masters\"\n");
+    Files.writeString(workDir.resolve("audit-policy.yaml"), """
+        apiVersion: audit.k8s.io/v1
+        kind: Policy
+        omitStages: ["RequestReceived"]
+        rules:
+        - level: Metadata
+          verbs: ["create", "update", "patch", "delete", "deletecollection"]
+        - level: None
+        """);
+    launch("kube-apiserver", List.of(
+        "--etcd-servers=" + etcdUrl,
+        "--bind-address=127.0.0.1",
+        "--advertise-address=127.0.0.1",
+        "--secure-port=" + apiServerPort,
+        "--cert-dir=" + workDir.resolve("pki"),
+        "--token-auth-file=" + workDir.resolve("tokens.csv"),
+        "--authorization-mode=RBAC",
+        "--service-cluster-ip-range=10.96.0.0/16",
+        "--service-account-issuer=https://kubernetes.default.svc",
+        "--service-account-key-file=" + workDir.resolve("sa.pub"),
+        "--service-account-signing-key-file=" + workDir.resolve("sa.key"),
+        "--allow-privileged=true",
+        "--audit-policy-file=" + workDir.resolve("audit-policy.yaml"),
+        "--audit-log-path=" + auditLog(),
+        "--audit-log-format=json"));
+    kubeconfig = writeKubeconfig();
+    awaitApiServerReady();
+  }
+
+  @Override
+  public synchronized void ensureControllerManager() {
+    if (controllerManagerRunning) {
+      return;
+    }
+    launch("kube-controller-manager", List.of(
+        "--kubeconfig=" + kubeconfig,
+        "--bind-address=127.0.0.1",
+        "--secure-port=" + freePort(),
+        "--leader-elect=false",
+        "--use-service-account-credentials=false",
+        "--service-account-private-key-file=" + workDir.resolve("sa.key"),
+        "--root-ca-file=" + workDir.resolve("pki/apiserver.crt"),
+        "--cluster-name=orch-test",
+        // The garbage collector and the workload controllers are what tests need; node and cloud
+        // controllers would only complain about nodes that never exist here.
+        "--controllers=*,-nodeipam,-nodelifecycle,-cloud-node-lifecycle,-service-lb-controller,-node-route-controller,-persistentvolume-binder,-attachdetach",
+        "--concurrent-gc-syncs=5"));
+    controllerManagerRunning = true;
+  }
+
+  private void launch(String binary, List<String> args) {
+    List<String> command = new ArrayList<>();
+    command.add(binaries.path(binary).toString());
+    command.addAll(args);
+    try {
+      Process process = new ProcessBuilder(command)
+          .redirectErrorStream(true)
+          .redirectOutput(logFile(binary).toFile())
+          .start();
+      processes.add(process);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start " + binary, e);
+    }
+  }
+
+  private void awaitApiServerReady() {
+    HttpClient http = HttpClient.newBuilder().sslContext(trustAll()).connectTimeout(Duration.ofSeconds(2)).build();
+    HttpRequest request = HttpRequest.newBuilder(URI.create(serverUrl() + "/readyz"))
+        .header("Authorization", "Bearer " + adminToken)
+        .timeout(Duration.ofSeconds(5))
+        .build();
+    Instant deadline = Instant.now().plus(STARTUP_TIMEOUT);
+    String last = "no answer yet";
+    while (Instant.now().isBefore(deadline)) {
+      for (Process p : processes) {
+        if (!p.isAlive()) {
+          throw new IllegalStateException(p.info().command().orElse("a control plane process")
+              + " exited with code " + p.exitValue() + " during startup");
+        }
+      }
+      try {
+        HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() == 200) {
+          return;
+        }
+        last = "HTTP " + response.statusCode();
+      } catch (IOException e) {
+        last = e.toString();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while waiting for kube-apiserver", e);
+      }
+      sleep(Duration.ofMillis(250));
+    }
+    throw new IllegalStateException("kube-apiserver was not ready within " + STARTUP_TIMEOUT.toSeconds() + "s (" + last + ")");
+  }
+
+  private void writeServiceAccountKeys() throws IOException {
+    try {
+      KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+      generator.initialize(2048);
+      KeyPair pair = generator.generateKeyPair();
+      Files.writeString(workDir.resolve("sa.key"), pem("PRIVATE KEY", pair.getPrivate().getEncoded()));
+      Files.writeString(workDir.resolve("sa.pub"), pem("PUBLIC KEY", pair.getPublic().getEncoded()));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static String pem(String type, byte[] der) {
+    return "-----BEGIN " + type + "-----\n"
+        + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der)
+        + "\n-----END " + type + "-----\n";
+  }
+
+  private Path writeKubeconfig() throws IOException {
+    Path file = workDir.resolve("kubeconfig");
+    Files.writeString(file, """
+        apiVersion: v1
+        kind: Config
+        clusters:
+        - name: orch-local
+          cluster:
+            server: %s
+            insecure-skip-tls-verify: true
+        users:
+        - name: %s
+          user:
+            token: %s
+        contexts:
+        - name: orch-local
+          context:
+            cluster: orch-local
+            user: %s
+        current-context: orch-local
+        """.formatted(serverUrl(), ADMIN_USER, adminToken, ADMIN_USER));
+    return file;
+  }
+
+  public String serverUrl() {
+    return "https://127.0.0.1:" + apiServerPort;
+  }
+
+  /** JSON-lines audit log of every write request the API server served. */
+  public Path auditLog() {
+    return workDir.resolve("audit.log");
+  }
+
+  public Path workDir() {
+    return workDir;
+  }
+
+  @Override
+  public Config adminConfig() {
+    return new ConfigBuilder(Config.empty())
+        .withMasterUrl(serverUrl())
+        .withOauthToken(adminToken)
+        .withTrustCerts(true)
+        .withDisableHostnameVerification(true)
+        .withRequestTimeout(30_000)
+        .build();
+  }
+
+  @Override
+  public Path kubeconfig() {
+    return kubeconfig;
+  }
+
+  @Override
+  public String describe() {
+    return "local etcd + kube-apiserver" + (controllerManagerRunning ? " + kube-controller-manager" : "")
+        + " at " + serverUrl() + " (logs in " + workDir + ")";
+  }
+
+  @Override
+  public String logTail(int lines) {
+    StringBuilder out = new StringBuilder();
+    for (String component : List.of("etcd", "kube-apiserver", "kube-controller-manager")) {
+      Path log = logFile(component);
+      if (!Files.exists(log)) {
+        continue;
+      }
+      try {
+        List<String> all = Files.readAllLines(log, StandardCharsets.UTF_8);
+        out.append("----- last ").append(Math.min(lines, all.size())).append(" lines of ").append(log).append('\n');
+        all.subList(Math.max(0, all.size() - lines), all.size()).forEach(l -> out.append(l).append('\n'));
+      } catch (IOException e) {
+        out.append("(cannot read ").append(log).append(": ").append(e.getMessage()).append(")\n");
+      }
+    }
+    return out.toString();
+  }
+
+  private Path logFile(String component) {
+    return workDir.resolve(component + ".log");
+  }
+
+  @Override
+  public void close() {
+    stopProcesses();
+    try {
+      Runtime.getRuntime().removeShutdownHook(shutdownHook);
+    } catch (IllegalStateException alreadyShuttingDown) {
+      // the hook is running or has run; nothing left to do
+    }
+    deleteRecursively(workDir);
+  }
+
+  private synchronized void stopProcesses() {
+    // Reverse order: controllers before the API server before etcd.
+    for (int i = processes.size() - 1; i >= 0; i--) {
+      Process p = processes.get(i);
+      p.destroy();
+      try {
+        if (!p.waitFor(10, TimeUnit.SECONDS)) {
+          p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+        }
+      } catch (InterruptedException e) {
+        p.destroyForcibly();
+        Thread.currentThread().interrupt();
+      }
+    }
+    processes.clear();
+  }
+
+  private static void deleteRecursively(Path dir) {
+    if (System.getenv("ORCH_KEEP_CONTROL_PLANE_DIR") != null) {
+      return;
+    }
+    try (var paths = Files.walk(dir)) {
+      paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException ignored) {
+      // a leftover temp dir is harmless
+    }
+  }
+
+  private static int freePort() {
+    try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static void sleep(Duration duration) {
+    try {
+      Thread.sleep(duration.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The API server's certificate is self-signed and made at startup; loopback-only, so trusting it is safe. */
+  private static SSLContext trustAll() {
+    try {
+      SSLContext context = SSLContext.getInstance("TLS");
+      context.init(null, new TrustManager[] {new X509TrustManager() {
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType) {
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType) {
+        }
+
+        @Override
+        public X509Certificate[] getAcceptedIssuers() {
+          return new X509Certificate[0];
+        }
+      }}, new SecureRandom());
+      return context;
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+}
