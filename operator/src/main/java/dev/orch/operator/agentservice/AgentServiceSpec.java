@@ -1,0 +1,207 @@
+package dev.orch.operator.agentservice;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import dev.orch.operator.agent.AgentTemplate;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
+
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(
+    value = "self.minInstances <= self.maxInstances",
+    message = "minInstances must not exceed maxInstances; raise maxInstances or lower minInstances")
+public class AgentServiceSpec extends AgentTemplate {
+
+  @Min(1)
+  @Max(100)
+  @Default("1")
+  @JsonPropertyDescription("Instances kept running at all times (1-100). Use paused to stop the service.")
+  private Integer minInstances = 1;
+
+  @Min(1)
+  @Max(100)
+  @Default("1")
+  @JsonPropertyDescription("Upper bound for autoscaling (1-100); above minInstances a HorizontalPodAutoscaler is created.")
+  private Integer maxInstances = 1;
+
+  @JsonPropertyDescription("The agent's HTTP side: the port the app binds; the gateway on :8080 proxies to it.")
+  private Http http;
+
+  @JsonPropertyDescription("Public HTTP(S) exposure through an Ingress; omit for agents that only make outbound connections.")
+  private Ingress ingress;
+
+  @Min(1)
+  @Max(50)
+  @Default("5")
+  @JsonPropertyDescription("Consecutive failed restarts before the service is auto-paused in state crash-loop (1-50)."
+      + " A warning alert fires at half of it, rounded up.")
+  private Integer maxRestartFailures = 5;
+
+  @Size(max = 2048)
+  @ValidationRule(
+      value = "isURL(self) && url(self).getScheme() == 'https'",
+      message = "alertWebhookUrl must be an https:// URL, e.g. https://hooks.example.com/orch")
+  @JsonPropertyDescription("https URL that receives crash-loop alerts as JSON (service.crash_loop and its warning).")
+  private String alertWebhookUrl;
+
+  @Default("false")
+  @JsonPropertyDescription("Scale to zero and keep the configuration; set back to false to resume.")
+  private Boolean paused = false;
+
+  @Default("false")
+  @JsonPropertyDescription("When the agent has no @version pin, pick up the newest bundle on every restart.")
+  private Boolean autoUpdate = false;
+
+  @JsonPropertyDescription("How new versions replace running pods.")
+  private Rollout rollout;
+
+  public Integer getMinInstances() {
+    return minInstances;
+  }
+
+  public void setMinInstances(Integer minInstances) {
+    this.minInstances = minInstances;
+  }
+
+  public Integer getMaxInstances() {
+    return maxInstances;
+  }
+
+  public void setMaxInstances(Integer maxInstances) {
+    this.maxInstances = maxInstances;
+  }
+
+  public Http getHttp() {
+    return http;
+  }
+
+  public void setHttp(Http http) {
+    this.http = http;
+  }
+
+  public Ingress getIngress() {
+    return ingress;
+  }
+
+  public void setIngress(Ingress ingress) {
+    this.ingress = ingress;
+  }
+
+  public Integer getMaxRestartFailures() {
+    return maxRestartFailures;
+  }
+
+  public void setMaxRestartFailures(Integer maxRestartFailures) {
+    this.maxRestartFailures = maxRestartFailures;
+  }
+
+  public String getAlertWebhookUrl() {
+    return alertWebhookUrl;
+  }
+
+  public void setAlertWebhookUrl(String alertWebhookUrl) {
+    this.alertWebhookUrl = alertWebhookUrl;
+  }
+
+  public Boolean getPaused() {
+    return paused;
+  }
+
+  public void setPaused(Boolean paused) {
+    this.paused = paused;
+  }
+
+  public Boolean getAutoUpdate() {
+    return autoUpdate;
+  }
+
+  public void setAutoUpdate(Boolean autoUpdate) {
+    this.autoUpdate = autoUpdate;
+  }
+
+  public Rollout getRollout() {
+    return rollout;
+  }
+
+  public void setRollout(Rollout rollout) {
+    this.rollout = rollout;
+  }
+
+  @ValidationRule(
+      value = "!has(self.port) || self.port != 8080",
+      fieldPath = ".port",
+      message = "port 8080 belongs to the gateway sidecar (health checks); bind the app to another port such as 3000")
+  public record Http(
+      @Min(1)
+      @Max(65535)
+      @Default("3000")
+      @JsonPropertyDescription("Port the app listens on (default 3000); exported as PORT and ORCHAGENT_HTTP_PORT.")
+      Integer port) {
+  }
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Ingress(
+      @Required
+      @Size(min = 1, max = 253)
+      @Pattern("^(\\*\\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$")
+      @JsonPropertyDescription("Public host name, e.g. bot.example.com.")
+      String host,
+
+      @Size(min = 1, max = 1024)
+      @Default("/")
+      @Pattern("^/\\S*$")
+      @JsonPropertyDescription("Path prefix routed to the agent (default /).")
+      String path,
+
+      @Size(max = 253)
+      @JsonPropertyDescription("IngressClass to use; the cluster default when omitted.")
+      String className,
+
+      @JsonPropertyDescription("TLS for the host, with a certificate from cert-manager.")
+      Tls tls) {
+  }
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Tls(
+      @Required
+      @Size(min = 1, max = 253)
+      @JsonPropertyDescription("Name of the cert-manager issuer that signs the certificate.")
+      String issuer,
+
+      @Default("ClusterIssuer")
+      @JsonPropertyDescription("Kind of the issuer: ClusterIssuer (default) or Issuer (same namespace).")
+      IssuerKind issuerKind,
+
+      @Size(max = 253)
+      @Pattern(AgentTemplate.DNS_SUBDOMAIN)
+      @JsonPropertyDescription("Secret that receives the certificate; defaults to <name>-tls.")
+      String secretName) {
+  }
+
+  public enum IssuerKind { ClusterIssuer, Issuer }
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  @ValidationRule(
+      value = "!has(self.canaryWeight) || self.strategy == 'canary'",
+      message = "rollout.canaryWeight only applies to strategy canary; set strategy: canary or remove canaryWeight")
+  public record Rollout(
+      @Default("rolling")
+      @JsonPropertyDescription("rolling replaces pods gradually; canary first sends canaryWeight percent of traffic to the new version.")
+      RolloutStrategy strategy,
+
+      @Min(1)
+      @Max(99)
+      @JsonPropertyDescription("Percent of traffic (1-99) the canary receives.")
+      Integer canaryWeight) {
+  }
+
+  public enum RolloutStrategy {
+    @com.fasterxml.jackson.annotation.JsonProperty("rolling") ROLLING,
+    @com.fasterxml.jackson.annotation.JsonProperty("canary") CANARY
+  }
+}

@@ -1,0 +1,131 @@
+package dev.orch.operator.agentservice;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import dev.orch.operator.core.AgentState;
+import dev.orch.operator.core.OrchStatus;
+import io.fabric8.generator.annotation.Size;
+
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class AgentServiceStatus extends OrchStatus {
+
+  public enum Health {
+    @JsonProperty("healthy") HEALTHY,
+    @JsonProperty("unhealthy") UNHEALTHY,
+    @JsonProperty("unknown") UNKNOWN
+  }
+
+  @JsonPropertyDescription("provisioning, running, paused, crash-loop (auto-paused after maxRestartFailures) or failed.")
+  private AgentState state;
+
+  @JsonPropertyDescription("healthy when every wanted instance answers the gateway's /health, unhealthy otherwise, unknown while none run.")
+  private Health health;
+
+  @Size(max = 2048)
+  @JsonPropertyDescription("Public URL of the service, from its ingress host or the operator's base domain.")
+  private String url;
+
+  @Size(max = 2048)
+  @JsonPropertyDescription("In-cluster URL of the service (through the gateway).")
+  private String internalUrl;
+
+  @JsonPropertyDescription("Instances passing their readiness check.")
+  private Integer readyInstances;
+
+  @JsonPropertyDescription("Restarts of the agent across all pods of the service, kept when pods are replaced.")
+  private Long restartCount;
+
+  @JsonPropertyDescription("Restarts that failed again in a row; reset by a restart or a long enough healthy run.")
+  private Integer consecutiveRestartFailures;
+
+  @Size(max = 4096)
+  @JsonPropertyDescription("The last failure: reason, exit code and the agent's last error lines.")
+  private String lastError;
+
+  @JsonPropertyDescription("When the current configuration was rolled out (RFC 3339).")
+  private String deployedAt;
+
+  @JsonPropertyDescription("When the service was last restarted (RFC 3339).")
+  private String lastRestartAt;
+
+  public AgentState getState() {
+    return state;
+  }
+
+  public void setState(AgentState state) {
+    this.state = state;
+  }
+
+  public Health getHealth() {
+    return health;
+  }
+
+  public void setHealth(Health health) {
+    this.health = health;
+  }
+
+  public String getUrl() {
+    return url;
+  }
+
+  public void setUrl(String url) {
+    this.url = url;
+  }
+
+  public String getInternalUrl() {
+    return internalUrl;
+  }
+
+  public void setInternalUrl(String internalUrl) {
+    this.internalUrl = internalUrl;
+  }
+
+  public Integer getReadyInstances() {
+    return readyInstances;
+  }
+
+  public void setReadyInstances(Integer readyInstances) {
+    this.readyInstances = readyInstances;
+  }
+
+  public Long getRestartCount() {
+    return restartCount;
+  }
+
+  public void setRestartCount(Long restartCount) {
+    this.restartCount = restartCount;
+  }
+
+  public Integer getConsecutiveRestartFailures() {
+    return consecutiveRestartFailures;
+  }
+
+  public void setConsecutiveRestartFailures(Integer consecutiveRestartFailures) {
+    this.consecutiveRestartFailures = consecutiveRestartFailures;
+  }
+
+  public String getLastError() {
+    return lastError;
+  }
+
+  public void setLastError(String lastError) {
+    this.lastError = lastError;
+  }
+
+  public String getDeployedAt() {
+    return deployedAt;
+  }
+
+  public void setDeployedAt(String deployedAt) {
+    this.deployedAt = deployedAt;
+  }
+
+  public String getLastRestartAt() {
+    return lastRestartAt;
+  }
+
+  public void setLastRestartAt(String lastRestartAt) {
+    this.lastRestartAt = lastRestartAt;
+  }
+}

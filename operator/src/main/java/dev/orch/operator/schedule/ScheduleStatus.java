@@ -1,0 +1,112 @@
+package dev.orch.operator.schedule;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import dev.orch.operator.core.OrchStatus;
+import io.fabric8.generator.annotation.Size;
+
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class ScheduleStatus extends OrchStatus {
+
+  public enum Trigger {
+    @JsonProperty("cron") CRON,
+    @JsonProperty("webhook") WEBHOOK,
+    @JsonProperty("manual") MANUAL
+  }
+
+  public enum RunStatus {
+    @JsonProperty("running") RUNNING,
+    @JsonProperty("success") SUCCESS,
+    @JsonProperty("failure") FAILURE,
+    @JsonProperty("timeout") TIMEOUT,
+    @JsonProperty("skipped") SKIPPED,
+    @JsonProperty("error") ERROR
+  }
+
+  @JsonPropertyDescription("When the schedule fires next (RFC 3339); empty for webhook schedules and while disabled.")
+  private String nextFireAt;
+
+  @JsonPropertyDescription("When the schedule last fired (RFC 3339).")
+  private String lastFiredAt;
+
+  @JsonPropertyDescription("Status of the newest run.")
+  private RunStatus lastRunStatus;
+
+  @JsonPropertyDescription("Where the webhook trigger listens; the token itself stays in the referenced Secret.")
+  private Webhook webhook;
+
+  @Size(max = 50)
+  @JsonPropertyDescription("The newest runs, at most spec.historyLimit, newest first.")
+  private List<Run> runs = new ArrayList<>();
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Webhook(
+      @Size(max = 512)
+      @JsonPropertyDescription("Path on the operator's webhook endpoint, without the token: append /<token>.")
+      String path,
+      @JsonPropertyDescription("Secret and key holding the webhook token.")
+      SecretKeyRef tokenSecretRef) {
+  }
+
+  public record SecretKeyRef(
+      @Size(max = 253) @JsonPropertyDescription("Secret name.") String name,
+      @Size(max = 253) @JsonPropertyDescription("Key in the Secret.") String key) {
+  }
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Run(
+      @Size(max = 128) @JsonPropertyDescription("Run id; also the name of the run's Job.") String id,
+      @JsonPropertyDescription("What started the run: cron, webhook or manual.") Trigger trigger,
+      @JsonPropertyDescription("running, success, failure, timeout, skipped or error.") RunStatus status,
+      @JsonPropertyDescription("The agent's exit code.") Integer exitCode,
+      @JsonPropertyDescription("Wall-clock duration in milliseconds.") Long durationMs,
+      @JsonPropertyDescription("When the trigger arrived (RFC 3339).") String firedAt,
+      @JsonPropertyDescription("When the agent started (RFC 3339).") String startedAt,
+      @JsonPropertyDescription("When the run ended (RFC 3339).") String finishedAt,
+      @Size(max = 4096) @JsonPropertyDescription("Last lines of the run's output; the full log stays available with kubectl logs.") String output) {
+  }
+
+  public String getNextFireAt() {
+    return nextFireAt;
+  }
+
+  public void setNextFireAt(String nextFireAt) {
+    this.nextFireAt = nextFireAt;
+  }
+
+  public String getLastFiredAt() {
+    return lastFiredAt;
+  }
+
+  public void setLastFiredAt(String lastFiredAt) {
+    this.lastFiredAt = lastFiredAt;
+  }
+
+  public RunStatus getLastRunStatus() {
+    return lastRunStatus;
+  }
+
+  public void setLastRunStatus(RunStatus lastRunStatus) {
+    this.lastRunStatus = lastRunStatus;
+  }
+
+  public Webhook getWebhook() {
+    return webhook;
+  }
+
+  public void setWebhook(Webhook webhook) {
+    this.webhook = webhook;
+  }
+
+  public List<Run> getRuns() {
+    return runs;
+  }
+
+  public void setRuns(List<Run> runs) {
+    this.runs = runs;
+  }
+}

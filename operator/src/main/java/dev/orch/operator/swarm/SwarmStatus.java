@@ -1,0 +1,84 @@
+package dev.orch.operator.swarm;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import dev.orch.operator.core.AgentState;
+import dev.orch.operator.core.OrchStatus;
+import io.fabric8.generator.annotation.Size;
+
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class SwarmStatus extends OrchStatus {
+
+  @JsonPropertyDescription("Replicas the swarm should run.")
+  private Integer replicas;
+
+  @JsonPropertyDescription("Replicas that are running and ready.")
+  private Integer ready;
+
+  @JsonPropertyDescription("Number of replicas listed under failed.")
+  private Integer failedCount;
+
+  @Size(max = 100)
+  @JsonPropertyDescription("Replicas that failed, each with its index and why; the others keep running.")
+  private List<FailedReplica> failed = new ArrayList<>();
+
+  @Size(max = 100)
+  @JsonPropertyDescription("Every replica with its pod, state and restarts.")
+  private List<Member> members = new ArrayList<>();
+
+  public record FailedReplica(
+      @JsonPropertyDescription("Index of the replica (ORB_REPLICA_INDEX).") Integer replicaIndex,
+      @Size(max = 128) @JsonPropertyDescription("Short machine-readable reason, e.g. CrashLoop or ImagePullFailed.") String error,
+      @Size(max = 2048) @JsonPropertyDescription("What went wrong and what to do about it.") String message) {
+  }
+
+  public record Member(
+      @JsonPropertyDescription("Index of the replica (ORB_REPLICA_INDEX).") Integer replicaIndex,
+      @Size(max = 253) @JsonPropertyDescription("Name of the replica's pod.") String pod,
+      @JsonPropertyDescription("provisioning, running, paused, crash-loop or failed.") AgentState state,
+      @JsonPropertyDescription("Restarts of the replica's agent.") Integer restarts) {
+  }
+
+  public Integer getReplicas() {
+    return replicas;
+  }
+
+  public void setReplicas(Integer replicas) {
+    this.replicas = replicas;
+  }
+
+  public Integer getReady() {
+    return ready;
+  }
+
+  public void setReady(Integer ready) {
+    this.ready = ready;
+  }
+
+  public Integer getFailedCount() {
+    return failedCount;
+  }
+
+  public void setFailedCount(Integer failedCount) {
+    this.failedCount = failedCount;
+  }
+
+  public List<FailedReplica> getFailed() {
+    return failed;
+  }
+
+  public void setFailed(List<FailedReplica> failed) {
+    this.failed = failed;
+  }
+
+  public List<Member> getMembers() {
+    return members;
+  }
+
+  public void setMembers(List<Member> members) {
+    this.members = members;
+  }
+}

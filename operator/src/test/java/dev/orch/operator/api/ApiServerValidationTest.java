@@ -1,0 +1,211 @@
+package dev.orch.operator.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.orch.localcluster.WithKubernetes;
+import dev.orch.operator.agentservice.AgentServiceSpec;
+import dev.orch.operator.schedule.ScheduleSpec;
+import dev.orch.operator.swarm.SwarmSpec;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+
+/**
+ * What users meet first: the API server itself accepting good resources and refusing bad ones with a message
+ * that says what to change. Runs against a real kube-apiserver with the committed CRDs installed.
+ */
+@WithKubernetes
+class ApiServerValidationTest {
+  private static final ObjectMapper YAML = new YAMLMapper();
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final AtomicInteger NAMES = new AtomicInteger();
+  private static final String AGENT_SERVICE = "agentservice-minimal.yaml";
+  private static final String SWARM = "swarm.yaml";
+  private static final String CRON = "schedule-cron.yaml";
+  private static final String WEBHOOK = "schedule-webhook.yaml";
+
+  private final KubernetesClient client;
+
+  ApiServerValidationTest(KubernetesClient client) {
+    this.client = client;
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"agentservice-minimal.yaml", "agentservice-full.yaml", "swarm.yaml", "schedule-cron.yaml",
+      "schedule-webhook.yaml"})
+  void validResourcesRoundTripThroughTheApiServerAndTheModel(String file) {
+    Map<String, Object> sent = load(file);
+    GenericKubernetesResource stored = create(sent);
+
+    Map<String, Object> storedSpec = asMap(stored.getAdditionalProperties().get("spec"));
+    assertThat(storedSpec).as("every field sent is stored unchanged").containsAllEntriesOf(asMap(sent.get("spec")));
+
+    Class<?> specClass = switch (stored.getKind()) {
+      case "AgentService" -> AgentServiceSpec.class;
+      case "Swarm" -> SwarmSpec.class;
+      case "Schedule" -> ScheduleSpec.class;
+      default -> throw new IllegalArgumentException(stored.getKind());
+    };
+    Object typed = JSON.convertValue(storedSpec, specClass);
+    assertThat(asMap(JSON.convertValue(typed, Map.class)))
+        .as("the model reads and writes back every stored field").isEqualTo(storedSpec);
+  }
+
+  @Test
+  void omittedFieldsGetTheDocumentedDefaults() {
+    Map<String, Object> service = asMap(create(load(AGENT_SERVICE)).getAdditionalProperties().get("spec"));
+    assertThat(service).containsEntry("minInstances", 1).containsEntry("maxInstances", 1)
+        .containsEntry("maxRestartFailures", 5).containsEntry("paused", false).containsEntry("autoUpdate", false);
+
+    Map<String, Object> schedule = asMap(create(load(WEBHOOK)).getAdditionalProperties().get("spec"));
+    assertThat(schedule).containsEntry("enabled", true).containsEntry("skipIfRunning", true)
+        .containsEntry("historyLimit", 20).containsEntry("timeoutSeconds", 3600);
+  }
+
+  @Test
+  void statusIsASubresourceThatSpecWritesCannotTouch() {
+    GenericKubernetesResource created = create(load(AGENT_SERVICE));
+    created.setAdditionalProperty("status", Map.of("state", "running", "observedGeneration", 1,
+        "conditions", List.of(Map.of("type", "Ready", "status", "True", "reason", "Running",
+            "message", "1/1 instances ready", "lastTransitionTime", "2026-11-23T10:00:00Z"))));
+    GenericKubernetesResource afterStatus = client.genericKubernetesResources("orch.dev/v1alpha1", "AgentService")
+        .resource(created).updateStatus();
+    assertThat(asMap(afterStatus.getAdditionalProperties().get("status"))).containsEntry("state", "running");
+    assertThat(afterStatus.getMetadata().getGeneration()).as("status writes do not bump the generation").isEqualTo(1L);
+
+    afterStatus.setAdditionalProperty("status", Map.of("state", "failed"));
+    GenericKubernetesResource afterSpecWrite = client.genericKubernetesResources("orch.dev/v1alpha1", "AgentService")
+        .resource(afterStatus).update();
+    assertThat(asMap(afterSpecWrite.getAdditionalProperties().get("status")))
+        .as("a write to the main resource ignores status").containsEntry("state", "running");
+  }
+
+  static Stream<Arguments> invalidResources() {
+    return Stream.of(
+        // Secrets belong in the vault Secret, never in env.
+        refused("env name containing TOKEN", AGENT_SERVICE, "spec.env", "[{name: SLACK_TOKEN, value: x}]", "use secrets"),
+        refused("env name containing api_key in lower case", AGENT_SERVICE, "spec.env", "[{name: openai_api_key, value: x}]", "use secrets"),
+        refused("env name containing Password in mixed case", AGENT_SERVICE, "spec.env", "[{name: DbPassword, value: x}]", "use secrets"),
+        refused("env name containing credential", SWARM, "spec.env", "[{name: GCP_CREDENTIALS, value: x}]", "use secrets"),
+        refused("env name containing private_key", CRON, "spec.env", "[{name: SSH_PRIVATE_KEY, value: x}]", "use secrets"),
+        refused("env name containing secret", AGENT_SERVICE, "spec.env", "[{name: CLIENT_SECRET, value: x}]", "use secrets"),
+        refused("env name that is no variable name", AGENT_SERVICE, "spec.env", "[{name: 1-BAD, value: x}]", "spec.env[0].name"),
+        refused("repeated env name", AGENT_SERVICE, "spec.env", "[{name: A, value: x}, {name: A, value: y}]", "env names must be unique"),
+        refused("requiredSecrets entry that is no variable name", AGENT_SERVICE, "spec.requiredSecrets", "[discord-token]", "requiredSecrets must be environment variable names"),
+        refused("secrets entry starting with a digit", SWARM, "spec.secrets", "[9LIVES]", "secrets must be environment variable names"),
+        // Crash-loop threshold and instance counts.
+        refused("maxRestartFailures 0", AGENT_SERVICE, "spec.maxRestartFailures", "0", "should be greater than or equal to 1"),
+        refused("maxRestartFailures 51", AGENT_SERVICE, "spec.maxRestartFailures", "51", "should be less than or equal to 50"),
+        refused("minInstances above maxInstances", AGENT_SERVICE, "spec", "{minInstances: 3, maxInstances: 2}", "minInstances must not exceed maxInstances"),
+        refused("alertWebhookUrl over plain http", AGENT_SERVICE, "spec.alertWebhookUrl", "http://hooks.example.com/x", "alertWebhookUrl must be an https:// URL"),
+        refused("http.port taken by the gateway", AGENT_SERVICE, "spec.http", "{port: 8080}", "port 8080 belongs to the gateway sidecar"),
+        refused("canaryWeight without canary", AGENT_SERVICE, "spec.rollout", "{strategy: rolling, canaryWeight: 20}", "canaryWeight only applies to strategy canary"),
+        refused("unknown rollout strategy", AGENT_SERVICE, "spec.rollout", "{strategy: blue-green}", "supported values: \"rolling\", \"canary\""),
+        refused("ingress host with an underscore", AGENT_SERVICE, "spec.ingress", "{host: my_bot.example.com}", "spec.ingress.host"),
+        // Identity and bundle.
+        refused("agent without an org", AGENT_SERVICE, "spec.agent", "discord-bot", "spec.agent"),
+        refused("missing agent", AGENT_SERVICE, "spec.agent", null, "spec.agent: Required value"),
+        refused("bundle with two sources", AGENT_SERVICE, "spec.bundle", "{configMap: {name: a}, image: registry.example.com/a:1}", "bundle must set exactly one source"),
+        refused("bundle with no source", AGENT_SERVICE, "spec.bundle", "{}", "bundle must set exactly one source"),
+        refused("sha256 that is not 64 hex characters", AGENT_SERVICE, "spec.bundle", "{url: https://example.com/b.tar.gz, sha256: abc123}", "spec.bundle.sha256"),
+        refused("sha256 without url", AGENT_SERVICE, "spec.bundle", "{configMap: {name: a}, sha256: " + "a".repeat(64) + "}", "only allowed together with bundle.url"),
+        refused("bundle url that is not an archive", AGENT_SERVICE, "spec.bundle", "{url: https://example.com/bundle.txt}", "must be a valid https:// URL of a .tar.gz, .tgz or .zip archive"),
+        refused("bundle url over plain http", AGENT_SERVICE, "spec.bundle", "{url: http://example.com/b.tar.gz}", "spec.bundle.url"),
+        refused("git path escaping the repository", SWARM, "spec.bundle", "{git: {repository: https://git.example.com/a.git, path: ../etc}}", "git.path must be a relative path"),
+        // Swarm.
+        refused("swarm of zero replicas", SWARM, "spec.replicas", "0", "should be greater than or equal to 1"),
+        refused("swarm of 101 replicas", SWARM, "spec.replicas", "101", "should be less than or equal to 100"),
+        refused("swarm without replicas", SWARM, "spec.replicas", null, "spec.replicas: Required value"),
+        // Schedule.
+        refused("cron schedule without schedule", CRON, "spec.schedule", null, "schedule is required for type cron"),
+        refused("webhook schedule with a schedule", WEBHOOK, "spec.schedule", "\"*/5 * * * *\"", "schedule is not allowed for type webhook"),
+        refused("webhook schedule with a time zone", WEBHOOK, "spec.timeZone", "Europe/Paris", "timeZone only applies to type cron"),
+        refused("cron expression with three fields", CRON, "spec.schedule", "\"0 9 *\"", "spec.schedule"),
+        refused("timeoutSeconds 0", CRON, "spec.timeoutSeconds", "0", "should be greater than or equal to 1"),
+        refused("historyLimit 51", CRON, "spec.historyLimit", "51", "should be less than or equal to 50"),
+        refused("unknown schedule type", CRON, "spec.type", "hourly", "supported values: \"cron\", \"webhook\""));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("invalidResources")
+  void invalidResourcesAreRefusedWithAnActionableMessage(String description, Map<String, Object> resource, String expected) {
+    assertThatThrownBy(() -> create(resource))
+        .isInstanceOfSatisfying(KubernetesClientException.class, e -> {
+          assertThat(e.getCode()).as("HTTP status").isEqualTo(422);
+          assertThat(e.getStatus().getMessage()).contains(expected);
+        });
+  }
+
+  /**
+   * A valid resource from {@code baseFile} with one change: the field at {@code path} set to {@code yamlValue}
+   * (removed when null). A map value given for {@code spec} is merged into it, so the rest stays valid.
+   */
+  private static Arguments refused(String description, String baseFile, String path, String yamlValue, String expected) {
+    Map<String, Object> resource = load(baseFile);
+    String[] segments = path.split("\\.");
+    Map<String, Object> parent = resource;
+    for (int i = 0; i < segments.length - 1; i++) {
+      parent = asMap(parent.get(segments[i]));
+    }
+    String field = segments[segments.length - 1];
+    if (yamlValue == null) {
+      parent.remove(field);
+    } else if (field.equals("spec")) {
+      asMap(parent.get(field)).putAll(asMap(parse(yamlValue)));
+    } else {
+      parent.put(field, parse(yamlValue));
+    }
+    return Arguments.of(description, resource, expected);
+  }
+
+  private GenericKubernetesResource create(Map<String, Object> resource) {
+    Map<String, Object> copy = new LinkedHashMap<>(resource);
+    Map<String, Object> metadata = new LinkedHashMap<>(asMap(copy.get("metadata")));
+    metadata.put("name", metadata.get("name") + "-" + NAMES.incrementAndGet());
+    copy.put("metadata", metadata);
+    GenericKubernetesResource generic = JSON.convertValue(copy, GenericKubernetesResource.class);
+    return client.genericKubernetesResources(generic.getApiVersion(), generic.getKind()).resource(generic).create();
+  }
+
+  private static Map<String, Object> load(String file) {
+    try (InputStream in = ApiServerValidationTest.class.getResourceAsStream("/api/valid/" + file)) {
+      if (in == null) {
+        throw new IllegalArgumentException("no test resource /api/valid/" + file);
+      }
+      return asMap(YAML.readValue(in, Map.class));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static Object parse(String yaml) {
+    try {
+      return YAML.readValue(yaml, Object.class);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> asMap(Object value) {
+    return (Map<String, Object>) value;
+  }
+}
