@@ -19,7 +19,7 @@ run: kube-binaries build
 
 ## crds: regenerate crds/ from the model classes (commit the result; CI fails when they drift)
 crds:
-	$(MVN) -q -pl operator -am process-classes
+	$(MVN) -q -pl operator -am process-test-classes
 	rm -f crds/*.yml
 	cp operator/target/crds/*.yml crds/
 

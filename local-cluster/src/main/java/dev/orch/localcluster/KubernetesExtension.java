@@ -9,12 +9,12 @@ import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
-import org.junit.jupiter.api.extension.ParameterResolutionException;
 import org.junit.jupiter.api.extension.ParameterResolver;
 import org.junit.jupiter.api.extension.TestWatcher;
 
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.events.v1.Event;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 
@@ -25,22 +25,37 @@ public final class KubernetesExtension implements BeforeAllCallback, AfterAllCal
 
   @Override
   public void beforeAll(ExtensionContext context) {
+    namespaceClient(context);
+  }
+
+  /**
+   * The class's namespace and its client, made on first use: with a per-class test lifecycle JUnit resolves
+   * constructor parameters before any beforeAll callback runs.
+   */
+  private static KubernetesClient namespaceClient(ExtensionContext context) {
+    ExtensionContext classContext = context;
+    while (classContext.getTestMethod().isPresent()) {
+      classContext = classContext.getParent().orElseThrow();
+    }
+    Class<?> testClass = classContext.getRequiredTestClass();
+    return classContext.getStore(STORE).getOrComputeIfAbsent(CLIENT, key -> openNamespace(testClass), KubernetesClient.class);
+  }
+
+  private static KubernetesClient openNamespace(Class<?> testClass) {
     ClusterConnection cluster = SharedCluster.get();
-    boolean wantsControllers = context.getRequiredTestClass().isAnnotationPresent(WithKubernetes.class)
-        && context.getRequiredTestClass().getAnnotation(WithKubernetes.class).controllerManager();
-    if (wantsControllers) {
+    WithKubernetes settings = testClass.getAnnotation(WithKubernetes.class);
+    if (settings != null && settings.controllerManager()) {
       cluster.ensureControllerManager();
     }
-    String namespace = namespaceFor(context.getRequiredTestClass());
-    KubernetesClient admin = new KubernetesClientBuilder().withConfig(cluster.adminConfig()).build();
-    admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(namespace)
-        .withLabels(Map.of("orch.dev/test-class", context.getRequiredTestClass().getSimpleName().toLowerCase(Locale.ROOT)))
-        .endMetadata().build()).create();
-    admin.close();
-    KubernetesClient client = new KubernetesClientBuilder()
-        .withConfig(new io.fabric8.kubernetes.client.ConfigBuilder(cluster.adminConfig()).withNamespace(namespace).build())
+    String namespace = namespaceFor(testClass);
+    try (KubernetesClient admin = new KubernetesClientBuilder().withConfig(cluster.adminConfig()).build()) {
+      admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(namespace)
+          .withLabels(Map.of("orch.dev/test-class", testClass.getSimpleName().toLowerCase(Locale.ROOT)))
+          .endMetadata().build()).create();
+    }
+    return new KubernetesClientBuilder()
+        .withConfig(new ConfigBuilder(cluster.adminConfig()).withNamespace(namespace).build())
         .build();
-    context.getStore(STORE).put(CLIENT, client);
   }
 
   @Override
@@ -65,11 +80,7 @@ public final class KubernetesExtension implements BeforeAllCallback, AfterAllCal
     if (type == ClusterConnection.class) {
       return SharedCluster.get();
     }
-    KubernetesClient client = extension.getStore(STORE).get(CLIENT, KubernetesClient.class);
-    if (client == null) {
-      throw new ParameterResolutionException("no namespace client yet: annotate the test class with @WithKubernetes");
-    }
-    return client;
+    return namespaceClient(extension);
   }
 
   @Override

@@ -35,7 +35,7 @@ public final class SharedCluster {
         started.close();
         throw e;
       }
-      System.out.println("[orch-test] using " + started.describe());
+      System.out.println("[orch-local-cluster] using " + started.describe());
       cluster = started;
     }
     return cluster;
@@ -73,7 +73,8 @@ public final class SharedCluster {
   }
 
   private static boolean established(CustomResourceDefinition crd) {
-    return crd != null && crd.getStatus() != null && crd.getStatus().getConditions().stream()
+    return crd != null && crd.getStatus() != null && crd.getStatus().getConditions() != null
+        && crd.getStatus().getConditions().stream()
         .anyMatch(c -> "Established".equals(c.getType()) && "True".equals(c.getStatus()));
   }
 }

@@ -18,8 +18,7 @@ import io.fabric8.kubernetes.api.model.ResourceRequirements;
 public class AgentTemplate {
   public static final String VARIABLE_NAME = "^[A-Za-z_][A-Za-z0-9_]*$";
   public static final String DNS_SUBDOMAIN = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
-  private static final String NAMES_ARE_VARIABLES =
-      "self.all(n, size(n) <= 128 && n.matches('^[A-Za-z_][A-Za-z0-9_]*$'))";
+  private static final String NAMES_ARE_VARIABLES = "self.all(n, n.matches('^[A-Za-z_][A-Za-z0-9_]*$'))";
   private static final String NAMES_ARE_VARIABLES_MESSAGE =
       " must be environment variable names (letters, digits and underscore, not starting with a digit,"
           + " at most 128 characters), e.g. DISCORD_BOT_TOKEN";
@@ -37,11 +36,11 @@ public class AgentTemplate {
   @Size(max = 32)
   @JsonPropertyDescription("Entrypoint override. When empty the runner uses run_command from orchagent.json, then"
       + " main.py, app.py, bot.py, server.py, index.py, then index.js, main.js, app.js, bot.js, server.js.")
-  private List<String> command;
+  private List<@Size(max = 4096) String> command;
 
   @Size(max = 128)
   @JsonPropertyDescription("Arguments passed to the entrypoint.")
-  private List<String> args;
+  private List<@Size(max = 4096) String> args;
 
   @Size(max = 128)
   @ValidationRule(
@@ -54,12 +53,12 @@ public class AgentTemplate {
   @ValidationRule(value = NAMES_ARE_VARIABLES, message = "requiredSecrets" + NAMES_ARE_VARIABLES_MESSAGE)
   @JsonPropertyDescription("Keys of the namespace's vault Secret the agent cannot start without (merged with"
       + " required_secrets from the bundle's orchagent.json). Missing keys stall the rollout with the command that adds them.")
-  private List<String> requiredSecrets;
+  private List<@Size(min = 1, max = 128) String> requiredSecrets;
 
   @Size(max = 64)
   @ValidationRule(value = NAMES_ARE_VARIABLES, message = "secrets" + NAMES_ARE_VARIABLES_MESSAGE)
   @JsonPropertyDescription("Extra keys of the namespace's vault Secret to inject as environment variables.")
-  private List<String> secrets;
+  private List<@Size(min = 1, max = 128) String> secrets;
 
   @JsonPropertyDescription("CPU and memory requests and limits of the agent container.")
   private ResourceRequirements resources;

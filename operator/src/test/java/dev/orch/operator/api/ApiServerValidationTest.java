@@ -118,7 +118,7 @@ class ApiServerValidationTest {
         refused("alertWebhookUrl over plain http", AGENT_SERVICE, "spec.alertWebhookUrl", "http://hooks.example.com/x", "alertWebhookUrl must be an https:// URL"),
         refused("http.port taken by the gateway", AGENT_SERVICE, "spec.http", "{port: 8080}", "port 8080 belongs to the gateway sidecar"),
         refused("canaryWeight without canary", AGENT_SERVICE, "spec.rollout", "{strategy: rolling, canaryWeight: 20}", "canaryWeight only applies to strategy canary"),
-        refused("unknown rollout strategy", AGENT_SERVICE, "spec.rollout", "{strategy: blue-green}", "supported values: \"rolling\", \"canary\""),
+        refused("unknown rollout strategy", AGENT_SERVICE, "spec.rollout", "{strategy: blue-green}", "Unsupported value: \"blue-green\": supported values: \"canary\", \"rolling\""),
         refused("ingress host with an underscore", AGENT_SERVICE, "spec.ingress", "{host: my_bot.example.com}", "spec.ingress.host"),
         // Identity and bundle.
         refused("agent without an org", AGENT_SERVICE, "spec.agent", "discord-bot", "spec.agent"),
@@ -141,7 +141,7 @@ class ApiServerValidationTest {
         refused("cron expression with three fields", CRON, "spec.schedule", "\"0 9 *\"", "spec.schedule"),
         refused("timeoutSeconds 0", CRON, "spec.timeoutSeconds", "0", "should be greater than or equal to 1"),
         refused("historyLimit 51", CRON, "spec.historyLimit", "51", "should be less than or equal to 50"),
-        refused("unknown schedule type", CRON, "spec.type", "hourly", "supported values: \"cron\", \"webhook\""));
+        refused("unknown schedule type", CRON, "spec.type", "hourly", "Unsupported value: \"hourly\": supported values: \"cron\", \"webhook\""));
   }
 
   @ParameterizedTest(name = "{0}")

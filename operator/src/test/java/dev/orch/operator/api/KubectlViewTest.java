@@ -53,7 +53,7 @@ class KubectlViewTest {
 
   @Test
   void explainShowsFieldDocumentation() {
-    assertThat(kubectl("explain", "agentservice.spec.bundle")).contains("exactly one of configMap, url, git or image");
+    assertThat(kubectl("explain", "agentservice.spec.bundle")).contains("Where the agent's code comes from: exactly one of configMap");
     assertThat(kubectl("explain", "schedule.spec.historyLimit")).contains("Runs kept in status.runs");
   }
 
