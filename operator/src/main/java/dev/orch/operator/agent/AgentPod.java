@@ -1,0 +1,221 @@
+package dev.orch.operator.agent;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import dev.orch.operator.core.OperatorSettings;
+import io.fabric8.kubernetes.api.model.Capabilities;
+import io.fabric8.kubernetes.api.model.CapabilitiesBuilder;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.EnvVarBuilder;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.PodSpecBuilder;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
+import io.fabric8.kubernetes.api.model.PodTemplateSpecBuilder;
+import io.fabric8.kubernetes.api.model.Probe;
+import io.fabric8.kubernetes.api.model.ProbeBuilder;
+import io.fabric8.kubernetes.api.model.SecurityContext;
+import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
+
+/**
+ * Turns an agent template into a pod template: the one place that knows the pod's shape, shared by
+ * AgentService, Swarm and Schedule.
+ *
+ * <p>Shape: a {@code prepare} init container (runner: fetch the bundle, install dependencies into the
+ * {@code workspace} emptyDir, which lives as long as the pod, so a container restart does not reinstall);
+ * the {@code gateway} sidecar owning :8080 (a native sidecar where the server supports it); and the
+ * {@code agent} container (runner: detect the entrypoint, start and supervise the process). The runner
+ * keeps a status file in the {@code status} emptyDir that the gateway reads for /health.
+ * Every container meets the "restricted" Pod Security Standard.
+ *
+ * <p>Runner contract (environment): ORCH_AGENT, ORCH_BUNDLE_KIND (configmap|url|git|image), ORCH_BUNDLE_URL,
+ * ORCH_BUNDLE_SHA256, ORCH_GIT_REPOSITORY, ORCH_GIT_REF, ORCH_GIT_PATH, ORCH_COMMAND and ORCH_ARGS (JSON
+ * arrays), ORCH_SECRET_NAMES (comma-separated names whose values the runner masks in logs), ORCH_WORKSPACE,
+ * ORCH_STATUS_DIR, PORT and ORCHAGENT_HTTP_PORT.
+ */
+public final class AgentPod {
+  public static final String AGENT_CONTAINER = "agent";
+  public static final String GATEWAY_CONTAINER = "gateway";
+  public static final String PREPARE_CONTAINER = "prepare";
+  public static final int GATEWAY_PORT = 8080;
+  public static final String WORKSPACE = "/orch/workspace";
+  public static final String STATUS_DIR = "/orch/status";
+  static final String BUNDLE_SOURCE = "/orch/bundle-source";
+  static final String GIT_CREDENTIALS = "/orch/git-credentials";
+  static final long RUN_AS = 65532L;
+
+  private AgentPod() {
+  }
+
+  /**
+   * What differs between the kinds that run agents.
+   *
+   * @param httpPort the app's port, exported as PORT and ORCHAGENT_HTTP_PORT
+   * @param withGateway services get the gateway; one-off runs do not
+   * @param restartPolicy Always for services and swarms, Never for scheduled runs
+   * @param extraEnv variables the kind adds (e.g. ORB_REPLICA_INDEX), placed before the user's env
+   */
+  public record Workload(Map<String, String> labels, Map<String, String> annotations, int httpPort,
+      boolean withGateway, String restartPolicy, List<io.fabric8.kubernetes.api.model.EnvVar> extraEnv) {
+  }
+
+  public static PodTemplateSpec template(AgentTemplate agent, List<String> secretNames, Workload workload,
+      OperatorSettings settings) {
+    Bundle bundle = agent.getBundle();
+    boolean prebuiltImage = bundle.image() != null;
+    List<Volume> volumes = new ArrayList<>(List.of(
+        emptyDir("workspace"), emptyDir("status"), emptyDir("tmp")));
+    List<VolumeMount> runnerMounts = new ArrayList<>(List.of(
+        mount("workspace", WORKSPACE), mount("status", STATUS_DIR), mount("tmp", "/tmp")));
+    if (bundle.configMap() != null) {
+      volumes.add(new VolumeBuilder().withName("bundle-source").withNewConfigMap()
+          .withName(bundle.configMap().name()).endConfigMap().build());
+      runnerMounts.add(new VolumeMountBuilder().withName("bundle-source").withMountPath(BUNDLE_SOURCE).withReadOnly(true).build());
+    }
+    if (bundle.git() != null && bundle.git().credentialsSecret() != null) {
+      volumes.add(new VolumeBuilder().withName("git-credentials").withNewSecret()
+          .withSecretName(bundle.git().credentialsSecret()).withDefaultMode(0400).endSecret().build());
+      runnerMounts.add(new VolumeMountBuilder().withName("git-credentials").withMountPath(GIT_CREDENTIALS).withReadOnly(true).build());
+    }
+
+    List<io.fabric8.kubernetes.api.model.EnvVar> env = runnerEnv(agent, secretNames, workload, settings.vaultSecretName());
+    List<Container> initContainers = new ArrayList<>();
+    List<Container> containers = new ArrayList<>();
+    if (!prebuiltImage) {
+      initContainers.add(new ContainerBuilder().withName(PREPARE_CONTAINER).withImage(settings.runnerImage())
+          .withArgs("prepare").withEnv(env).withVolumeMounts(runnerMounts)
+          .withSecurityContext(restricted()).withTerminationMessagePolicy("FallbackToLogsOnError")
+          .withResources(agent.getResources()).build());
+    }
+    if (workload.withGateway()) {
+      Container gateway = gateway(settings, workload.httpPort());
+      if (settings.nativeSidecars()) {
+        gateway.setRestartPolicy("Always");
+        // First among init containers so /health answers (503, "preparing") while dependencies install.
+        initContainers.add(0, gateway);
+      } else {
+        containers.add(gateway);
+      }
+    }
+    ContainerBuilder agentContainer = new ContainerBuilder().withName(AGENT_CONTAINER).withEnv(env)
+        .withVolumeMounts(runnerMounts).withSecurityContext(restricted()).withResources(agent.getResources())
+        .withTerminationMessagePolicy("FallbackToLogsOnError");
+    if (prebuiltImage) {
+      // The image holds code and dependencies; it runs its own entrypoint unless command overrides it.
+      agentContainer.withImage(bundle.image()).withCommand(agent.getCommand()).withArgs(agent.getArgs());
+    } else {
+      agentContainer.withImage(settings.runnerImage()).withArgs("run");
+    }
+    containers.add(0, agentContainer.build());
+
+    Placement placement = agent.getPlacement();
+    PodSpecBuilder pod = new PodSpecBuilder()
+        .withInitContainers(initContainers)
+        .withContainers(containers)
+        .withVolumes(volumes)
+        .withRestartPolicy(workload.restartPolicy())
+        .withAutomountServiceAccountToken(false)
+        .withEnableServiceLinks(false)
+        .withNewSecurityContext().withRunAsNonRoot(true).withRunAsUser(RUN_AS).withRunAsGroup(RUN_AS)
+        .withFsGroup(RUN_AS).withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile().endSecurityContext();
+    if (placement != null) {
+      pod.withNodeSelector(placement.nodeSelector()).withTolerations(placement.tolerations())
+          .withAffinity(placement.affinity());
+    }
+    return new PodTemplateSpecBuilder().withNewMetadata().withLabels(workload.labels())
+        .withAnnotations(workload.annotations().isEmpty() ? null : workload.annotations()).endMetadata()
+        .withSpec(pod.build()).build();
+  }
+
+  private static List<io.fabric8.kubernetes.api.model.EnvVar> runnerEnv(AgentTemplate agent, List<String> secretNames,
+      Workload workload, String vaultName) {
+    Bundle bundle = agent.getBundle();
+    List<io.fabric8.kubernetes.api.model.EnvVar> env = new ArrayList<>();
+    add(env, "ORCH_AGENT", agent.getAgent());
+    add(env, "ORCH_BUNDLE_KIND", bundle.configMap() != null ? "configmap" : bundle.url() != null ? "url"
+        : bundle.git() != null ? "git" : "image");
+    add(env, "ORCH_BUNDLE_URL", bundle.url());
+    add(env, "ORCH_BUNDLE_SHA256", bundle.sha256());
+    if (bundle.git() != null) {
+      add(env, "ORCH_GIT_REPOSITORY", bundle.git().repository());
+      add(env, "ORCH_GIT_REF", bundle.git().ref());
+      add(env, "ORCH_GIT_PATH", bundle.git().path());
+    }
+    add(env, "ORCH_COMMAND", jsonArray(agent.getCommand()));
+    add(env, "ORCH_ARGS", jsonArray(agent.getArgs()));
+    add(env, "ORCH_SECRET_NAMES", secretNames.isEmpty() ? null : String.join(",", secretNames));
+    add(env, "ORCH_WORKSPACE", WORKSPACE);
+    add(env, "ORCH_STATUS_DIR", STATUS_DIR);
+    add(env, "HOME", "/tmp");
+    add(env, "PORT", Integer.toString(workload.httpPort()));
+    add(env, "ORCHAGENT_HTTP_PORT", Integer.toString(workload.httpPort()));
+    env.addAll(workload.extraEnv());
+    if (agent.getEnv() != null) {
+      agent.getEnv().forEach(e -> add(env, e.name(), e.value() == null ? "" : e.value()));
+    }
+    // Values come from the vault Secret at pod start; they are never copied into an object we write.
+    for (String name : secretNames) {
+      env.add(new EnvVarBuilder().withName(name).withNewValueFrom().withNewSecretKeyRef()
+          .withName(vaultName).withKey(name).endSecretKeyRef().endValueFrom().build());
+    }
+    return env;
+  }
+
+  private static Container gateway(OperatorSettings settings, int httpPort) {
+    Probe readiness = new ProbeBuilder().withNewHttpGet().withPath("/health").withPort(new IntOrString(GATEWAY_PORT))
+        .endHttpGet().withPeriodSeconds(5).withTimeoutSeconds(2).withFailureThreshold(2).build();
+    // Liveness checks only that the gateway itself answers: a dead agent is the runner's to restart, and
+    // restarting the gateway for it would not help.
+    Probe liveness = new ProbeBuilder().withNewTcpSocket().withPort(new IntOrString(GATEWAY_PORT)).endTcpSocket()
+        .withPeriodSeconds(10).withTimeoutSeconds(2).withFailureThreshold(3).build();
+    return new ContainerBuilder().withName(GATEWAY_CONTAINER).withImage(settings.gatewayImage())
+        .addNewPort().withName("http").withContainerPort(GATEWAY_PORT).withProtocol("TCP").endPort()
+        .addNewEnv().withName("ORCHAGENT_HTTP_PORT").withValue(Integer.toString(httpPort)).endEnv()
+        .addNewEnv().withName("ORCH_STATUS_DIR").withValue(STATUS_DIR).endEnv()
+        .withReadinessProbe(readiness).withLivenessProbe(liveness)
+        .withVolumeMounts(mount("status", STATUS_DIR), mount("tmp", "/tmp"))
+        .withSecurityContext(restricted()).withTerminationMessagePolicy("FallbackToLogsOnError")
+        .withNewResources().addToRequests("cpu", new io.fabric8.kubernetes.api.model.Quantity("10m"))
+        .addToRequests("memory", new io.fabric8.kubernetes.api.model.Quantity("64Mi"))
+        .addToLimits("memory", new io.fabric8.kubernetes.api.model.Quantity("128Mi")).endResources()
+        .build();
+  }
+
+  private static SecurityContext restricted() {
+    Capabilities dropAll = new CapabilitiesBuilder().withDrop("ALL").build();
+    return new SecurityContextBuilder().withAllowPrivilegeEscalation(false).withReadOnlyRootFilesystem(true)
+        .withRunAsNonRoot(true).withCapabilities(dropAll)
+        .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile().build();
+  }
+
+  private static Volume emptyDir(String name) {
+    return new VolumeBuilder().withName(name).withNewEmptyDir().endEmptyDir().build();
+  }
+
+  private static VolumeMount mount(String volume, String path) {
+    return new VolumeMountBuilder().withName(volume).withMountPath(path).build();
+  }
+
+  private static void add(List<io.fabric8.kubernetes.api.model.EnvVar> env, String name, String value) {
+    if (value != null) {
+      env.add(new EnvVarBuilder().withName(name).withValue(value).build());
+    }
+  }
+
+  private static String jsonArray(List<String> values) {
+    if (values == null || values.isEmpty()) {
+      return null;
+    }
+    try {
+      return new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(values);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

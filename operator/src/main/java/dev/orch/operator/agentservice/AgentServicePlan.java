@@ -1,0 +1,183 @@
+package dev.orch.operator.agentservice;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import dev.orch.operator.agent.AgentPod;
+import dev.orch.operator.core.Labels;
+import dev.orch.operator.core.OperatorSettings;
+import dev.orch.operator.core.Plan;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
+import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscalerBuilder;
+import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
+import io.fabric8.kubernetes.api.model.networking.v1.IngressBuilder;
+import io.fabric8.kubernetes.api.model.networking.v1.IngressTLSBuilder;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetBuilder;
+
+/**
+ * The objects an AgentService should own, as a pure function of the resource, the secret names it uses and
+ * the operator's settings. Tests call it without a cluster; the reconciler applies its result.
+ */
+public final class AgentServicePlan {
+  /** Set by users (or `kubectl annotate`) to restart a service; copied into the pod template so pods roll. */
+  public static final String RESTARTED_AT = "orch.dev/restartedAt";
+  static final int DEFAULT_HTTP_PORT = 3000;
+  static final int SERVICE_PORT = 80;
+  static final int TARGET_CPU_PERCENT = 80;
+
+  private AgentServicePlan() {
+  }
+
+  public static Plan of(AgentService service, List<String> secretNames, OperatorSettings settings) {
+    AgentServiceSpec spec = service.getSpec();
+    return new Plan()
+        .with(deployment(service, secretNames, settings))
+        .with(service(service))
+        .with(publicHost(service, settings).map(host -> ingress(service, host, settings)).orElse(null))
+        .with(autoscaled(spec) && !stopped(service) ? autoscaler(service) : null)
+        .with(spec.getMinInstances() > 1 && !stopped(service) ? disruptionBudget(service) : null);
+  }
+
+  static int httpPort(AgentServiceSpec spec) {
+    return spec.getHttp() != null && spec.getHttp().port() != null ? spec.getHttp().port() : DEFAULT_HTTP_PORT;
+  }
+
+  static boolean autoscaled(AgentServiceSpec spec) {
+    return spec.getMaxInstances() > spec.getMinInstances();
+  }
+
+  /** Paused by the user, or auto-paused after a crash loop: no pods at all. */
+  static boolean stopped(AgentService service) {
+    return Boolean.TRUE.equals(service.getSpec().getPaused());
+  }
+
+  /** The ingress host: the resource's own, or NAME-NAMESPACE.BASE_DOMAIN when the operator has a base domain. */
+  static Optional<String> publicHost(AgentService service, OperatorSettings settings) {
+    if (service.getSpec().getIngress() != null) {
+      return Optional.of(service.getSpec().getIngress().host());
+    }
+    return settings.baseDomain().map(domain -> service.getMetadata().getName() + "-" + service.getMetadata().getNamespace() + "." + domain);
+  }
+
+  /** The public URL users see in status, when the service is published. */
+  static Optional<String> publicUrl(AgentService service, OperatorSettings settings) {
+    AgentServiceSpec.Ingress ingress = service.getSpec().getIngress();
+    boolean tls = ingress != null ? ingress.tls() != null : settings.defaultClusterIssuer().isPresent();
+    String path = ingress != null && ingress.path() != null && !ingress.path().equals("/") ? ingress.path() : "";
+    return publicHost(service, settings).map(host -> (tls ? "https://" : "http://") + host + path);
+  }
+
+  static String internalUrl(AgentService service) {
+    return "http://" + service.getMetadata().getName() + "." + service.getMetadata().getNamespace() + ".svc";
+  }
+
+  private static Deployment deployment(AgentService service, List<String> secretNames, OperatorSettings settings) {
+    AgentServiceSpec spec = service.getSpec();
+    Map<String, String> podAnnotations = new LinkedHashMap<>();
+    String restartedAt = service.getMetadata().getAnnotations() == null ? null : service.getMetadata().getAnnotations().get(RESTARTED_AT);
+    if (restartedAt != null) {
+      podAnnotations.put(RESTARTED_AT, restartedAt);
+    }
+    var workload = new AgentPod.Workload(Labels.of(service, spec.getAgent(), "agent"), podAnnotations, httpPort(spec),
+        true, "Always", List.of());
+    Integer replicas = stopped(service) ? Integer.valueOf(0) : autoscaled(spec) ? null : spec.getMinInstances();
+    return new DeploymentBuilder()
+        .withMetadata(metadata(service, "agent"))
+        .withNewSpec()
+        .withReplicas(replicas)
+        .withNewSelector().withMatchLabels(Labels.selector(service)).endSelector()
+        .withRevisionHistoryLimit(3)
+        // One extra pod during a rollout and none taken away early: the old pod serves until the new one is ready.
+        .withNewStrategy().withType("RollingUpdate").withNewRollingUpdate()
+        .withMaxSurge(new IntOrString(1)).withMaxUnavailable(new IntOrString(0)).endRollingUpdate().endStrategy()
+        .withTemplate(AgentPod.template(spec, secretNames, workload, settings))
+        .endSpec()
+        .build();
+  }
+
+  private static Service service(AgentService service) {
+    return new ServiceBuilder()
+        .withMetadata(metadata(service, "agent"))
+        .withNewSpec()
+        .withSelector(Labels.selector(service))
+        .addNewPort().withName("http").withPort(SERVICE_PORT).withTargetPort(new IntOrString("http")).withProtocol("TCP").endPort()
+        .endSpec()
+        .build();
+  }
+
+  private static Ingress ingress(AgentService service, String host, OperatorSettings settings) {
+    AgentServiceSpec.Ingress wanted = service.getSpec().getIngress();
+    String path = wanted != null && wanted.path() != null ? wanted.path() : "/";
+    ObjectMeta metadata = metadata(service, "ingress");
+    Optional<String> issuerAnnotation = Optional.empty();
+    Optional<String> issuer = Optional.empty();
+    if (wanted != null && wanted.tls() != null) {
+      boolean namespaced = wanted.tls().issuerKind() == AgentServiceSpec.IssuerKind.Issuer;
+      issuerAnnotation = Optional.of(namespaced ? "cert-manager.io/issuer" : "cert-manager.io/cluster-issuer");
+      issuer = Optional.of(wanted.tls().issuer());
+    } else if (wanted == null && settings.defaultClusterIssuer().isPresent()) {
+      issuerAnnotation = Optional.of("cert-manager.io/cluster-issuer");
+      issuer = settings.defaultClusterIssuer();
+    }
+    if (issuer.isPresent()) {
+      // cert-manager's ingress-shim turns this annotation into a Certificate for the TLS hosts below.
+      metadata.setAnnotations(Map.of(issuerAnnotation.get(), issuer.get()));
+    }
+    IngressBuilder ingress = new IngressBuilder()
+        .withMetadata(metadata)
+        .withNewSpec()
+        .withIngressClassName(wanted == null ? null : wanted.className())
+        .addNewRule().withHost(host).withNewHttp().addNewPath().withPath(path).withPathType("Prefix")
+        .withNewBackend().withNewService().withName(service.getMetadata().getName()).withNewPort().withName("http")
+        .endPort().endService().endBackend().endPath().endHttp().endRule()
+        .endSpec();
+    if (issuer.isPresent()) {
+      String secretName = wanted != null && wanted.tls().secretName() != null ? wanted.tls().secretName()
+          : service.getMetadata().getName() + "-tls";
+      ingress.editSpec().withTls(new IngressTLSBuilder().withHosts(host).withSecretName(secretName).build()).endSpec();
+    }
+    return ingress.build();
+  }
+
+  private static HorizontalPodAutoscaler autoscaler(AgentService service) {
+    AgentServiceSpec spec = service.getSpec();
+    return new HorizontalPodAutoscalerBuilder()
+        .withMetadata(metadata(service, "autoscaler"))
+        .withNewSpec()
+        .withNewScaleTargetRef().withApiVersion("apps/v1").withKind("Deployment").withName(service.getMetadata().getName()).endScaleTargetRef()
+        .withMinReplicas(spec.getMinInstances())
+        .withMaxReplicas(spec.getMaxInstances())
+        .addNewMetric().withType("Resource").withNewResource().withName("cpu").withNewTarget()
+        .withType("Utilization").withAverageUtilization(TARGET_CPU_PERCENT).endTarget().endResource().endMetric()
+        .endSpec()
+        .build();
+  }
+
+  private static PodDisruptionBudget disruptionBudget(AgentService service) {
+    return new PodDisruptionBudgetBuilder()
+        .withMetadata(metadata(service, "disruption-budget"))
+        .withNewSpec()
+        .withMaxUnavailable(new IntOrString(1))
+        .withNewSelector().withMatchLabels(Labels.selector(service)).endSelector()
+        .endSpec()
+        .build();
+  }
+
+  private static ObjectMeta metadata(AgentService service, String component) {
+    return new ObjectMetaBuilder()
+        .withName(service.getMetadata().getName())
+        .withNamespace(service.getMetadata().getNamespace())
+        .withLabels(Labels.of(service, service.getSpec().getAgent(), component))
+        .build();
+  }
+}

@@ -1,0 +1,37 @@
+package dev.orch.operator.core;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+
+/**
+ * The objects a resource should own, computed by a pure function before anything is applied. The reconciler
+ * puts it in the workflow context; each dependent resource applies its own entry and an absent entry
+ * deactivates (and so deletes) that dependent.
+ */
+public final class Plan {
+  private static final String KEY = "orch.plan";
+  private final Map<Class<?>, HasMetadata> objects = new LinkedHashMap<>();
+
+  public Plan with(HasMetadata object) {
+    if (object != null) {
+      objects.put(object.getClass(), object);
+    }
+    return this;
+  }
+
+  public <R extends HasMetadata> Optional<R> get(Class<R> type) {
+    return Optional.ofNullable(type.cast(objects.get(type)));
+  }
+
+  public void storeIn(Context<?> context) {
+    context.managedWorkflowAndDependentResourceContext().put(KEY, this);
+  }
+
+  public static Optional<Plan> of(Context<?> context) {
+    return context.managedWorkflowAndDependentResourceContext().get(KEY, Plan.class);
+  }
+}

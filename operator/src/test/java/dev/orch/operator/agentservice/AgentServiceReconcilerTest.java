@@ -1,0 +1,288 @@
+package dev.orch.operator.agentservice;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import dev.orch.localcluster.ClusterConnection;
+import dev.orch.localcluster.LocalControlPlane;
+import dev.orch.localcluster.WithKubernetes;
+import dev.orch.operator.agent.Bundle;
+import dev.orch.operator.agent.EnvVar;
+import dev.orch.operator.core.AgentState;
+import dev.orch.operator.core.Conditions;
+import dev.orch.operator.core.Labels;
+import dev.orch.operator.core.OperatorSettings;
+import dev.orch.operator.testing.Kubelet;
+import dev.orch.operator.testing.RunningOperator;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
+import io.fabric8.kubernetes.api.model.events.v1.Event;
+import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+
+/** The AgentService controller against a real API server and controller manager; the test plays the kubelet. */
+@WithKubernetes(controllerManager = true)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class AgentServiceReconcilerTest {
+  private static final Duration TIMEOUT = Duration.ofSeconds(30);
+  private final KubernetesClient client;
+  private final ClusterConnection cluster;
+  private RunningOperator<AgentService> operator;
+
+  AgentServiceReconcilerTest(KubernetesClient client, ClusterConnection cluster) {
+    this.client = client;
+    this.cluster = cluster;
+  }
+
+  @BeforeAll
+  void startOperator() {
+    operator = startedOperator();
+  }
+
+  @AfterAll
+  void stopOperator() {
+    operator.close();
+  }
+
+  private RunningOperator<AgentService> startedOperator() {
+    return RunningOperator.start(client, meters -> new AgentServiceReconciler(OperatorSettings.defaults(), meters));
+  }
+
+  @Test
+  void appliedServiceBecomesADeploymentAndServiceAndTurnsReadyWhenItsPodsAre() {
+    vault(Map.of("DISCORD_BOT_TOKEN", "t0k3n"));
+    AgentService applied = apply(service("bot", spec -> spec.setRequiredSecrets(List.of("DISCORD_BOT_TOKEN"))));
+
+    Deployment deployment = await().atMost(TIMEOUT).until(() -> client.apps().deployments().withName("bot").get(), d -> d != null);
+    assertThat(deployment.getMetadata().getOwnerReferences()).singleElement()
+        .satisfies(o -> {
+          assertThat(o.getUid()).isEqualTo(applied.getMetadata().getUid());
+          assertThat(o.getController()).isTrue();
+        });
+    var pod = deployment.getSpec().getTemplate().getSpec();
+    assertThat(pod.getInitContainers()).extracting(Container::getName).containsExactly("gateway", "prepare");
+    assertThat(pod.getInitContainers().get(0).getRestartPolicy()).as("gateway is a native sidecar").isEqualTo("Always");
+    Container agent = pod.getContainers().get(0);
+    assertThat(agent.getName()).isEqualTo("agent");
+    assertThat(env(agent, "PORT")).isEqualTo("3000");
+    assertThat(env(agent, "ORCHAGENT_HTTP_PORT")).isEqualTo("3000");
+    assertThat(env(agent, "ORCH_SECRET_NAMES")).isEqualTo("DISCORD_BOT_TOKEN");
+    assertThat(agent.getEnv()).filteredOn(e -> e.getName().equals("DISCORD_BOT_TOKEN")).singleElement()
+        .satisfies(e -> {
+          assertThat(e.getValue()).as("secret values are never copied").isNull();
+          assertThat(e.getValueFrom().getSecretKeyRef().getName()).isEqualTo("orch-secrets");
+        });
+    assertThat(client.apps().deployments().withName("bot").get().toString()).doesNotContain("t0k3n");
+    for (Container c : concat(pod.getInitContainers(), pod.getContainers())) {
+      assertThat(c.getSecurityContext().getAllowPrivilegeEscalation()).isFalse();
+      assertThat(c.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
+      assertThat(c.getSecurityContext().getRunAsNonRoot()).isTrue();
+      assertThat(c.getTerminationMessagePolicy()).isEqualTo("FallbackToLogsOnError");
+    }
+    assertThat(pod.getSecurityContext().getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+
+    Service service = client.services().withName("bot").get();
+    assertThat(service.getSpec().getPorts()).singleElement().satisfies(p -> assertThat(p.getTargetPort().getStrVal()).isEqualTo("http"));
+
+    AgentService provisioning = awaitStatus("bot", s -> s.getState() == AgentState.PROVISIONING);
+    assertThat(provisioning.getStatus().getInternalUrl()).isEqualTo("http://bot." + client.getNamespace() + ".svc");
+    assertThat(Conditions.isTrue(provisioning.getStatus().getConditions(), "Reconciling")).isTrue();
+
+    await().atMost(TIMEOUT).until(() -> Kubelet.markReady(client, Labels.selector(applied)) > 0);
+    AgentService running = awaitStatus("bot", s -> s.getState() == AgentState.RUNNING);
+    assertThat(running.getStatus().getHealth()).isEqualTo(AgentServiceStatus.Health.HEALTHY);
+    assertThat(running.getStatus().getReadyInstances()).isEqualTo(1);
+    assertThat(running.getStatus().getObservedGeneration()).isEqualTo(running.getMetadata().getGeneration());
+    assertThat(running.getStatus().getConditions()).extracting(Condition::getType, Condition::getStatus)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("Ready", "True"), org.assertj.core.groups.Tuple.tuple("Reconciling", "False"),
+            org.assertj.core.groups.Tuple.tuple("Stalled", "False"));
+    assertThat(eventReasons("bot")).contains("Deploying", "Provisioning", "Running");
+  }
+
+  @Test
+  void missingSecretsStallWithTheFixAndDeployOnceTheyExist() {
+    apply(service("needs-keys", spec -> {
+      spec.setRequiredSecrets(List.of("TELEGRAM_TOKEN"));
+      spec.setSecrets(List.of("OPENAI_KEY"));
+    }));
+    AgentService stalled = awaitStatus("needs-keys", s -> Conditions.isTrue(s.getConditions(), "Stalled"));
+    Condition condition = stalled.getStatus().getConditions().stream().filter(c -> c.getType().equals("Stalled")).findFirst().orElseThrow();
+    assertThat(condition.getReason()).isEqualTo("MissingSecrets");
+    assertThat(condition.getMessage()).contains("TELEGRAM_TOKEN", "OPENAI_KEY", "kubectl -n " + client.getNamespace());
+    assertThat(client.apps().deployments().withName("needs-keys").get()).as("nothing deployed without secrets").isNull();
+    assertThat(eventReasons("needs-keys")).contains("Failed");
+
+    vault(Map.of("TELEGRAM_TOKEN", "a", "OPENAI_KEY", "b"));
+    await().atMost(TIMEOUT).until(() -> client.apps().deployments().withName("needs-keys").get() != null);
+    awaitStatus("needs-keys", s -> !Conditions.isTrue(s.getConditions(), "Stalled"));
+  }
+
+  @Test
+  void editingEnvRollsThePodsAndPauseScalesToZero() {
+    AgentService applied = apply(service("worker", spec -> spec.setEnv(List.of(new EnvVar("CONCURRENCY", "4")))));
+    await().atMost(TIMEOUT).until(() -> client.apps().replicaSets().withLabels(Labels.selector(applied)).list().getItems().size() == 1);
+
+    edit("worker", s -> s.getSpec().setEnv(List.of(new EnvVar("CONCURRENCY", "8"))));
+    await().atMost(TIMEOUT).until(() -> client.apps().replicaSets().withLabels(Labels.selector(applied)).list().getItems().stream()
+        .count() == 2);
+
+    edit("worker", s -> s.getSpec().setPaused(true));
+    await().atMost(TIMEOUT).until(() -> client.apps().deployments().withName("worker").get().getSpec().getReplicas() == 0);
+    AgentService paused = awaitStatus("worker", s -> s.getState() == AgentState.PAUSED);
+    assertThat(Conditions.isTrue(paused.getStatus().getConditions(), "Ready")).isFalse();
+
+    edit("worker", s -> s.getSpec().setPaused(false));
+    await().atMost(TIMEOUT).until(() -> client.apps().deployments().withName("worker").get().getSpec().getReplicas() == 1);
+    assertThat(eventReasons("worker")).contains("Paused", "Resumed");
+  }
+
+  @Test
+  void restartAnnotationRollsFreshPodsAndResetsTheFailureCounter() {
+    apply(service("restartable", spec -> { }));
+    await().atMost(TIMEOUT).until(() -> client.apps().deployments().withName("restartable").get() != null);
+    String at = "2026-11-23T10:00:00Z";
+    edit("restartable", s -> s.getMetadata().setAnnotations(Map.of(AgentServicePlan.RESTARTED_AT, at)));
+    await().atMost(TIMEOUT).until(() -> at.equals(client.apps().deployments().withName("restartable").get()
+        .getSpec().getTemplate().getMetadata().getAnnotations().get(AgentServicePlan.RESTARTED_AT)));
+    AgentService restarted = awaitStatus("restartable", s -> at.equals(s.getLastRestartAt()));
+    assertThat(restarted.getStatus().getConsecutiveRestartFailures()).isZero();
+    assertThat(eventReasons("restartable")).contains("Restarted");
+  }
+
+  @Test
+  void ingressWithTlsAutoscalerAndDisruptionBudgetFollowTheSpec() {
+    apply(service("web", spec -> {
+      spec.setMinInstances(2);
+      spec.setMaxInstances(5);
+      spec.setIngress(new AgentServiceSpec.Ingress("bot.example.com", "/", "nginx",
+          new AgentServiceSpec.Tls("letsencrypt", AgentServiceSpec.IssuerKind.ClusterIssuer, null)));
+    }));
+    Ingress ingress = await().atMost(TIMEOUT).until(() -> client.network().v1().ingresses().withName("web").get(), i -> i != null);
+    assertThat(ingress.getMetadata().getAnnotations()).containsEntry("cert-manager.io/cluster-issuer", "letsencrypt");
+    assertThat(ingress.getSpec().getTls()).singleElement().satisfies(t -> {
+      assertThat(t.getHosts()).containsExactly("bot.example.com");
+      assertThat(t.getSecretName()).isEqualTo("web-tls");
+    });
+    assertThat(ingress.getSpec().getIngressClassName()).isEqualTo("nginx");
+    HorizontalPodAutoscaler hpa = await().atMost(TIMEOUT)
+        .until(() -> client.autoscaling().v2().horizontalPodAutoscalers().withName("web").get(), h -> h != null);
+    assertThat(hpa.getSpec().getMinReplicas()).isEqualTo(2);
+    assertThat(hpa.getSpec().getMaxReplicas()).isEqualTo(5);
+    await().atMost(TIMEOUT).until(() -> client.policy().v1().podDisruptionBudget().withName("web").get() != null);
+    awaitStatus("web", s -> "https://bot.example.com".equals(s.getUrl()));
+
+    edit("web", s -> {
+      s.getSpec().setIngress(null);
+      s.getSpec().setMaxInstances(1);
+      s.getSpec().setMinInstances(1);
+    });
+    await().atMost(TIMEOUT).untilAsserted(() -> {
+      assertThat(client.network().v1().ingresses().withName("web").get()).as("ingress").isNull();
+      assertThat(client.autoscaling().v2().horizontalPodAutoscalers().withName("web").get()).as("autoscaler").isNull();
+      assertThat(client.policy().v1().podDisruptionBudget().withName("web").get()).as("disruption budget").isNull();
+    });
+    assertThat(client.resources(PodDisruptionBudget.class).list().getItems()).noneMatch(p -> p.getMetadata().getName().equals("web"));
+  }
+
+  @Test
+  void deletingTheServiceRemovesEverythingItOwns() {
+    apply(service("short-lived", spec -> { }));
+    await().atMost(TIMEOUT).until(() -> client.apps().deployments().withName("short-lived").get() != null
+        && client.services().withName("short-lived").get() != null);
+    client.resources(AgentService.class).withName("short-lived").delete();
+    await().atMost(TIMEOUT).until(() -> client.apps().deployments().withName("short-lived").get() == null
+        && client.services().withName("short-lived").get() == null);
+  }
+
+  @Test
+  void reReconcilingAnUnchangedServiceWritesNothing() throws IOException {
+    Assumptions.assumeTrue(cluster instanceof LocalControlPlane, "needs the local control plane's audit log");
+    vault(Map.of("DISCORD_BOT_TOKEN", "x"));
+    AgentService applied = apply(service("steady", spec -> spec.setRequiredSecrets(List.of("DISCORD_BOT_TOKEN"))));
+    await().atMost(TIMEOUT).until(() -> Kubelet.markReady(client, Labels.selector(applied)) > 0);
+    awaitStatus("steady", s -> s.getState() == AgentState.RUNNING);
+
+    operator.close();
+    var auditLog = ((LocalControlPlane) cluster).auditLog();
+    long mark = Files.readAllLines(auditLog).size();
+    operator = startedOperator();
+    await().atMost(TIMEOUT).until(() -> operator.reconciles() >= client.resources(AgentService.class).list().getItems().size());
+    List<String> writes = Files.readAllLines(auditLog).stream().skip(mark)
+        .filter(line -> line.contains("\"namespace\":\"" + client.getNamespace() + "\""))
+        .filter(line -> line.contains("\"resource\":\"agentservices\"") || line.contains("\"resource\":\"deployments\"")
+            || line.contains("\"resource\":\"services\"") || line.contains("\"resource\":\"events\""))
+        .filter(line -> !line.contains("\"userAgent\":\"kube-controller-manager"))
+        .toList();
+    assertThat(writes).as("write requests during a no-op re-reconcile").isEmpty();
+  }
+
+  private AgentService service(String name, java.util.function.Consumer<AgentServiceSpec> customize) {
+    AgentServiceSpec spec = new AgentServiceSpec();
+    spec.setAgent("acme/" + name + "@1.0.0");
+    spec.setBundle(new Bundle(new Bundle.ConfigMapSource(name + "-bundle"), null, null, null, null));
+    customize.accept(spec);
+    AgentService service = new AgentService();
+    service.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(client.getNamespace()).build());
+    service.setSpec(spec);
+    return service;
+  }
+
+  private AgentService apply(AgentService service) {
+    return client.resource(service).create();
+  }
+
+  private void edit(String name, java.util.function.Consumer<AgentService> change) {
+    // The operator writes status concurrently; retry on a conflict as kubectl edit users would.
+    await().atMost(TIMEOUT).ignoreExceptionsInstanceOf(KubernetesClientException.class).until(() -> {
+      client.resources(AgentService.class).withName(name).edit(s -> {
+        change.accept(s);
+        return s;
+      });
+      return true;
+    });
+  }
+
+  private void vault(Map<String, String> values) {
+    client.resource(new SecretBuilder().withNewMetadata().withName("orch-secrets").endMetadata()
+        .withStringData(values).build()).serverSideApply();
+  }
+
+  private AgentService awaitStatus(String name, java.util.function.Predicate<AgentServiceStatus> test) {
+    return await().atMost(TIMEOUT).until(() -> client.resources(AgentService.class).withName(name).get(),
+        s -> s != null && s.getStatus() != null && test.test(s.getStatus()));
+  }
+
+  private List<String> eventReasons(String name) {
+    return await().atMost(TIMEOUT).until(() -> client.resources(Event.class).list().getItems().stream()
+        .filter(e -> e.getRegarding() != null && name.equals(e.getRegarding().getName())).map(Event::getReason).toList(),
+        reasons -> !reasons.isEmpty());
+  }
+
+  private static String env(Container container, String name) {
+    return container.getEnv().stream().filter(e -> e.getName().equals(name)).findFirst()
+        .map(io.fabric8.kubernetes.api.model.EnvVar::getValue).orElse(null);
+  }
+
+  private static List<Container> concat(List<Container> a, List<Container> b) {
+    return java.util.stream.Stream.concat(a.stream(), b.stream()).toList();
+  }
+}
