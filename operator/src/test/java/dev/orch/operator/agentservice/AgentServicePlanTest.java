@@ -1,0 +1,121 @@
+package dev.orch.operator.agentservice;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+import org.junit.jupiter.api.Test;
+
+import dev.orch.operator.agent.Bundle;
+import dev.orch.operator.core.OperatorSettings;
+import dev.orch.operator.core.Plan;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
+import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+
+/** The desired objects of an AgentService, computed without a cluster. */
+class AgentServicePlanTest {
+  private static final OperatorSettings SETTINGS = OperatorSettings.defaults();
+
+  @Test
+  void minimalServiceIsOneInstanceBehindAServiceAndNothingElse() {
+    Plan plan = AgentServicePlan.of(service(s -> { }), List.of(), SETTINGS);
+    assertThat(plan.get(Deployment.class)).get().satisfies(d -> assertThat(d.getSpec().getReplicas()).isEqualTo(1));
+    assertThat(plan.get(Service.class)).isPresent();
+    assertThat(plan.get(Ingress.class)).isEmpty();
+    assertThat(plan.get(HorizontalPodAutoscaler.class)).isEmpty();
+    assertThat(plan.get(PodDisruptionBudget.class)).isEmpty();
+  }
+
+  @Test
+  void pausedScalesToZeroAndDropsAutoscalerAndBudget() {
+    Plan plan = AgentServicePlan.of(service(s -> {
+      s.setPaused(true);
+      s.setMinInstances(2);
+      s.setMaxInstances(4);
+    }), List.of(), SETTINGS);
+    assertThat(plan.get(Deployment.class).orElseThrow().getSpec().getReplicas()).isZero();
+    assertThat(plan.get(HorizontalPodAutoscaler.class)).isEmpty();
+    assertThat(plan.get(PodDisruptionBudget.class)).isEmpty();
+  }
+
+  @Test
+  void autoscaledServiceLeavesReplicasToTheAutoscaler() {
+    Plan plan = AgentServicePlan.of(service(s -> s.setMaxInstances(3)), List.of(), SETTINGS);
+    assertThat(plan.get(Deployment.class).orElseThrow().getSpec().getReplicas()).isNull();
+    assertThat(plan.get(HorizontalPodAutoscaler.class).orElseThrow().getSpec().getMaxReplicas()).isEqualTo(3);
+  }
+
+  @Test
+  void httpPortReachesTheAgentAndTheGateway() {
+    Deployment deployment = AgentServicePlan.of(service(s -> s.setHttp(new AgentServiceSpec.Http(5000))), List.of(), SETTINGS)
+        .get(Deployment.class).orElseThrow();
+    Container agent = deployment.getSpec().getTemplate().getSpec().getContainers().get(0);
+    Container gateway = deployment.getSpec().getTemplate().getSpec().getInitContainers().get(0);
+    assertThat(value(agent, "PORT")).isEqualTo("5000");
+    assertThat(value(agent, "ORCHAGENT_HTTP_PORT")).isEqualTo("5000");
+    assertThat(value(gateway, "ORCHAGENT_HTTP_PORT")).isEqualTo("5000");
+  }
+
+  @Test
+  void baseDomainPublishesTheServiceUnderItsOwnHost() {
+    AgentService service = service(s -> { });
+    OperatorSettings withDomain = SETTINGS.withBaseDomain("agents.example.com");
+    Ingress ingress = AgentServicePlan.of(service, List.of(), withDomain).get(Ingress.class).orElseThrow();
+    assertThat(ingress.getSpec().getRules().get(0).getHost()).isEqualTo("bot-team-a.agents.example.com");
+    assertThat(AgentServicePlan.publicUrl(service, withDomain)).contains("http://bot-team-a.agents.example.com");
+    assertThat(AgentServicePlan.publicUrl(service, SETTINGS)).isEmpty();
+  }
+
+  @Test
+  void prebuiltImageRunsWithoutThePrepareStep() {
+    Deployment deployment = AgentServicePlan.of(service(s -> {
+      s.setBundle(new Bundle(null, null, null, null, "registry.example.com/acme/bot:1"));
+      s.setCommand(List.of("python", "bot.py"));
+    }), List.of(), SETTINGS).get(Deployment.class).orElseThrow();
+    var pod = deployment.getSpec().getTemplate().getSpec();
+    assertThat(pod.getInitContainers()).extracting(Container::getName).containsExactly("gateway");
+    assertThat(pod.getContainers().get(0).getImage()).isEqualTo("registry.example.com/acme/bot:1");
+    assertThat(pod.getContainers().get(0).getCommand()).containsExactly("python", "bot.py");
+  }
+
+  @Test
+  void withoutNativeSidecarsTheGatewayIsASecondContainer() {
+    OperatorSettings old = new OperatorSettings("r", "g", Optional.empty(), "orch-secrets", Optional.empty(), false);
+    var pod = AgentServicePlan.of(service(s -> { }), List.of(), old).get(Deployment.class).orElseThrow()
+        .getSpec().getTemplate().getSpec();
+    assertThat(pod.getInitContainers()).extracting(Container::getName).containsExactly("prepare");
+    assertThat(pod.getContainers()).extracting(Container::getName).containsExactly("agent", "gateway");
+  }
+
+  @Test
+  void secretsAreReferencedNeverCopied() {
+    var agent = AgentServicePlan.of(service(s -> { }), List.of("API_KEY", "DB_URL"), SETTINGS).get(Deployment.class)
+        .orElseThrow().getSpec().getTemplate().getSpec().getContainers().get(0);
+    assertThat(value(agent, "ORCH_SECRET_NAMES")).isEqualTo("API_KEY,DB_URL");
+    assertThat(agent.getEnv()).filteredOn(e -> e.getName().equals("API_KEY")).singleElement()
+        .satisfies(e -> assertThat(e.getValueFrom().getSecretKeyRef().getName()).isEqualTo("orch-secrets"));
+  }
+
+  static AgentService service(Consumer<AgentServiceSpec> customize) {
+    AgentServiceSpec spec = new AgentServiceSpec();
+    spec.setAgent("acme/bot@1.0.0");
+    spec.setBundle(new Bundle(new Bundle.ConfigMapSource("bot-bundle"), null, null, null, null));
+    customize.accept(spec);
+    AgentService service = new AgentService();
+    service.setMetadata(new ObjectMetaBuilder().withName("bot").withNamespace("team-a").withGeneration(1L).build());
+    service.setSpec(spec);
+    return service;
+  }
+
+  private static String value(Container container, String name) {
+    return container.getEnv().stream().filter(e -> e.getName().equals(name)).map(EnvVar::getValue).findFirst().orElse(null);
+  }
+}
