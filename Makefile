@@ -3,7 +3,7 @@ SHELL := /bin/bash
 MVN := hack/mvn -B
 KUBE_BIN = $(shell hack/kube-binaries.sh | tail -n1)
 
-.PHONY: build test run crds kube-binaries clean
+.PHONY: build test run crds kube-binaries clean bench-agentservice bench-crashloop
 
 ## build: compile every module and package the operator (no tests)
 build:
@@ -29,3 +29,14 @@ kube-binaries:
 
 clean:
 	$(MVN) -q clean
+
+BENCH = $(MVN) -q -pl operator -am test-compile -DskipTests && ORCH_KUBE_BIN="$(KUBE_BIN)" $(MVN) -q -pl operator exec:java \
+  -Dexec.classpathScope=test -Dexec.cleanupDaemonThreads=false -Dorch.repo.dir=$(CURDIR) -Dexec.mainClass=dev.orch.operator.bench
+
+## bench-agentservice: apply 100 and 1,000 AgentServices to a local control plane and print convergence figures
+bench-agentservice: kube-binaries
+	$(BENCH).AgentServiceBenchmark
+
+## bench-crashloop: latency from a pod status change to the AgentService status reflecting it (p50/p99 of 200)
+bench-crashloop: kube-binaries
+	$(BENCH).CrashLoopLatencyBenchmark

@@ -38,14 +38,18 @@ public final class AgentServicePlan {
   private AgentServicePlan() {
   }
 
-  public static Plan of(AgentService service, List<String> secretNames, OperatorSettings settings) {
+  /**
+   * @param crashLoopPaused the crash-loop tracker paused the service: it runs no pods until restarted
+   */
+  public static Plan of(AgentService service, List<String> secretNames, boolean crashLoopPaused, OperatorSettings settings) {
     AgentServiceSpec spec = service.getSpec();
+    boolean stopped = stopped(service, crashLoopPaused);
     return new Plan()
-        .with(deployment(service, secretNames, settings))
+        .with(deployment(service, secretNames, stopped, settings))
         .with(service(service))
         .with(publicHost(service, settings).map(host -> ingress(service, host, settings)).orElse(null))
-        .with(autoscaled(spec) && !stopped(service) ? autoscaler(service) : null)
-        .with(spec.getMinInstances() > 1 && !stopped(service) ? disruptionBudget(service) : null);
+        .with(autoscaled(spec) && !stopped ? autoscaler(service) : null)
+        .with(spec.getMinInstances() > 1 && !stopped ? disruptionBudget(service) : null);
   }
 
   static int httpPort(AgentServiceSpec spec) {
@@ -57,8 +61,8 @@ public final class AgentServicePlan {
   }
 
   /** Paused by the user, or auto-paused after a crash loop: no pods at all. */
-  static boolean stopped(AgentService service) {
-    return Boolean.TRUE.equals(service.getSpec().getPaused());
+  static boolean stopped(AgentService service, boolean crashLoopPaused) {
+    return crashLoopPaused || Boolean.TRUE.equals(service.getSpec().getPaused());
   }
 
   /** The ingress host: the resource's own, or NAME-NAMESPACE.BASE_DOMAIN when the operator has a base domain. */
@@ -81,7 +85,8 @@ public final class AgentServicePlan {
     return "http://" + service.getMetadata().getName() + "." + service.getMetadata().getNamespace() + ".svc";
   }
 
-  private static Deployment deployment(AgentService service, List<String> secretNames, OperatorSettings settings) {
+  private static Deployment deployment(AgentService service, List<String> secretNames, boolean stopped,
+      OperatorSettings settings) {
     AgentServiceSpec spec = service.getSpec();
     Map<String, String> podAnnotations = new LinkedHashMap<>();
     String restartedAt = service.getMetadata().getAnnotations() == null ? null : service.getMetadata().getAnnotations().get(RESTARTED_AT);
@@ -90,7 +95,7 @@ public final class AgentServicePlan {
     }
     var workload = new AgentPod.Workload(Labels.of(service, spec.getAgent(), "agent"), podAnnotations, httpPort(spec),
         true, "Always", List.of());
-    Integer replicas = stopped(service) ? Integer.valueOf(0) : autoscaled(spec) ? null : spec.getMinInstances();
+    Integer replicas = stopped ? Integer.valueOf(0) : autoscaled(spec) ? null : spec.getMinInstances();
     return new DeploymentBuilder()
         .withMetadata(metadata(service, "agent"))
         .withNewSpec()

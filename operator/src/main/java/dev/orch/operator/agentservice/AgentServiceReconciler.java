@@ -1,10 +1,13 @@
 package dev.orch.operator.agentservice;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 
+import dev.orch.operator.agent.AgentPod;
 import dev.orch.operator.agent.BundleManifest;
 import dev.orch.operator.agent.SecretNames;
 import dev.orch.operator.agentservice.AgentServiceDependents.AutoscalerDependent;
@@ -13,12 +16,20 @@ import dev.orch.operator.agentservice.AgentServiceDependents.DisruptionBudgetDep
 import dev.orch.operator.agentservice.AgentServiceDependents.IngressDependent;
 import dev.orch.operator.agentservice.AgentServiceDependents.ServiceDependent;
 import dev.orch.operator.core.AgentState;
+import dev.orch.operator.core.AlertWebhook;
+import dev.orch.operator.core.CrashLoop;
+import dev.orch.operator.core.CrashLoopRecord;
+import dev.orch.operator.core.Labels;
 import dev.orch.operator.core.EventRecorder;
 import dev.orch.operator.core.OperatorSettings;
 import dev.orch.operator.core.PlannedDependent;
 import dev.orch.operator.core.SecretCheck;
 import dev.orch.operator.core.VaultSecretEventSource;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.PrimaryUpdateAndCacheUtils;
@@ -53,12 +64,14 @@ public class AgentServiceReconciler implements Reconciler<AgentService> {
   private final OperatorSettings settings;
   private final Timer reconcileTimer;
   private final MeterRegistry meters;
+  private final AlertWebhook alerts;
   private VaultSecretEventSource<AgentService> vault;
   private EventRecorder events;
 
   public AgentServiceReconciler(OperatorSettings settings, MeterRegistry meters) {
     this.settings = settings;
     this.meters = meters;
+    this.alerts = new AlertWebhook(settings.alertCaBundle(), 3, Duration.ofSeconds(5), Duration.ofSeconds(1));
     this.reconcileTimer = Timer.builder("orch.reconcile.duration").description("Time to reconcile one resource")
         .tag("kind", "AgentService").publishPercentileHistogram().register(meters);
   }
@@ -68,7 +81,16 @@ public class AgentServiceReconciler implements Reconciler<AgentService> {
     vault = new VaultSecretEventSource<>(context, settings.vaultSecretName());
     events = new EventRecorder(context.getClient());
     registerStateGauges(context.getPrimaryCache());
-    return List.of(vault);
+    // Only our own pods, mapped to their service by the instance label; their container statuses feed the
+    // crash-loop counters.
+    var pods = new InformerEventSource<>(InformerEventSourceConfiguration.from(Pod.class, AgentService.class)
+        .withName("pods")
+        .withLabelSelector(Labels.OWNER_KIND + "=agentservice," + Labels.MANAGED_BY + "=" + Labels.OPERATOR)
+        .withSecondaryToPrimaryMapper(pod -> Set.of(new ResourceID(pod.getMetadata().getLabels().get(Labels.INSTANCE),
+            pod.getMetadata().getNamespace())))
+        .withNamespacesInheritedFromController()
+        .build(), context);
+    return List.of(vault, pods);
   }
 
   @Override
@@ -84,28 +106,70 @@ public class AgentServiceReconciler implements Reconciler<AgentService> {
     SecretCheck secrets = SecretCheck.of(namespace, settings.vaultSecretName(), secretNames,
         VaultSecretEventSource.keyNames(vaultSecret), vaultSecret.isPresent());
 
+    List<Pod> pods = context.getSecondaryResources(Pod.class).stream()
+        .filter(p -> p.getMetadata().getDeletionTimestamp() == null).toList();
+    CrashLoop.Result crashes = CrashLoop.track(AgentServiceStatusCalculator.counters(service.getStatus()), pods,
+        AgentPod.AGENT_CONTAINER, service.getSpec().getMaxRestartFailures(),
+        AgentServiceStatusCalculator.restartRequested(service), settings.stableAfter(), Instant.now());
+
     if (secrets.satisfied()) {
-      AgentServicePlan.of(service, secretNames, settings).storeIn(context);
+      AgentServicePlan.of(service, secretNames, crashes.counters().record().isAutoPaused(), settings).storeIn(context);
       context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow()
           .throwAggregateExceptionIfErrorsPresent();
     }
 
     var seen = new AgentServiceStatusCalculator.Observation(context.getSecondaryResource(Deployment.class), secrets,
-        Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
+        crashes.counters(), Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
     AgentServiceStatus before = service.getStatus();
     AgentServiceStatus after = AgentServiceStatusCalculator.compute(service, seen, settings);
+    UpdateControl<AgentService> done = crashes.recheckIn()
+        .map(wait -> UpdateControl.<AgentService>noUpdate().rescheduleAfter(wait.plusSeconds(1)))
+        .orElseGet(UpdateControl::noUpdate);
     if (Objects.equals(statusJson(before), statusJson(after))) {
-      return UpdateControl.noUpdate();
+      return done;
     }
+    // The status (with the alert level marked as sent) is written before the alert goes out: after an operator
+    // restart the level is already recorded, so an alert can be lost with the operator but never sent twice.
+    AgentService written = writeStatus(service, after, context);
+    AgentServiceStatusCalculator.events(service, before, after).forEach(notice -> events.emit(service, notice));
+    if (crashes.crossed().isPresent()) {
+      if (CrashLoop.CRITICAL.equals(crashes.crossed().get())) {
+        meters.counter("orch.crashloop.pauses", "kind", "AgentService").increment();
+      }
+      sendAlert(written, crashes.crossed().get(), context);
+    }
+    return done;
+  }
+
+  private AgentService writeStatus(AgentService service, AgentServiceStatus status, Context<AgentService> context) {
     AgentService statusOnly = new AgentService();
     statusOnly.setMetadata(new ObjectMetaBuilder().withName(service.getMetadata().getName())
-        .withNamespace(namespace).build());
-    statusOnly.setStatus(after);
+        .withNamespace(service.getMetadata().getNamespace()).build());
+    statusOnly.setStatus(status);
     // Patches and puts the result in the informer cache, so the next event's reconcile already sees this status
     // and neither writes it again nor repeats its events.
-    PrimaryUpdateAndCacheUtils.ssaPatchStatusAndCacheResource(service, statusOnly, context);
-    AgentServiceStatusCalculator.events(service, before, after).forEach(notice -> events.emit(service, notice));
-    return UpdateControl.noUpdate();
+    return PrimaryUpdateAndCacheUtils.ssaPatchStatusAndCacheResource(service, statusOnly, context);
+  }
+
+  private void sendAlert(AgentService service, String level, Context<AgentService> context) {
+    String url = service.getSpec().getAlertWebhookUrl();
+    if (url == null) {
+      return;
+    }
+    AgentServiceStatus status = service.getStatus();
+    boolean critical = CrashLoop.CRITICAL.equals(level);
+    var payload = new AlertWebhook.Payload(critical ? AlertWebhook.CRASH_LOOP_EVENT : AlertWebhook.WARNING_EVENT,
+        service.getMetadata().getUid(), service.getMetadata().getNamespace(), service.getMetadata().getName(),
+        status.getRestartCount(), status.getConsecutiveRestartFailures(), service.getSpec().getMaxRestartFailures(),
+        critical, status.getLastError());
+    CrashLoopRecord.AlertOutcome outcome = alerts.deliver(url, payload);
+    meters.counter("orch.alerts", "event", payload.event(), "outcome", outcome.delivered() ? "sent" : "failed").increment();
+    if (!outcome.delivered()) {
+      events.emit(service, EventRecorder.Notice.warning("AlertFailed", "alert " + payload.event() + " to "
+          + url + " failed: " + outcome.error()));
+    }
+    status.getCrashLoop().setLastAlert(outcome);
+    writeStatus(service, status, context);
   }
 
   private static String statusJson(AgentServiceStatus status) {

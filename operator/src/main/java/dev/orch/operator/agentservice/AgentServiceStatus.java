@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import dev.orch.operator.core.AgentState;
+import dev.orch.operator.core.CrashLoopRecord;
 import dev.orch.operator.core.OrchStatus;
 import io.fabric8.generator.annotation.Size;
 
@@ -42,6 +43,9 @@ public class AgentServiceStatus extends OrchStatus {
   @Size(max = 4096)
   @JsonPropertyDescription("The last failure: reason, exit code and the agent's last error lines.")
   private String lastError;
+
+  @JsonPropertyDescription("Crash-loop bookkeeping: restarts counted per pod, alerts sent, auto-pause.")
+  private CrashLoopRecord crashLoop;
 
   @JsonPropertyDescription("When the current configuration was rolled out (RFC 3339).")
   private String deployedAt;
@@ -111,6 +115,14 @@ public class AgentServiceStatus extends OrchStatus {
 
   public void setLastError(String lastError) {
     this.lastError = lastError;
+  }
+
+  public CrashLoopRecord getCrashLoop() {
+    return crashLoop;
+  }
+
+  public void setCrashLoop(CrashLoopRecord crashLoop) {
+    this.crashLoop = crashLoop;
   }
 
   public String getDeployedAt() {

@@ -7,6 +7,8 @@ import java.util.Optional;
 
 import dev.orch.operator.core.AgentState;
 import dev.orch.operator.core.Conditions;
+import dev.orch.operator.core.CrashLoop;
+import dev.orch.operator.core.CrashLoopRecord;
 import dev.orch.operator.core.Conditions.Verdict;
 import dev.orch.operator.core.EventRecorder.Notice;
 import dev.orch.operator.core.OperatorSettings;
@@ -23,8 +25,25 @@ final class AgentServiceStatusCalculator {
   private AgentServiceStatusCalculator() {
   }
 
-  /** What the reconciler saw this time. */
-  record Observation(Optional<Deployment> deployment, SecretCheck secrets, String now) {
+  /** What the reconciler saw this time, with the crash-loop counters it derived from the pods. */
+  record Observation(Optional<Deployment> deployment, SecretCheck secrets, CrashLoop.Counters crashes, String now) {
+  }
+
+  /** The counters as the status holds them, for {@link CrashLoop#track}. */
+  static CrashLoop.Counters counters(AgentServiceStatus status) {
+    if (status == null) {
+      return new CrashLoop.Counters(0, 0, null, new CrashLoopRecord());
+    }
+    return new CrashLoop.Counters(Optional.ofNullable(status.getRestartCount()).orElse(0L),
+        Optional.ofNullable(status.getConsecutiveRestartFailures()).orElse(0), status.getLastError(),
+        Optional.ofNullable(status.getCrashLoop()).orElseGet(CrashLoopRecord::new));
+  }
+
+  /** True when a restart was requested (the annotation changed) since the status was last written. */
+  static boolean restartRequested(AgentService service) {
+    String requested = restartRequest(service);
+    return requested != null && service.getStatus() != null
+        && !requested.equals(service.getStatus().getLastRestartAt());
   }
 
   static AgentServiceStatus compute(AgentService service, Observation seen, OperatorSettings settings) {
@@ -35,15 +54,14 @@ final class AgentServiceStatusCalculator {
     status.setObservedGeneration(generation);
     status.setUrl(AgentServicePlan.publicUrl(service, settings).orElse(null));
     status.setInternalUrl(AgentServicePlan.internalUrl(service));
-    status.setRestartCount(Optional.ofNullable(previous.getRestartCount()).orElse(0L));
-    status.setConsecutiveRestartFailures(Optional.ofNullable(previous.getConsecutiveRestartFailures()).orElse(0));
-    status.setLastError(previous.getLastError());
+    status.setRestartCount(seen.crashes().restartCount());
+    status.setConsecutiveRestartFailures(seen.crashes().consecutiveFailures());
+    status.setLastError(seen.crashes().lastError());
+    status.setCrashLoop(seen.crashes().record());
+    boolean crashLoopPaused = seen.crashes().record().isAutoPaused();
 
     String restartedAt = restartRequest(service);
     status.setLastRestartAt(restartedAt != null ? restartedAt : previous.getLastRestartAt());
-    if (restartedAt != null && !restartedAt.equals(previous.getLastRestartAt())) {
-      status.setConsecutiveRestartFailures(0);
-    }
 
     boolean rolledOut = seen.secrets().satisfied()
         && (previous.getObservedGeneration() == null || previous.getObservedGeneration() != generation
@@ -54,7 +72,7 @@ final class AgentServiceStatusCalculator {
     Deployment deployment = seen.deployment().orElse(null);
     int ready = deployment == null || deployment.getStatus() == null || deployment.getStatus().getReadyReplicas() == null
         ? 0 : deployment.getStatus().getReadyReplicas();
-    int wanted = AgentServicePlan.stopped(service) ? 0 : spec.getMinInstances();
+    int wanted = AgentServicePlan.stopped(service, crashLoopPaused) ? 0 : spec.getMinInstances();
     status.setReadyInstances(ready);
 
     Verdict verdict;
@@ -62,6 +80,13 @@ final class AgentServiceStatusCalculator {
       verdict = Verdict.stalled("MissingSecrets", seen.secrets().message());
       status.setState(ready > 0 ? AgentState.RUNNING : AgentState.FAILED);
       status.setLastError(seen.secrets().message());
+    } else if (crashLoopPaused) {
+      verdict = Verdict.stalled("CrashLoop", "auto-paused after " + seen.crashes().consecutiveFailures()
+          + " consecutive failed restarts (maxRestartFailures " + spec.getMaxRestartFailures() + "); last error: "
+          + seen.crashes().lastError() + ". Fix the cause, then restart: kubectl -n " + service.getMetadata().getNamespace()
+          + " annotate agentservice " + service.getMetadata().getName() + " " + AgentServicePlan.RESTARTED_AT
+          + "=$(date -u +%Y-%m-%dT%H:%M:%SZ) --overwrite");
+      status.setState(AgentState.CRASH_LOOP);
     } else if (Boolean.TRUE.equals(spec.getPaused())) {
       verdict = Verdict.idle("Paused", "paused by spec.paused; set it to false to resume");
       status.setState(AgentState.PAUSED);
@@ -103,13 +128,24 @@ final class AgentServiceStatusCalculator {
         case PAUSED -> Notice.normal("Paused", "scaled to zero; set spec.paused to false to resume");
         case PROVISIONING -> previous.getState() == AgentState.PAUSED
             ? Notice.normal("Resumed", "scaling back to " + service.getSpec().getMinInstances() + " instance(s)")
-            : Notice.normal("Provisioning", "waiting for instances to become ready");
-        case FAILED, CRASH_LOOP -> Notice.warning(after.getState() == AgentState.FAILED ? "Failed" : "CrashLoop",
-            String.valueOf(after.getLastError()));
+            : null; // the Deploying event already says a rollout started
+        case FAILED -> Notice.warning("Failed", String.valueOf(after.getLastError()));
+        case CRASH_LOOP -> Notice.warning("CrashLoop", "auto-paused after " + after.getConsecutiveRestartFailures()
+            + " consecutive failed restarts; last error: " + after.getLastError());
       };
-      notices.add(notice);
+      if (notice != null) {
+        notices.add(notice);
+      }
     } else if (after.getState() == AgentState.FAILED && !Objects.equals(after.getLastError(), previous.getLastError())) {
       notices.add(Notice.warning("Failed", after.getLastError()));
+    }
+    int failuresBefore = previous.getConsecutiveRestartFailures() == null ? 0 : previous.getConsecutiveRestartFailures();
+    int threshold = service.getSpec().getMaxRestartFailures();
+    if (after.getConsecutiveRestartFailures() > failuresBefore && after.getState() != AgentState.CRASH_LOOP) {
+      boolean warning = after.getConsecutiveRestartFailures() >= CrashLoop.warningAt(threshold)
+          && failuresBefore < CrashLoop.warningAt(threshold);
+      notices.add(Notice.warning(warning ? "CrashLoopWarning" : "RestartFailed", after.getConsecutiveRestartFailures()
+          + " of " + threshold + " consecutive failed restarts; last error: " + after.getLastError()));
     }
     return notices;
   }

@@ -1,9 +1,12 @@
 package dev.orch.operator.core;
 
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Optional;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
 
 /**
  * Operator settings from application.properties or the environment (ORCH_RUNNER_IMAGE, ORCH_BASE_DOMAIN, ...).
@@ -32,6 +35,15 @@ public interface OrchConfig {
 
   /** cert-manager ClusterIssuer for base-domain ingresses; without it they are served over plain HTTP. */
   Optional<String> defaultClusterIssuer();
+
+  /** How long an agent must run without restarting for its consecutive-failure count to reset. */
+  @WithName("crash-loop.stable-after")
+  @WithDefault("10m")
+  Duration stableAfter();
+
+  /** A PEM file of extra CAs trusted when delivering alert webhooks. */
+  @WithName("alerts.ca-bundle")
+  Optional<Path> alertCaBundle();
 
   /** auto (detect from the API server's version), true or false. */
   @WithDefault("auto")

@@ -23,7 +23,8 @@ public class SettingsProducer {
           + " is not valid; use auto, true or false");
     };
     return new OperatorSettings(config.runnerImage(), config.gatewayImage(), config.baseDomain(),
-        config.vaultSecretName(), config.defaultClusterIssuer(), nativeSidecars);
+        config.vaultSecretName(), config.defaultClusterIssuer(), nativeSidecars, config.stableAfter(),
+        config.alertCaBundle());
   }
 
   static boolean supportsNativeSidecars(VersionInfo version) {

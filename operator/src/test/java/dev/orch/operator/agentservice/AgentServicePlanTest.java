@@ -26,7 +26,7 @@ class AgentServicePlanTest {
 
   @Test
   void minimalServiceIsOneInstanceBehindAServiceAndNothingElse() {
-    Plan plan = AgentServicePlan.of(service(s -> { }), List.of(), SETTINGS);
+    Plan plan = AgentServicePlan.of(service(s -> { }), List.of(), false, SETTINGS);
     assertThat(plan.get(Deployment.class)).get().satisfies(d -> assertThat(d.getSpec().getReplicas()).isEqualTo(1));
     assertThat(plan.get(Service.class)).isPresent();
     assertThat(plan.get(Ingress.class)).isEmpty();
@@ -40,22 +40,28 @@ class AgentServicePlanTest {
       s.setPaused(true);
       s.setMinInstances(2);
       s.setMaxInstances(4);
-    }), List.of(), SETTINGS);
+    }), List.of(), false, SETTINGS);
     assertThat(plan.get(Deployment.class).orElseThrow().getSpec().getReplicas()).isZero();
     assertThat(plan.get(HorizontalPodAutoscaler.class)).isEmpty();
     assertThat(plan.get(PodDisruptionBudget.class)).isEmpty();
   }
 
   @Test
+  void crashLoopPauseScalesToZeroLikeAUserPause() {
+    Plan plan = AgentServicePlan.of(service(s -> { }), List.of(), true, SETTINGS);
+    assertThat(plan.get(Deployment.class).orElseThrow().getSpec().getReplicas()).isZero();
+  }
+
+  @Test
   void autoscaledServiceLeavesReplicasToTheAutoscaler() {
-    Plan plan = AgentServicePlan.of(service(s -> s.setMaxInstances(3)), List.of(), SETTINGS);
+    Plan plan = AgentServicePlan.of(service(s -> s.setMaxInstances(3)), List.of(), false, SETTINGS);
     assertThat(plan.get(Deployment.class).orElseThrow().getSpec().getReplicas()).isNull();
     assertThat(plan.get(HorizontalPodAutoscaler.class).orElseThrow().getSpec().getMaxReplicas()).isEqualTo(3);
   }
 
   @Test
   void httpPortReachesTheAgentAndTheGateway() {
-    Deployment deployment = AgentServicePlan.of(service(s -> s.setHttp(new AgentServiceSpec.Http(5000))), List.of(), SETTINGS)
+    Deployment deployment = AgentServicePlan.of(service(s -> s.setHttp(new AgentServiceSpec.Http(5000))), List.of(), false, SETTINGS)
         .get(Deployment.class).orElseThrow();
     Container agent = deployment.getSpec().getTemplate().getSpec().getContainers().get(0);
     Container gateway = deployment.getSpec().getTemplate().getSpec().getInitContainers().get(0);
@@ -68,7 +74,7 @@ class AgentServicePlanTest {
   void baseDomainPublishesTheServiceUnderItsOwnHost() {
     AgentService service = service(s -> { });
     OperatorSettings withDomain = SETTINGS.withBaseDomain("agents.example.com");
-    Ingress ingress = AgentServicePlan.of(service, List.of(), withDomain).get(Ingress.class).orElseThrow();
+    Ingress ingress = AgentServicePlan.of(service, List.of(), false, withDomain).get(Ingress.class).orElseThrow();
     assertThat(ingress.getSpec().getRules().get(0).getHost()).isEqualTo("bot-team-a.agents.example.com");
     assertThat(AgentServicePlan.publicUrl(service, withDomain)).contains("http://bot-team-a.agents.example.com");
     assertThat(AgentServicePlan.publicUrl(service, SETTINGS)).isEmpty();
@@ -79,7 +85,7 @@ class AgentServicePlanTest {
     Deployment deployment = AgentServicePlan.of(service(s -> {
       s.setBundle(new Bundle(null, null, null, null, "registry.example.com/acme/bot:1"));
       s.setCommand(List.of("python", "bot.py"));
-    }), List.of(), SETTINGS).get(Deployment.class).orElseThrow();
+    }), List.of(), false, SETTINGS).get(Deployment.class).orElseThrow();
     var pod = deployment.getSpec().getTemplate().getSpec();
     assertThat(pod.getInitContainers()).extracting(Container::getName).containsExactly("gateway");
     assertThat(pod.getContainers().get(0).getImage()).isEqualTo("registry.example.com/acme/bot:1");
@@ -88,8 +94,9 @@ class AgentServicePlanTest {
 
   @Test
   void withoutNativeSidecarsTheGatewayIsASecondContainer() {
-    OperatorSettings old = new OperatorSettings("r", "g", Optional.empty(), "orch-secrets", Optional.empty(), false);
-    var pod = AgentServicePlan.of(service(s -> { }), List.of(), old).get(Deployment.class).orElseThrow()
+    OperatorSettings old = new OperatorSettings("r", "g", Optional.empty(), "orch-secrets", Optional.empty(), false,
+        java.time.Duration.ofMinutes(10), Optional.empty());
+    var pod = AgentServicePlan.of(service(s -> { }), List.of(), false, old).get(Deployment.class).orElseThrow()
         .getSpec().getTemplate().getSpec();
     assertThat(pod.getInitContainers()).extracting(Container::getName).containsExactly("prepare");
     assertThat(pod.getContainers()).extracting(Container::getName).containsExactly("agent", "gateway");
@@ -97,7 +104,7 @@ class AgentServicePlanTest {
 
   @Test
   void secretsAreReferencedNeverCopied() {
-    var agent = AgentServicePlan.of(service(s -> { }), List.of("API_KEY", "DB_URL"), SETTINGS).get(Deployment.class)
+    var agent = AgentServicePlan.of(service(s -> { }), List.of("API_KEY", "DB_URL"), false, SETTINGS).get(Deployment.class)
         .orElseThrow().getSpec().getTemplate().getSpec().getContainers().get(0);
     assertThat(value(agent, "ORCH_SECRET_NAMES")).isEqualTo("API_KEY,DB_URL");
     assertThat(agent.getEnv()).filteredOn(e -> e.getName().equals("API_KEY")).singleElement()

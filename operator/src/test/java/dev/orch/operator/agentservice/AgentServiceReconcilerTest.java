@@ -115,7 +115,7 @@ class AgentServiceReconcilerTest {
     assertThat(running.getStatus().getConditions()).extracting(Condition::getType, Condition::getStatus)
         .containsExactly(org.assertj.core.groups.Tuple.tuple("Ready", "True"), org.assertj.core.groups.Tuple.tuple("Reconciling", "False"),
             org.assertj.core.groups.Tuple.tuple("Stalled", "False"));
-    assertThat(eventReasons("bot")).contains("Deploying", "Provisioning", "Running");
+    assertThat(eventReasons("bot")).contains("Deploying", "Running");
   }
 
   @Test

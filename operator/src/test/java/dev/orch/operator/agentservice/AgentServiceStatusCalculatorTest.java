@@ -72,7 +72,7 @@ class AgentServiceStatusCalculatorTest {
   }
 
   private static Observation seen(Deployment deployment, SecretCheck secrets, String now) {
-    return new Observation(Optional.ofNullable(deployment), secrets, now);
+    return new Observation(Optional.ofNullable(deployment), secrets, AgentServiceStatusCalculator.counters(null), now);
   }
 
   private static Deployment readyDeployment(int ready) {

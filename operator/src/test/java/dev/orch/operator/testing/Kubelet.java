@@ -15,6 +15,37 @@ public final class Kubelet {
   private Kubelet() {
   }
 
+  /**
+   * Records that the pod's agent container has crashed {@code restarts} times so far, the last time with the
+   * given exit code and termination message, and is now in CrashLoopBackOff.
+   */
+  public static void crashed(KubernetesClient client, Pod pod, int restarts, int exitCode, String message) {
+    String now = Instant.now().toString();
+    pod.setStatus(new PodStatusBuilder().withPhase("Running").withStartTime(now)
+        .withConditions(new PodConditionBuilder().withType("Ready").withStatus("False").withLastTransitionTime(now).build())
+        .withContainerStatuses(new ContainerStatusBuilder().withName("agent").withImage("runner").withReady(false)
+            .withRestartCount(restarts)
+            .withNewState().withNewWaiting().withReason("CrashLoopBackOff").endWaiting().endState()
+            .withNewLastState().withNewTerminated().withExitCode(exitCode).withReason("Error").withMessage(message)
+            .withStartedAt(now).withFinishedAt(now).endTerminated().endLastState()
+            .build())
+        .build());
+    client.pods().resource(pod).updateStatus();
+  }
+
+  /** Records that the pod's agent container has been running since {@code startedAt} after {@code restarts} restarts. */
+  public static void runningSince(KubernetesClient client, Pod pod, int restarts, Instant startedAt) {
+    String now = Instant.now().toString();
+    pod.setStatus(new PodStatusBuilder().withPhase("Running").withStartTime(now)
+        .withConditions(new PodConditionBuilder().withType("Ready").withStatus("True").withLastTransitionTime(now).build())
+        .withContainerStatuses(new ContainerStatusBuilder().withName("agent").withImage("runner").withReady(true)
+            .withRestartCount(restarts)
+            .withNewState().withNewRunning().withStartedAt(startedAt.toString()).endRunning().endState()
+            .build())
+        .build());
+    client.pods().resource(pod).updateStatus();
+  }
+
   /** Marks every pod matching the labels Running and Ready. Returns how many it marked. */
   public static int markReady(KubernetesClient client, Map<String, String> labels) {
     List<Pod> pods = client.pods().withLabels(labels).list().getItems();

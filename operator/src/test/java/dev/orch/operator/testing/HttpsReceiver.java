@@ -1,0 +1,82 @@
+package dev.orch.operator.testing;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
+
+/**
+ * A local HTTPS alert receiver with a self-signed certificate made by the JDK's keytool; its CA file is what
+ * the operator is configured to trust, as an in-house receiver would be.
+ */
+public final class HttpsReceiver implements AutoCloseable {
+  private static final String PASSWORD = "receiver";
+  private final HttpsServer server;
+  private final Path caBundle;
+  public final List<String> bodies = new CopyOnWriteArrayList<>();
+
+  public HttpsReceiver(Path workDir) throws Exception {
+    Path keystore = workDir.resolve("receiver.p12");
+    caBundle = workDir.resolve("receiver-ca.pem");
+    keytool("-genkeypair", "-alias", "receiver", "-keyalg", "RSA", "-keysize", "2048", "-dname", "CN=localhost",
+        "-ext", "SAN=dns:localhost,ip:127.0.0.1", "-validity", "2", "-storetype", "PKCS12",
+        "-keystore", keystore.toString(), "-storepass", PASSWORD, "-keypass", PASSWORD);
+    keytool("-exportcert", "-rfc", "-alias", "receiver", "-keystore", keystore.toString(), "-storepass", PASSWORD,
+        "-file", caBundle.toString());
+    KeyStore keys = KeyStore.getInstance("PKCS12");
+    try (InputStream in = Files.newInputStream(keystore)) {
+      keys.load(in, PASSWORD.toCharArray());
+    }
+    KeyManagerFactory keyManagers = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+    keyManagers.init(keys, PASSWORD.toCharArray());
+    SSLContext tls = SSLContext.getInstance("TLS");
+    tls.init(keyManagers.getKeyManagers(), null, null);
+    server = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    server.setHttpsConfigurator(new HttpsConfigurator(tls));
+    server.setExecutor(Executors.newSingleThreadExecutor());
+    server.createContext("/alerts", exchange -> {
+      bodies.add(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+      exchange.sendResponseHeaders(200, -1);
+      exchange.close();
+    });
+    server.start();
+  }
+
+  public String url() {
+    return "https://127.0.0.1:" + server.getAddress().getPort() + "/alerts";
+  }
+
+  public Path caBundle() {
+    return caBundle;
+  }
+
+  private static void keytool(String... args) throws IOException, InterruptedException {
+    List<String> command = new java.util.ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
+    command.addAll(List.of(args));
+    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0) {
+      throw new IOException("keytool " + String.join(" ", args) + " failed: " + output);
+    }
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+  }
+}
