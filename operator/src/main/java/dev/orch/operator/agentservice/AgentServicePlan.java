@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
+import dev.orch.operator.agent.AgentDeployment;
 import dev.orch.operator.agent.AgentPod;
 import dev.orch.operator.core.Labels;
 import dev.orch.operator.core.OperatorSettings;
@@ -15,7 +16,6 @@ import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
-import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscalerBuilder;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
@@ -96,18 +96,8 @@ public final class AgentServicePlan {
     var workload = new AgentPod.Workload(Labels.of(service, spec.getAgent(), "agent"), podAnnotations, httpPort(spec),
         true, "Always", List.of());
     Integer replicas = stopped ? Integer.valueOf(0) : autoscaled(spec) ? null : spec.getMinInstances();
-    return new DeploymentBuilder()
-        .withMetadata(metadata(service, "agent"))
-        .withNewSpec()
-        .withReplicas(replicas)
-        .withNewSelector().withMatchLabels(Labels.selector(service)).endSelector()
-        .withRevisionHistoryLimit(3)
-        // One extra pod during a rollout and none taken away early: the old pod serves until the new one is ready.
-        .withNewStrategy().withType("RollingUpdate").withNewRollingUpdate()
-        .withMaxSurge(new IntOrString(1)).withMaxUnavailable(new IntOrString(0)).endRollingUpdate().endStrategy()
-        .withTemplate(AgentPod.template(spec, secretNames, workload, settings))
-        .endSpec()
-        .build();
+    return AgentDeployment.of(metadata(service, "agent"), Labels.selector(service),
+        AgentPod.template(spec, secretNames, workload, settings), replicas);
   }
 
   private static Service service(AgentService service) {

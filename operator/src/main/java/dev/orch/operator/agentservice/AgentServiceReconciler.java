@@ -4,35 +4,27 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
-import java.util.Objects;
-import java.util.Set;
 
 import dev.orch.operator.agent.AgentPod;
-import dev.orch.operator.agent.BundleManifest;
-import dev.orch.operator.agent.SecretNames;
 import dev.orch.operator.agentservice.AgentServiceDependents.AutoscalerDependent;
 import dev.orch.operator.agentservice.AgentServiceDependents.DeploymentDependent;
 import dev.orch.operator.agentservice.AgentServiceDependents.DisruptionBudgetDependent;
 import dev.orch.operator.agentservice.AgentServiceDependents.IngressDependent;
 import dev.orch.operator.agentservice.AgentServiceDependents.ServiceDependent;
+import dev.orch.operator.core.AgentSecrets;
 import dev.orch.operator.core.AgentState;
 import dev.orch.operator.core.AlertWebhook;
 import dev.orch.operator.core.CrashLoop;
 import dev.orch.operator.core.CrashLoopRecord;
-import dev.orch.operator.core.Labels;
 import dev.orch.operator.core.EventRecorder;
 import dev.orch.operator.core.OperatorSettings;
+import dev.orch.operator.core.OwnedPods;
 import dev.orch.operator.core.PlannedDependent;
-import dev.orch.operator.core.SecretCheck;
+import dev.orch.operator.core.StatusWriter;
 import dev.orch.operator.core.VaultSecretEventSource;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
-import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
-import io.javaoperatorsdk.operator.processing.event.ResourceID;
-import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
-import io.javaoperatorsdk.operator.api.reconciler.PrimaryUpdateAndCacheUtils;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
@@ -81,15 +73,7 @@ public class AgentServiceReconciler implements Reconciler<AgentService> {
     vault = new VaultSecretEventSource<>(context, settings.vaultSecretName());
     events = new EventRecorder(context.getClient());
     registerStateGauges(context.getPrimaryCache());
-    // Only our own pods, mapped to their service by the instance label; their container statuses feed the
-    // crash-loop counters.
-    var pods = new InformerEventSource<>(InformerEventSourceConfiguration.from(Pod.class, AgentService.class)
-        .withName("pods")
-        .withLabelSelector(Labels.OWNER_KIND + "=agentservice," + Labels.MANAGED_BY + "=" + Labels.OPERATOR)
-        .withSecondaryToPrimaryMapper(pod -> Set.of(new ResourceID(pod.getMetadata().getLabels().get(Labels.INSTANCE),
-            pod.getMetadata().getNamespace())))
-        .withNamespacesInheritedFromController()
-        .build(), context);
+    var pods = OwnedPods.eventSource(context);
     return List.of(vault, pods);
   }
 
@@ -99,12 +83,7 @@ public class AgentServiceReconciler implements Reconciler<AgentService> {
   }
 
   private UpdateControl<AgentService> reconcileTimed(AgentService service, Context<AgentService> context) {
-    String namespace = service.getMetadata().getNamespace();
-    List<String> bundleSecrets = BundleManifest.requiredSecrets(context.getClient(), namespace, service.getSpec().getBundle());
-    List<String> secretNames = SecretNames.of(service.getSpec(), bundleSecrets);
-    var vaultSecret = vault.vaultOf(service);
-    SecretCheck secrets = SecretCheck.of(namespace, settings.vaultSecretName(), secretNames,
-        VaultSecretEventSource.keyNames(vaultSecret), vaultSecret.isPresent());
+    AgentSecrets secrets = AgentSecrets.of(service, service.getSpec(), context.getClient(), vault, settings.vaultSecretName());
 
     List<Pod> pods = context.getSecondaryResources(Pod.class).stream()
         .filter(p -> p.getMetadata().getDeletionTimestamp() == null).toList();
@@ -112,25 +91,25 @@ public class AgentServiceReconciler implements Reconciler<AgentService> {
         AgentPod.AGENT_CONTAINER, service.getSpec().getMaxRestartFailures(),
         AgentServiceStatusCalculator.restartRequested(service), settings.stableAfter(), Instant.now());
 
-    if (secrets.satisfied()) {
-      AgentServicePlan.of(service, secretNames, crashes.counters().record().isAutoPaused(), settings).storeIn(context);
+    if (secrets.check().satisfied()) {
+      AgentServicePlan.of(service, secrets.names(), crashes.counters().record().isAutoPaused(), settings).storeIn(context);
       context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow()
           .throwAggregateExceptionIfErrorsPresent();
     }
 
-    var seen = new AgentServiceStatusCalculator.Observation(context.getSecondaryResource(Deployment.class), secrets,
+    var seen = new AgentServiceStatusCalculator.Observation(context.getSecondaryResource(Deployment.class), secrets.check(),
         crashes.counters(), Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
     AgentServiceStatus before = service.getStatus();
     AgentServiceStatus after = AgentServiceStatusCalculator.compute(service, seen, settings);
     UpdateControl<AgentService> done = crashes.recheckIn()
         .map(wait -> UpdateControl.<AgentService>noUpdate().rescheduleAfter(wait.plusSeconds(1)))
         .orElseGet(UpdateControl::noUpdate);
-    if (Objects.equals(statusJson(before), statusJson(after))) {
+    if (StatusWriter.unchanged(before, after)) {
       return done;
     }
     // The status (with the alert level marked as sent) is written before the alert goes out: after an operator
     // restart the level is already recorded, so an alert can be lost with the operator but never sent twice.
-    AgentService written = writeStatus(service, after, context);
+    AgentService written = StatusWriter.write(service, after, context);
     AgentServiceStatusCalculator.events(service, before, after).forEach(notice -> events.emit(service, notice));
     if (crashes.crossed().isPresent()) {
       if (CrashLoop.CRITICAL.equals(crashes.crossed().get())) {
@@ -139,16 +118,6 @@ public class AgentServiceReconciler implements Reconciler<AgentService> {
       sendAlert(written, crashes.crossed().get(), context);
     }
     return done;
-  }
-
-  private AgentService writeStatus(AgentService service, AgentServiceStatus status, Context<AgentService> context) {
-    AgentService statusOnly = new AgentService();
-    statusOnly.setMetadata(new ObjectMetaBuilder().withName(service.getMetadata().getName())
-        .withNamespace(service.getMetadata().getNamespace()).build());
-    statusOnly.setStatus(status);
-    // Patches and puts the result in the informer cache, so the next event's reconcile already sees this status
-    // and neither writes it again nor repeats its events.
-    return PrimaryUpdateAndCacheUtils.ssaPatchStatusAndCacheResource(service, statusOnly, context);
   }
 
   private void sendAlert(AgentService service, String level, Context<AgentService> context) {
@@ -169,11 +138,7 @@ public class AgentServiceReconciler implements Reconciler<AgentService> {
           + url + " failed: " + outcome.error()));
     }
     status.getCrashLoop().setLastAlert(outcome);
-    writeStatus(service, status, context);
-  }
-
-  private static String statusJson(AgentServiceStatus status) {
-    return status == null ? null : io.fabric8.kubernetes.client.utils.Serialization.asJson(status);
+    StatusWriter.write(service, status, context);
   }
 
   /** orch_agentservices{state=...}: read from the informer cache at scrape time, so deleted services drop out. */

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
+import dev.orch.operator.agent.AgentDeployment;
 import dev.orch.operator.core.AgentState;
 import dev.orch.operator.core.Conditions;
 import dev.orch.operator.core.CrashLoop;
@@ -70,8 +71,7 @@ final class AgentServiceStatusCalculator {
         ? seen.now() : previous.getDeployedAt());
 
     Deployment deployment = seen.deployment().orElse(null);
-    int ready = deployment == null || deployment.getStatus() == null || deployment.getStatus().getReadyReplicas() == null
-        ? 0 : deployment.getStatus().getReadyReplicas();
+    int ready = AgentDeployment.readyReplicas(deployment);
     int wanted = AgentServicePlan.stopped(service, crashLoopPaused) ? 0 : spec.getMinInstances();
     status.setReadyInstances(ready);
 

@@ -15,12 +15,24 @@ import io.javaoperatorsdk.operator.api.reconciler.Context;
 public final class Plan {
   private static final String KEY = "orch.plan";
   private final Map<Class<?>, HasMetadata> objects = new LinkedHashMap<>();
+  private final Map<Class<?>, Map<String, ? extends HasMetadata>> sets = new LinkedHashMap<>();
 
   public Plan with(HasMetadata object) {
     if (object != null) {
       objects.put(object.getClass(), object);
     }
     return this;
+  }
+
+  /** Several objects of one type, by key (a Swarm's replica Deployments, keyed by index). */
+  public <R extends HasMetadata> Plan withAll(Class<R> type, Map<String, R> byKey) {
+    sets.put(type, byKey);
+    return this;
+  }
+
+  @SuppressWarnings("unchecked")
+  public <R extends HasMetadata> Map<String, R> getAll(Class<R> type) {
+    return (Map<String, R>) sets.getOrDefault(type, Map.of());
   }
 
   public <R extends HasMetadata> Optional<R> get(Class<R> type) {

@@ -18,6 +18,12 @@ public class SwarmSpec extends AgentTemplate {
       + " ORB_REPLICA_COUNT; indexes stay stable when this changes.")
   private Integer replicas;
 
+  @Min(1)
+  @Max(50)
+  @Default("5")
+  @JsonPropertyDescription("Consecutive failed restarts after which a replica is paused on its own (1-50); the others keep running.")
+  private Integer maxRestartFailures = 5;
+
   @Default("false")
   @JsonPropertyDescription("Stop every replica and keep the configuration; set back to false to resume.")
   private Boolean paused = false;
@@ -28,6 +34,14 @@ public class SwarmSpec extends AgentTemplate {
 
   public void setReplicas(Integer replicas) {
     this.replicas = replicas;
+  }
+
+  public Integer getMaxRestartFailures() {
+    return maxRestartFailures;
+  }
+
+  public void setMaxRestartFailures(Integer maxRestartFailures) {
+    this.maxRestartFailures = maxRestartFailures;
   }
 
   public Boolean getPaused() {

@@ -6,6 +6,7 @@ import java.util.List;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import dev.orch.operator.core.AgentState;
+import dev.orch.operator.core.CrashLoopRecord;
 import dev.orch.operator.core.OrchStatus;
 import io.fabric8.generator.annotation.Size;
 
@@ -25,6 +26,9 @@ public class SwarmStatus extends OrchStatus {
   @JsonPropertyDescription("Replicas that failed, each with its index and why; the others keep running.")
   private List<FailedReplica> failed = new ArrayList<>();
 
+  @JsonPropertyDescription("The last restart request (annotation orch.dev/restartedAt) acted on.")
+  private String lastRestartAt;
+
   @Size(max = 100)
   @JsonPropertyDescription("Every replica with its pod, state and restarts.")
   private List<Member> members = new ArrayList<>();
@@ -35,11 +39,15 @@ public class SwarmStatus extends OrchStatus {
       @Size(max = 2048) @JsonPropertyDescription("What went wrong and what to do about it.") String message) {
   }
 
+  @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Member(
       @JsonPropertyDescription("Index of the replica (ORB_REPLICA_INDEX).") Integer replicaIndex,
       @Size(max = 253) @JsonPropertyDescription("Name of the replica's pod.") String pod,
       @JsonPropertyDescription("provisioning, running, paused, crash-loop or failed.") AgentState state,
-      @JsonPropertyDescription("Restarts of the replica's agent.") Integer restarts) {
+      @JsonPropertyDescription("Restarts of the replica's agent, kept when its pod is replaced.") Long restarts,
+      @JsonPropertyDescription("Restarts that failed again in a row.") Integer consecutiveRestartFailures,
+      @Size(max = 4096) @JsonPropertyDescription("The replica's last failure.") String lastError,
+      @JsonPropertyDescription("Crash-loop bookkeeping of this replica.") CrashLoopRecord crashLoop) {
   }
 
   public Integer getReplicas() {
@@ -72,6 +80,14 @@ public class SwarmStatus extends OrchStatus {
 
   public void setFailed(List<FailedReplica> failed) {
     this.failed = failed;
+  }
+
+  public String getLastRestartAt() {
+    return lastRestartAt;
+  }
+
+  public void setLastRestartAt(String lastRestartAt) {
+    this.lastRestartAt = lastRestartAt;
   }
 
   public List<Member> getMembers() {

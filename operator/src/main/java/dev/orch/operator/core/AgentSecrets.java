@@ -1,0 +1,22 @@
+package dev.orch.operator.core;
+
+import java.util.List;
+
+import dev.orch.operator.agent.AgentTemplate;
+import dev.orch.operator.agent.BundleManifest;
+import dev.orch.operator.agent.SecretNames;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.KubernetesClient;
+
+/** The secret names an agent gets and whether the namespace's vault holds them all. */
+public record AgentSecrets(List<String> names, SecretCheck check) {
+
+  public static <P extends HasMetadata> AgentSecrets of(P primary, AgentTemplate template, KubernetesClient client,
+      VaultSecretEventSource<P> vault, String vaultName) {
+    String namespace = primary.getMetadata().getNamespace();
+    List<String> names = SecretNames.of(template, BundleManifest.requiredSecrets(client, namespace, template.getBundle()));
+    var secret = vault.vaultOf(primary);
+    return new AgentSecrets(names, SecretCheck.of(namespace, vaultName, names, VaultSecretEventSource.keyNames(secret),
+        secret.isPresent()));
+  }
+}

@@ -1,0 +1,30 @@
+package dev.orch.operator.swarm;
+
+import java.util.Map;
+import java.util.stream.Collectors;
+
+import dev.orch.operator.core.Plan;
+import dev.orch.operator.core.PlannedDependent;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.processing.dependent.BulkDependentResource;
+
+/** The replicas' Deployments, keyed by replica index; members the plan no longer has are deleted. */
+public final class SwarmMembers extends PlannedDependent<Deployment, Swarm> implements BulkDependentResource<Deployment, Swarm> {
+
+  public SwarmMembers() {
+    super(Deployment.class);
+  }
+
+  @Override
+  public Map<String, Deployment> desiredResources(Swarm swarm, Context<Swarm> context) {
+    return Plan.of(context).map(plan -> plan.getAll(Deployment.class)).orElse(Map.of());
+  }
+
+  @Override
+  public Map<String, Deployment> getSecondaryResources(Swarm swarm, Context<Swarm> context) {
+    return context.getSecondaryResources(Deployment.class).stream()
+        .filter(d -> d.getMetadata().getLabels() != null && d.getMetadata().getLabels().containsKey(SwarmPlan.REPLICA_INDEX_LABEL))
+        .collect(Collectors.toMap(d -> d.getMetadata().getLabels().get(SwarmPlan.REPLICA_INDEX_LABEL), d -> d, (a, b) -> a));
+  }
+}

@@ -1,0 +1,127 @@
+package dev.orch.operator.swarm;
+
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import dev.orch.operator.agent.AgentPod;
+import dev.orch.operator.core.AgentSecrets;
+import dev.orch.operator.core.CrashLoop;
+import dev.orch.operator.core.EventRecorder;
+import dev.orch.operator.core.OperatorSettings;
+import dev.orch.operator.core.OwnedPods;
+import dev.orch.operator.core.StatusWriter;
+import dev.orch.operator.core.VaultSecretEventSource;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.Workflow;
+import io.javaoperatorsdk.operator.api.reconciler.dependent.Dependent;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
+/**
+ * Swarm → one Deployment per replica ({@link SwarmPlan} says why). Top to bottom: check the vault; track
+ * crash loops per replica from its pods; apply the plan (a crash-looping replica at zero pods, the others
+ * untouched); write the per-replica status.
+ */
+@Workflow(explicitInvocation = true, dependents = @Dependent(name = "members", type = SwarmMembers.class))
+@ControllerConfiguration(name = "swarm", generationAwareEventProcessing = false)
+public class SwarmReconciler implements Reconciler<Swarm> {
+  private final OperatorSettings settings;
+  private final MeterRegistry meters;
+  private final Timer reconcileTimer;
+  private VaultSecretEventSource<Swarm> vault;
+  private EventRecorder events;
+
+  public SwarmReconciler(OperatorSettings settings, MeterRegistry meters) {
+    this.settings = settings;
+    this.meters = meters;
+    this.reconcileTimer = Timer.builder("orch.reconcile.duration").description("Time to reconcile one resource")
+        .tag("kind", "Swarm").publishPercentileHistogram().register(meters);
+  }
+
+  @Override
+  public List<EventSource<?, Swarm>> prepareEventSources(EventSourceContext<Swarm> context) {
+    vault = new VaultSecretEventSource<>(context, settings.vaultSecretName());
+    events = new EventRecorder(context.getClient());
+    return List.of(vault, OwnedPods.eventSource(context));
+  }
+
+  @Override
+  public UpdateControl<Swarm> reconcile(Swarm swarm, Context<Swarm> context) {
+    return reconcileTimer.record(() -> reconcileTimed(swarm, context));
+  }
+
+  private UpdateControl<Swarm> reconcileTimed(Swarm swarm, Context<Swarm> context) {
+    AgentSecrets secrets = AgentSecrets.of(swarm, swarm.getSpec(), context.getClient(), vault, settings.vaultSecretName());
+    Map<Integer, List<Pod>> pods = context.getSecondaryResources(Pod.class).stream()
+        .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
+        .collect(Collectors.groupingBy(p -> index(p.getMetadata().getLabels())));
+    boolean restartRequested = restartRequested(swarm);
+    Map<Integer, CrashLoop.Counters> crashes = new HashMap<>();
+    Set<Integer> paused = new HashSet<>();
+    Optional<java.time.Duration> recheck = Optional.empty();
+    int newlyPaused = 0;
+    for (int index = 0; index < swarm.getSpec().getReplicas(); index++) {
+      CrashLoop.Result result = CrashLoop.track(SwarmStatusCalculator.counters(swarm.getStatus(), index),
+          pods.getOrDefault(index, List.of()), AgentPod.AGENT_CONTAINER, swarm.getSpec().getMaxRestartFailures(),
+          restartRequested, settings.stableAfter(), Instant.now());
+      crashes.put(index, result.counters());
+      if (result.counters().record().isAutoPaused()) {
+        paused.add(index);
+      }
+      if (result.crossed().filter(CrashLoop.CRITICAL::equals).isPresent()) {
+        newlyPaused++;
+      }
+      if (result.recheckIn().isPresent() && (recheck.isEmpty() || result.recheckIn().get().compareTo(recheck.get()) < 0)) {
+        recheck = result.recheckIn();
+      }
+    }
+
+    if (secrets.check().satisfied()) {
+      SwarmPlan.of(swarm, secrets.names(), paused, settings).storeIn(context);
+      context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow().throwAggregateExceptionIfErrorsPresent();
+    }
+
+    Map<Integer, Deployment> deployments = context.getSecondaryResources(Deployment.class).stream()
+        .filter(d -> d.getMetadata().getLabels() != null && d.getMetadata().getLabels().containsKey(SwarmPlan.REPLICA_INDEX_LABEL))
+        .collect(Collectors.toMap(d -> index(d.getMetadata().getLabels()), d -> d, (a, b) -> a));
+    var seen = new SwarmStatusCalculator.Observation(deployments, pods, crashes, secrets.check(),
+        Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
+    SwarmStatus before = swarm.getStatus();
+    SwarmStatus after = SwarmStatusCalculator.compute(swarm, seen);
+    UpdateControl<Swarm> done = recheck.map(wait -> UpdateControl.<Swarm>noUpdate().rescheduleAfter(wait.plusSeconds(1)))
+        .orElseGet(UpdateControl::noUpdate);
+    if (StatusWriter.unchanged(before, after)) {
+      return done;
+    }
+    StatusWriter.write(swarm, after, context);
+    if (newlyPaused > 0) {
+      meters.counter("orch.crashloop.pauses", "kind", "Swarm").increment(newlyPaused);
+    }
+    SwarmStatusCalculator.events(swarm, before, after).forEach(notice -> events.emit(swarm, notice));
+    return done;
+  }
+
+  private static boolean restartRequested(Swarm swarm) {
+    String requested = swarm.getMetadata().getAnnotations() == null ? null
+        : swarm.getMetadata().getAnnotations().get(SwarmPlan.RESTARTED_AT);
+    return requested != null && swarm.getStatus() != null && !requested.equals(swarm.getStatus().getLastRestartAt());
+  }
+
+  private static int index(Map<String, String> labels) {
+    return Integer.parseInt(labels.getOrDefault(SwarmPlan.REPLICA_INDEX_LABEL, "-1"));
+  }
+}

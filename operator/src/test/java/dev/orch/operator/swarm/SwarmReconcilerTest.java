@@ -1,0 +1,160 @@
+package dev.orch.operator.swarm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import dev.orch.localcluster.WithKubernetes;
+import dev.orch.operator.agent.Bundle;
+import dev.orch.operator.core.AgentState;
+import dev.orch.operator.core.Conditions;
+import dev.orch.operator.core.OperatorSettings;
+import dev.orch.operator.testing.Kubelet;
+import dev.orch.operator.testing.RunningOperator;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+
+/** Swarm against a real API server and controller manager; the test plays the kubelet. */
+@WithKubernetes(controllerManager = true)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class SwarmReconcilerTest {
+  private static final Duration TIMEOUT = Duration.ofSeconds(40);
+  private final KubernetesClient client;
+  private RunningOperator<Swarm> operator;
+
+  SwarmReconcilerTest(KubernetesClient client) {
+    this.client = client;
+  }
+
+  @BeforeAll
+  void start() {
+    client.resource(new SecretBuilder().withNewMetadata().withName("orch-secrets").endMetadata()
+        .withStringData(Map.of("SHARD_TOKEN", "x")).build()).create();
+    operator = RunningOperator.start(client, meters -> new SwarmReconciler(OperatorSettings.defaults(), meters));
+  }
+
+  @AfterAll
+  void stop() {
+    operator.close();
+  }
+
+  @Test
+  void everyReplicaGetsItsOwnIndexAndTheCountAndReadyMeansAllReady() {
+    client.resource(swarm("shards", 3, s -> { })).create();
+    await().atMost(TIMEOUT).until(() -> members("shards").size() == 3);
+    for (int i = 0; i < 3; i++) {
+      Deployment member = client.apps().deployments().withName("shards-" + i).get();
+      assertThat(env(member, "ORB_REPLICA_INDEX")).isEqualTo(Integer.toString(i));
+      assertThat(env(member, "ORB_REPLICA_COUNT")).isEqualTo("3");
+      assertThat(member.getSpec().getReplicas()).isEqualTo(1);
+    }
+    await().atMost(TIMEOUT).until(() -> client.pods().withLabel("app.kubernetes.io/instance", "shards").list().getItems().size() == 3);
+    Kubelet.markReady(client, Map.of("app.kubernetes.io/instance", "shards"));
+    Swarm ready = awaitStatus("shards", s -> s.getReady() == 3);
+    assertThat(Conditions.isTrue(ready.getStatus().getConditions(), "Ready")).isTrue();
+    assertThat(ready.getStatus().getMembers()).extracting(SwarmStatus.Member::state).containsOnly(AgentState.RUNNING);
+    assertThat(ready.getStatus().getMembers()).allSatisfy(m -> assertThat(m.pod()).startsWith("shards-" + m.replicaIndex() + "-"));
+  }
+
+  @Test
+  void scalingKeepsIndexesStable() {
+    client.resource(swarm("fleet", 5, s -> { })).create();
+    await().atMost(TIMEOUT).until(() -> members("fleet").size() == 5);
+    String uidOfReplica2 = client.apps().deployments().withName("fleet-2").get().getMetadata().getUid();
+
+    edit("fleet", s -> s.getSpec().setReplicas(8));
+    await().atMost(TIMEOUT).until(() -> members("fleet").size() == 8
+        && members("fleet").stream().allMatch(d -> "8".equals(env(d, "ORB_REPLICA_COUNT"))));
+    assertThat(client.apps().deployments().withName("fleet-2").get().getMetadata().getUid())
+        .as("existing replicas keep their identity").isEqualTo(uidOfReplica2);
+    assertThat(members("fleet")).extracting(d -> env(d, "ORB_REPLICA_INDEX"))
+        .containsExactlyInAnyOrder("0", "1", "2", "3", "4", "5", "6", "7");
+
+    edit("fleet", s -> s.getSpec().setReplicas(3));
+    await().atMost(TIMEOUT).until(() -> members("fleet").size() == 3);
+    assertThat(members("fleet")).extracting(d -> d.getMetadata().getName()).containsExactlyInAnyOrder("fleet-0", "fleet-1", "fleet-2");
+    assertThat(members("fleet")).allSatisfy(d -> assertThat(env(d, "ORB_REPLICA_COUNT")).isEqualTo("3"));
+    awaitStatus("fleet", s -> s.getReplicas() == 3 && s.getMembers().size() == 3);
+  }
+
+  @Test
+  void crashLoopingReplicasArePausedAloneAndReportedAsAPartialFailure() {
+    client.resource(swarm("workers", 4, s -> s.setMaxRestartFailures(2))).create();
+    await().atMost(TIMEOUT).until(() -> client.pods().withLabel("app.kubernetes.io/instance", "workers").list().getItems().size() == 4);
+    for (int failing : List.of(1, 3)) {
+      Pod pod = client.pods().withLabel(SwarmPlan.REPLICA_INDEX_LABEL, Integer.toString(failing))
+          .withLabel("app.kubernetes.io/instance", "workers").list().getItems().get(0);
+      Kubelet.crashed(client, pod, 2, 3, "ConnectionRefusedError: queue unreachable");
+    }
+    Swarm partial = awaitStatus("workers", s -> s.getFailedCount() == 2);
+    assertThat(partial.getStatus().getFailed()).extracting(SwarmStatus.FailedReplica::replicaIndex).containsExactly(1, 3);
+    assertThat(partial.getStatus().getFailed().get(0).message()).contains("queue unreachable", "kubectl -n " + client.getNamespace());
+    Condition stalled = partial.getStatus().getConditions().get(2);
+    assertThat(stalled.getStatus()).isEqualTo("True");
+    assertThat(stalled.getReason()).isEqualTo("ReplicasFailed");
+    await().atMost(TIMEOUT).until(() -> client.apps().deployments().withName("workers-1").get().getSpec().getReplicas() == 0
+        && client.apps().deployments().withName("workers-3").get().getSpec().getReplicas() == 0);
+    assertThat(client.apps().deployments().withName("workers-0").get().getSpec().getReplicas()).isEqualTo(1);
+    assertThat(client.apps().deployments().withName("workers-2").get().getSpec().getReplicas()).isEqualTo(1);
+  }
+
+  @Test
+  void deletingTheSwarmRemovesEveryMember() {
+    client.resource(swarm("doomed", 3, s -> { })).create();
+    await().atMost(TIMEOUT).until(() -> members("doomed").size() == 3);
+    client.resources(Swarm.class).withName("doomed").delete();
+    await().atMost(TIMEOUT).until(() -> members("doomed").isEmpty());
+  }
+
+  private Swarm swarm(String name, int replicas, Consumer<SwarmSpec> customize) {
+    SwarmSpec spec = new SwarmSpec();
+    spec.setAgent("acme/shard-worker");
+    spec.setBundle(new Bundle(null, "https://bundles.example.com/shard.tar.gz", null, null, null));
+    spec.setRequiredSecrets(List.of("SHARD_TOKEN"));
+    spec.setReplicas(replicas);
+    customize.accept(spec);
+    Swarm swarm = new Swarm();
+    swarm.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(client.getNamespace()).build());
+    swarm.setSpec(spec);
+    return swarm;
+  }
+
+  private List<Deployment> members(String swarm) {
+    return client.apps().deployments().withLabel("app.kubernetes.io/instance", swarm).list().getItems();
+  }
+
+  private void edit(String name, Consumer<Swarm> change) {
+    await().atMost(TIMEOUT).ignoreExceptionsInstanceOf(KubernetesClientException.class).until(() -> {
+      client.resources(Swarm.class).withName(name).edit(s -> {
+        change.accept(s);
+        return s;
+      });
+      return true;
+    });
+  }
+
+  private Swarm awaitStatus(String name, Predicate<SwarmStatus> test) {
+    return await().atMost(TIMEOUT).until(() -> client.resources(Swarm.class).withName(name).get(),
+        s -> s != null && s.getStatus() != null && test.test(s.getStatus()));
+  }
+
+  private static String env(Deployment deployment, String name) {
+    return deployment.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv().stream()
+        .filter(e -> e.getName().equals(name)).findFirst().map(io.fabric8.kubernetes.api.model.EnvVar::getValue).orElse(null);
+  }
+}
