@@ -3,7 +3,7 @@ SHELL := /bin/bash
 MVN := hack/mvn -B
 KUBE_BIN = $(shell hack/kube-binaries.sh | tail -n1)
 
-.PHONY: build test run crds kube-binaries clean bench-agentservice bench-crashloop
+.PHONY: build test run crds kube-binaries clean bench-agentservice bench-crashloop bench-swarm
 
 ## build: compile every module and package the operator (no tests)
 build:
@@ -36,6 +36,10 @@ BENCH = $(MVN) -q -pl operator -am test-compile -DskipTests && ORCH_KUBE_BIN="$(
 ## bench-agentservice: apply 100 and 1,000 AgentServices to a local control plane and print convergence figures
 bench-agentservice: kube-binaries
 	$(BENCH).AgentServiceBenchmark
+
+## bench-swarm: time from applying a 100-replica Swarm to all members created and status written
+bench-swarm: kube-binaries
+	$(BENCH).SwarmBenchmark
 
 ## bench-crashloop: latency from a pod status change to the AgentService status reflecting it (p50/p99 of 200)
 bench-crashloop: kube-binaries
