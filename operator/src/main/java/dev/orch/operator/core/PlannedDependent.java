@@ -3,6 +3,7 @@ package dev.orch.operator.core;
 import java.util.List;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.dependent.DependentResource;
@@ -51,10 +52,15 @@ public abstract class PlannedDependent<R extends HasMetadata, P extends HasMetad
    */
   @Override
   protected void addReferenceHandlingMetadata(R target, P primary) {
-    target.getMetadata().setOwnerReferences(List.of(new OwnerReferenceBuilder()
-        .withApiVersion(primary.getApiVersion()).withKind(primary.getKind())
-        .withName(primary.getMetadata().getName()).withUid(primary.getMetadata().getUid())
-        .withController(true).build()));
+    target.getMetadata().setOwnerReferences(List.of(controlledBy(primary)));
+  }
+
+  /** An owner reference that makes {@code owner} the controller of an object, for objects created outside a plan. */
+  public static OwnerReference controlledBy(HasMetadata owner) {
+    return new OwnerReferenceBuilder()
+        .withApiVersion(owner.getApiVersion()).withKind(owner.getKind())
+        .withName(owner.getMetadata().getName()).withUid(owner.getMetadata().getUid())
+        .withController(true).build();
   }
 
   /**

@@ -39,6 +39,10 @@ public class ScheduleStatus extends OrchStatus {
   @JsonPropertyDescription("Where the webhook trigger listens; the token itself stays in the referenced Secret.")
   private Webhook webhook;
 
+  @Size(max = 256)
+  @JsonPropertyDescription("The last orch.dev/trigger annotation value acted on (a manual run was started for it).")
+  private String lastManualTrigger;
+
   @Size(max = 50)
   @JsonPropertyDescription("The newest runs, at most spec.historyLimit, newest first.")
   private List<Run> runs = new ArrayList<>();
@@ -68,6 +72,14 @@ public class ScheduleStatus extends OrchStatus {
       @JsonPropertyDescription("When the agent started (RFC 3339).") String startedAt,
       @JsonPropertyDescription("When the run ended (RFC 3339).") String finishedAt,
       @Size(max = 4096) @JsonPropertyDescription("Last lines of the run's output; the full log stays available with kubectl logs.") String output) {
+  }
+
+  public String getLastManualTrigger() {
+    return lastManualTrigger;
+  }
+
+  public void setLastManualTrigger(String lastManualTrigger) {
+    this.lastManualTrigger = lastManualTrigger;
   }
 
   public String getNextFireAt() {

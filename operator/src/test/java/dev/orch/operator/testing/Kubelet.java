@@ -46,6 +46,20 @@ public final class Kubelet {
     client.pods().resource(pod).updateStatus();
   }
 
+  /** Records that a run's pod ended: its agent container exited with {@code exitCode}, leaving {@code message}. */
+  public static void finished(KubernetesClient client, Pod pod, int exitCode, String message) {
+    String now = Instant.now().toString();
+    pod.setStatus(new PodStatusBuilder().withPhase(exitCode == 0 ? "Succeeded" : "Failed").withStartTime(now)
+        .withConditions(new PodConditionBuilder().withType("Ready").withStatus("False").withLastTransitionTime(now).build())
+        .withContainerStatuses(new ContainerStatusBuilder().withName("agent").withImage("runner").withReady(false)
+            .withRestartCount(0)
+            .withNewState().withNewTerminated().withExitCode(exitCode).withReason(exitCode == 0 ? "Completed" : "Error")
+            .withMessage(message).withStartedAt(now).withFinishedAt(now).endTerminated().endState()
+            .build())
+        .build());
+    client.pods().resource(pod).updateStatus();
+  }
+
   /** Marks every pod matching the labels Running and Ready. Returns how many it marked. */
   public static int markReady(KubernetesClient client, Map<String, String> labels) {
     List<Pod> pods = client.pods().withLabels(labels).list().getItems();
