@@ -17,7 +17,8 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @AdditionalPrinterColumn(name = "Schedule", jsonPath = ".spec.schedule", type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(name = "Last Run", jsonPath = ".status.lastFiredAt", type = AdditionalPrinterColumn.Type.DATE)
 @AdditionalPrinterColumn(name = "Last Status", jsonPath = ".status.lastRunStatus", type = AdditionalPrinterColumn.Type.STRING)
-@AdditionalPrinterColumn(name = "Next Run", jsonPath = ".status.nextFireAt", type = AdditionalPrinterColumn.Type.DATE)
+// A string, not a date: kubectl renders future dates as "<invalid>".
+@AdditionalPrinterColumn(name = "Next Run", jsonPath = ".status.nextFireAt", type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
 public class Schedule extends CustomResource<ScheduleSpec, ScheduleStatus> implements Namespaced {
 }
