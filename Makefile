@@ -3,7 +3,7 @@ SHELL := /bin/bash
 MVN := hack/mvn -B
 KUBE_BIN = $(shell hack/kube-binaries.sh | tail -n1)
 
-.PHONY: build test run crds kube-binaries clean bench-agentservice bench-crashloop bench-swarm
+.PHONY: build test run crds kube-binaries images clean bench-agentservice bench-crashloop bench-swarm
 
 ## build: compile every module and package the operator (no tests)
 build:
@@ -26,6 +26,10 @@ crds:
 ## kube-binaries: build etcd, kube-apiserver, kube-controller-manager and kubectl (no-op when cached)
 kube-binaries:
 	hack/kube-binaries.sh >/dev/null
+
+## images: build localhost/orch-runner and localhost/orch-gateway with podman (no-op when inputs are unchanged)
+images:
+	hack/images.sh >/dev/null
 
 clean:
 	$(MVN) -q clean

@@ -11,7 +11,10 @@ class GatewaySettingsTest {
 
   @Test
   void appPortDefaultsTo3000() {
-    assertThat(GatewaySettings.fromEnvironment(Map.of())).isEqualTo(new GatewaySettings(8080, 3000));
+    GatewaySettings settings = GatewaySettings.fromEnvironment(Map.of());
+    assertThat(settings.listenPort()).isEqualTo(8080);
+    assertThat(settings.appPort()).isEqualTo(3000);
+    assertThat(settings.statusFile()).isEqualTo(java.nio.file.Path.of("/orch/status/agent.json"));
   }
 
   @Test

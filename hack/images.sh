@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Builds the runner and gateway images with podman:
+#   localhost/debian-base:bookworm   debootstrapped once from the machine's own Debian mirror
+#   localhost/orch-runner:$VERSION   runner-image/Containerfile
+#   localhost/orch-gateway:$VERSION  gateway-sidecar/Containerfile
+# Idempotent: an image is rebuilt only when the hash of its inputs (Containerfile, jars, this script)
+# differs from the one recorded in its label. No registry is needed (none is reachable here).
+#
+# Usage: hack/images.sh [--skip-package]
+#   --skip-package  use the jars already in */target (the container tests call it this way, from inside
+#                   Maven); without it the two modules are packaged first.
+# The last line on stdout is the containers.conf path; export it as CONTAINERS_CONF for other podman
+# commands (this machine needs runc and lowered ulimits, see ../shared/MACHINE-NOTES.md).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+VERSION=0.1.0
+BASE=localhost/debian-base:bookworm
+HASH_LABEL=dev.orch.inputs-hash
+CACHE_ROOT="${ORCH_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/orch-operator}"
+mkdir -p "$CACHE_ROOT"
+log() { echo "images: $*" >&2; }
+
+export CONTAINERS_CONF="$CACHE_ROOT/containers.conf"
+conf_text='[containers]
+default_ulimits = ["nofile=1024:1024", "nproc=4096:4096"]
+[engine]
+runtime = "runc"'
+[[ -f "$CONTAINERS_CONF" && "$(cat "$CONTAINERS_CONF")" == "$conf_text" ]] || printf '%s\n' "$conf_text" >"$CONTAINERS_CONF"
+
+command -v podman >/dev/null || { log "podman is missing; run hack/install-prerequisites.sh"; exit 1; }
+
+# First Debian mirror configured for apt on this machine (deb822 .sources or one-line .list files),
+# skipping the security archive, which only carries updates.
+debian_mirror() {
+  local f
+  for f in /etc/apt/sources.list.d/*.sources; do
+    [[ -f "$f" ]] || continue
+    awk '/^URIs:/ { for (i = 2; i <= NF; i++) print $i }' "$f"
+  done
+  for f in /etc/apt/sources.list.d/*.list /etc/apt/sources.list; do
+    [[ -f "$f" ]] || continue
+    awk '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) { print $i; break } }' "$f"
+  done
+}
+
+build_base() {
+  if podman image exists "$BASE"; then
+    return
+  fi
+  command -v debootstrap >/dev/null || { log "debootstrap is missing; run hack/install-prerequisites.sh"; exit 1; }
+  local mirror
+  mirror="$(debian_mirror | grep -v -- '-security' | head -n1)"
+  [[ -n "$mirror" ]] || { log "no Debian mirror found in /etc/apt/sources.list.d; configure apt first"; exit 1; }
+  local rootfs
+  rootfs="$(mktemp -d "$CACHE_ROOT/rootfs.XXXXXX")"
+  trap 'rm -rf "$rootfs"' RETURN
+  log "debootstrapping $BASE from $mirror (about half a minute)"
+  debootstrap --variant=minbase bookworm "$rootfs" "$mirror" >"$CACHE_ROOT/debootstrap.log" 2>&1 \
+    || { log "debootstrap failed; see $CACHE_ROOT/debootstrap.log"; exit 1; }
+  rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
+  tar -C "$rootfs" -c . | podman import - "$BASE" >/dev/null
+}
+
+build_image() {
+  local module=$1 image=$2 jar=$3
+  local dir="$module/target"
+  [[ -f "$dir/$jar" && -d "$dir/lib" ]] \
+    || { log "$dir/$jar or $dir/lib is missing; run without --skip-package, or 'hack/mvn -pl $module package'"; exit 1; }
+  local hash
+  hash="$( (sha256sum hack/images.sh "$module/Containerfile" "$dir/$jar"; find "$dir/lib" -type f -print0 | sort -z | xargs -0 sha256sum) \
+    | awk '{print $1}' | sha256sum | cut -c1-32)"
+  if [[ "$(podman image inspect --format "{{index .Labels \"$HASH_LABEL\"}}" "$image" 2>/dev/null || true)" == "$hash" ]]; then
+    log "$image is up to date"
+    return
+  fi
+  log "building $image"
+  podman build --quiet --label "$HASH_LABEL=$hash" -t "$image" -f "$module/Containerfile" "$module" >/dev/null
+}
+
+if [[ "${1:-}" != "--skip-package" ]]; then
+  hack/mvn -B -q -pl runner-image,gateway-sidecar package -DskipTests >&2
+fi
+build_base
+build_image runner-image "localhost/orch-runner:$VERSION" orch-runner.jar
+build_image gateway-sidecar "localhost/orch-gateway:$VERSION" orch-gateway.jar
+echo "$CONTAINERS_CONF"
