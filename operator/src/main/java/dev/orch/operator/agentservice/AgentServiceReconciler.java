@@ -18,6 +18,7 @@ import dev.orch.operator.core.CrashLoop;
 import dev.orch.operator.core.CrashLoopRecord;
 import dev.orch.operator.core.EventRecorder;
 import dev.orch.operator.core.OperatorSettings;
+import dev.orch.operator.core.ReconcileMetrics;
 import dev.orch.operator.core.OwnedPods;
 import dev.orch.operator.core.PlannedDependent;
 import dev.orch.operator.core.StatusWriter;
@@ -64,8 +65,7 @@ public class AgentServiceReconciler implements Reconciler<AgentService> {
     this.settings = settings;
     this.meters = meters;
     this.alerts = new AlertWebhook(settings.alertCaBundle(), 3, Duration.ofSeconds(5), Duration.ofSeconds(1));
-    this.reconcileTimer = Timer.builder("orch.reconcile.duration").description("Time to reconcile one resource")
-        .tag("kind", "AgentService").publishPercentileHistogram().register(meters);
+    this.reconcileTimer = ReconcileMetrics.timer(meters, "AgentService");
   }
 
   @Override

@@ -16,6 +16,7 @@ import dev.orch.operator.core.EventRecorder;
 import dev.orch.operator.core.EventRecorder.Notice;
 import dev.orch.operator.core.Labels;
 import dev.orch.operator.core.OperatorSettings;
+import dev.orch.operator.core.ReconcileMetrics;
 import dev.orch.operator.core.OwnedPods;
 import dev.orch.operator.core.PlannedDependent;
 import dev.orch.operator.core.StatusWriter;
@@ -55,8 +56,7 @@ public class ScheduleReconciler implements Reconciler<Schedule> {
 
   public ScheduleReconciler(OperatorSettings settings, MeterRegistry meters) {
     this.settings = settings;
-    this.reconcileTimer = Timer.builder("orch.reconcile.duration").description("Time to reconcile one resource")
-        .tag("kind", "Schedule").publishPercentileHistogram().register(meters);
+    this.reconcileTimer = ReconcileMetrics.timer(meters, "Schedule");
   }
 
   @Override

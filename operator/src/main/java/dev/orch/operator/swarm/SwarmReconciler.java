@@ -15,6 +15,7 @@ import dev.orch.operator.core.AgentSecrets;
 import dev.orch.operator.core.CrashLoop;
 import dev.orch.operator.core.EventRecorder;
 import dev.orch.operator.core.OperatorSettings;
+import dev.orch.operator.core.ReconcileMetrics;
 import dev.orch.operator.core.OwnedPods;
 import dev.orch.operator.core.StatusWriter;
 import dev.orch.operator.core.VaultSecretEventSource;
@@ -48,8 +49,7 @@ public class SwarmReconciler implements Reconciler<Swarm> {
   public SwarmReconciler(OperatorSettings settings, MeterRegistry meters) {
     this.settings = settings;
     this.meters = meters;
-    this.reconcileTimer = Timer.builder("orch.reconcile.duration").description("Time to reconcile one resource")
-        .tag("kind", "Swarm").publishPercentileHistogram().register(meters);
+    this.reconcileTimer = ReconcileMetrics.timer(meters, "Swarm");
   }
 
   @Override
