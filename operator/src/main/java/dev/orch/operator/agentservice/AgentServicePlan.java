@@ -1,6 +1,5 @@
 package dev.orch.operator.agentservice;
 
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -10,6 +9,7 @@ import dev.orch.operator.agent.AgentPod;
 import dev.orch.operator.core.Labels;
 import dev.orch.operator.core.OperatorSettings;
 import dev.orch.operator.core.Plan;
+import dev.orch.operator.core.RestartRequest;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -29,8 +29,6 @@ import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetBuilder;
  * the operator's settings. Tests call it without a cluster; the reconciler applies its result.
  */
 public final class AgentServicePlan {
-  /** Set by users (or `kubectl annotate`) to restart a service; copied into the pod template so pods roll. */
-  public static final String RESTARTED_AT = "orch.dev/restartedAt";
   static final int DEFAULT_HTTP_PORT = 3000;
   static final int SERVICE_PORT = 80;
   static final int TARGET_CPU_PERCENT = 80;
@@ -88,12 +86,8 @@ public final class AgentServicePlan {
   private static Deployment deployment(AgentService service, List<String> secretNames, boolean stopped,
       OperatorSettings settings) {
     AgentServiceSpec spec = service.getSpec();
-    Map<String, String> podAnnotations = new LinkedHashMap<>();
-    String restartedAt = service.getMetadata().getAnnotations() == null ? null : service.getMetadata().getAnnotations().get(RESTARTED_AT);
-    if (restartedAt != null) {
-      podAnnotations.put(RESTARTED_AT, restartedAt);
-    }
-    var workload = new AgentPod.Workload(Labels.of(service, spec.getAgent(), "agent"), podAnnotations, httpPort(spec),
+    var workload = new AgentPod.Workload(Labels.of(service, spec.getAgent(), "agent"),
+        RestartRequest.podAnnotations(service), httpPort(spec),
         true, "Always", List.of());
     Integer replicas = stopped ? Integer.valueOf(0) : autoscaled(spec) ? null : spec.getMinInstances();
     return AgentDeployment.of(metadata(service, "agent"), Labels.selector(service),

@@ -19,7 +19,7 @@ import dev.orch.operator.core.CrashLoopRecord;
 import dev.orch.operator.core.EventRecorder;
 import dev.orch.operator.core.OperatorSettings;
 import dev.orch.operator.core.ReconcileMetrics;
-import dev.orch.operator.core.OwnedPods;
+import dev.orch.operator.core.OwnedResources;
 import dev.orch.operator.core.PlannedDependent;
 import dev.orch.operator.core.StatusWriter;
 import dev.orch.operator.core.VaultSecretEventSource;
@@ -73,7 +73,7 @@ public class AgentServiceReconciler implements Reconciler<AgentService> {
     vault = new VaultSecretEventSource<>(context, settings.vaultSecretName());
     events = new EventRecorder(context.getClient());
     registerStateGauges(context.getPrimaryCache());
-    var pods = OwnedPods.eventSource(context);
+    var pods = OwnedResources.eventSource(context, Pod.class, "pods");
     return List.of(vault, pods);
   }
 

@@ -13,6 +13,7 @@ import dev.orch.operator.core.CrashLoopRecord;
 import dev.orch.operator.core.Conditions.Verdict;
 import dev.orch.operator.core.EventRecorder.Notice;
 import dev.orch.operator.core.OperatorSettings;
+import dev.orch.operator.core.RestartRequest;
 import dev.orch.operator.core.SecretCheck;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentCondition;
@@ -42,9 +43,8 @@ final class AgentServiceStatusCalculator {
 
   /** True when a restart was requested (the annotation changed) since the status was last written. */
   static boolean restartRequested(AgentService service) {
-    String requested = restartRequest(service);
-    return requested != null && service.getStatus() != null
-        && !requested.equals(service.getStatus().getLastRestartAt());
+    return RestartRequest.isNew(service, service.getStatus() != null,
+        service.getStatus() == null ? null : service.getStatus().getLastRestartAt());
   }
 
   static AgentServiceStatus compute(AgentService service, Observation seen, OperatorSettings settings) {
@@ -61,7 +61,7 @@ final class AgentServiceStatusCalculator {
     status.setCrashLoop(seen.crashes().record());
     boolean crashLoopPaused = seen.crashes().record().isAutoPaused();
 
-    String restartedAt = restartRequest(service);
+    String restartedAt = RestartRequest.requestedAt(service);
     status.setLastRestartAt(restartedAt != null ? restartedAt : previous.getLastRestartAt());
 
     boolean rolledOut = seen.secrets().satisfied()
@@ -83,9 +83,7 @@ final class AgentServiceStatusCalculator {
     } else if (crashLoopPaused) {
       verdict = Verdict.stalled("CrashLoop", "auto-paused after " + seen.crashes().consecutiveFailures()
           + " consecutive failed restarts (maxRestartFailures " + spec.getMaxRestartFailures() + "); last error: "
-          + seen.crashes().lastError() + ". Fix the cause, then restart: kubectl -n " + service.getMetadata().getNamespace()
-          + " annotate agentservice " + service.getMetadata().getName() + " " + AgentServicePlan.RESTARTED_AT
-          + "=$(date -u +%Y-%m-%dT%H:%M:%SZ) --overwrite");
+          + seen.crashes().lastError() + ". Fix the cause, then restart: " + RestartRequest.command(service));
       status.setState(AgentState.CRASH_LOOP);
     } else if (Boolean.TRUE.equals(spec.getPaused())) {
       verdict = Verdict.idle("Paused", "paused by spec.paused; set it to false to resume");
@@ -148,11 +146,6 @@ final class AgentServiceStatusCalculator {
           + " of " + threshold + " consecutive failed restarts; last error: " + after.getLastError()));
     }
     return notices;
-  }
-
-  static String restartRequest(AgentService service) {
-    return service.getMetadata().getAnnotations() == null ? null
-        : service.getMetadata().getAnnotations().get(AgentServicePlan.RESTARTED_AT);
   }
 
   private static boolean rolloutComplete(Deployment deployment, int wanted) {

@@ -10,13 +10,12 @@ import java.util.stream.Collectors;
  * Which secret keys an agent needs and which of them the namespace's vault Secret lacks, with the command
  * that fixes it. Only key names are handled here; values are injected by secretKeyRef and never read.
  */
-public record SecretCheck(String namespace, String vaultName, List<String> wanted, List<String> missing, boolean vaultExists) {
+public record SecretCheck(String namespace, String vaultName, List<String> missing, boolean vaultExists) {
 
   public static SecretCheck of(String namespace, String vaultName, Collection<String> wanted, Set<String> present,
       boolean vaultExists) {
-    Set<String> ordered = new LinkedHashSet<>(wanted);
-    List<String> missing = ordered.stream().filter(k -> !present.contains(k)).toList();
-    return new SecretCheck(namespace, vaultName, List.copyOf(ordered), missing, vaultExists);
+    List<String> missing = new LinkedHashSet<>(wanted).stream().filter(k -> !present.contains(k)).toList();
+    return new SecretCheck(namespace, vaultName, missing, vaultExists);
   }
 
   public boolean satisfied() {

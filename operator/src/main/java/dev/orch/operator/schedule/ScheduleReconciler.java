@@ -7,24 +7,21 @@ import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
 
 import dev.orch.operator.core.AgentSecrets;
 import dev.orch.operator.core.Conditions;
 import dev.orch.operator.core.Conditions.Verdict;
 import dev.orch.operator.core.EventRecorder;
 import dev.orch.operator.core.EventRecorder.Notice;
-import dev.orch.operator.core.Labels;
 import dev.orch.operator.core.OperatorSettings;
 import dev.orch.operator.core.ReconcileMetrics;
-import dev.orch.operator.core.OwnedPods;
+import dev.orch.operator.core.OwnedResources;
 import dev.orch.operator.core.PlannedDependent;
 import dev.orch.operator.core.StatusWriter;
 import dev.orch.operator.core.VaultSecretEventSource;
 import dev.orch.operator.schedule.ScheduleStatus.Run;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
-import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
@@ -32,9 +29,7 @@ import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.Workflow;
 import io.javaoperatorsdk.operator.api.reconciler.dependent.Dependent;
-import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
-import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
@@ -63,14 +58,8 @@ public class ScheduleReconciler implements Reconciler<Schedule> {
   public List<EventSource<?, Schedule>> prepareEventSources(EventSourceContext<Schedule> context) {
     vault = new VaultSecretEventSource<>(context, settings.vaultSecretName());
     events = new EventRecorder(context.getClient());
-    var jobs = new InformerEventSource<>(InformerEventSourceConfiguration.from(Job.class, Schedule.class)
-        .withName("runs")
-        .withLabelSelector(Labels.OWNER_KIND + "=schedule," + Labels.MANAGED_BY + "=" + Labels.OPERATOR)
-        .withSecondaryToPrimaryMapper(job -> Set.of(new ResourceID(job.getMetadata().getLabels().get(Labels.INSTANCE),
-            job.getMetadata().getNamespace())))
-        .withNamespacesInheritedFromController()
-        .build(), context);
-    return List.of(vault, jobs, OwnedPods.eventSource(context));
+    return List.of(vault, OwnedResources.eventSource(context, Job.class, "runs"),
+        OwnedResources.eventSource(context, Pod.class, "pods"));
   }
 
   @Override

@@ -23,6 +23,11 @@ public final class SwarmMembers extends PlannedDependent<Deployment, Swarm> impl
 
   @Override
   public Map<String, Deployment> getSecondaryResources(Swarm swarm, Context<Swarm> context) {
+    return byIndex(context);
+  }
+
+  /** The replicas' Deployments that exist now, keyed by replica index. */
+  static Map<String, Deployment> byIndex(Context<Swarm> context) {
     return context.getSecondaryResources(Deployment.class).stream()
         .filter(d -> d.getMetadata().getLabels() != null && d.getMetadata().getLabels().containsKey(SwarmPlan.REPLICA_INDEX_LABEL))
         .collect(Collectors.toMap(d -> d.getMetadata().getLabels().get(SwarmPlan.REPLICA_INDEX_LABEL), d -> d, (a, b) -> a));

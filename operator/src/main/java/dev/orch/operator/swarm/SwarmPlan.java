@@ -10,6 +10,7 @@ import dev.orch.operator.agent.AgentPod;
 import dev.orch.operator.core.Labels;
 import dev.orch.operator.core.OperatorSettings;
 import dev.orch.operator.core.Plan;
+import dev.orch.operator.core.RestartRequest;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -25,7 +26,6 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
  */
 public final class SwarmPlan {
   public static final String REPLICA_INDEX_LABEL = "orch.dev/replica-index";
-  static final String RESTARTED_AT = "orch.dev/restartedAt";
 
   private SwarmPlan() {
   }
@@ -56,12 +56,7 @@ public final class SwarmPlan {
     SwarmSpec spec = swarm.getSpec();
     Map<String, String> labels = Labels.of(swarm, spec.getAgent(), "agent");
     labels.put(REPLICA_INDEX_LABEL, Integer.toString(index));
-    Map<String, String> annotations = new LinkedHashMap<>();
-    String restartedAt = swarm.getMetadata().getAnnotations() == null ? null : swarm.getMetadata().getAnnotations().get(RESTARTED_AT);
-    if (restartedAt != null) {
-      annotations.put(RESTARTED_AT, restartedAt);
-    }
-    var workload = new AgentPod.Workload(labels, annotations, 3000, true, "Always", List.of(
+    var workload = new AgentPod.Workload(labels, RestartRequest.podAnnotations(swarm), 3000, true, "Always", List.of(
         new EnvVarBuilder().withName("ORB_REPLICA_INDEX").withValue(Integer.toString(index)).build(),
         new EnvVarBuilder().withName("ORB_REPLICA_COUNT").withValue(Integer.toString(spec.getReplicas())).build()));
     boolean stopped = crashLoopPaused || Boolean.TRUE.equals(spec.getPaused());

@@ -16,11 +16,11 @@ import dev.orch.operator.core.CrashLoop;
 import dev.orch.operator.core.EventRecorder;
 import dev.orch.operator.core.OperatorSettings;
 import dev.orch.operator.core.ReconcileMetrics;
-import dev.orch.operator.core.OwnedPods;
+import dev.orch.operator.core.OwnedResources;
+import dev.orch.operator.core.RestartRequest;
 import dev.orch.operator.core.StatusWriter;
 import dev.orch.operator.core.VaultSecretEventSource;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
@@ -56,7 +56,7 @@ public class SwarmReconciler implements Reconciler<Swarm> {
   public List<EventSource<?, Swarm>> prepareEventSources(EventSourceContext<Swarm> context) {
     vault = new VaultSecretEventSource<>(context, settings.vaultSecretName());
     events = new EventRecorder(context.getClient());
-    return List.of(vault, OwnedPods.eventSource(context));
+    return List.of(vault, OwnedResources.eventSource(context, Pod.class, "pods"));
   }
 
   @Override
@@ -69,7 +69,8 @@ public class SwarmReconciler implements Reconciler<Swarm> {
     Map<Integer, List<Pod>> pods = context.getSecondaryResources(Pod.class).stream()
         .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
         .collect(Collectors.groupingBy(p -> index(p.getMetadata().getLabels())));
-    boolean restartRequested = restartRequested(swarm);
+    boolean restartRequested = RestartRequest.isNew(swarm, swarm.getStatus() != null,
+        swarm.getStatus() == null ? null : swarm.getStatus().getLastRestartAt());
     Map<Integer, CrashLoop.Counters> crashes = new HashMap<>();
     Set<Integer> paused = new HashSet<>();
     Optional<java.time.Duration> recheck = Optional.empty();
@@ -95,10 +96,7 @@ public class SwarmReconciler implements Reconciler<Swarm> {
       context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow().throwAggregateExceptionIfErrorsPresent();
     }
 
-    Map<Integer, Deployment> deployments = context.getSecondaryResources(Deployment.class).stream()
-        .filter(d -> d.getMetadata().getLabels() != null && d.getMetadata().getLabels().containsKey(SwarmPlan.REPLICA_INDEX_LABEL))
-        .collect(Collectors.toMap(d -> index(d.getMetadata().getLabels()), d -> d, (a, b) -> a));
-    var seen = new SwarmStatusCalculator.Observation(deployments, pods, crashes, secrets.check(),
+    var seen = new SwarmStatusCalculator.Observation(SwarmMembers.byIndex(context), pods, crashes, secrets.check(),
         Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
     SwarmStatus before = swarm.getStatus();
     SwarmStatus after = SwarmStatusCalculator.compute(swarm, seen);
@@ -113,12 +111,6 @@ public class SwarmReconciler implements Reconciler<Swarm> {
     }
     SwarmStatusCalculator.events(swarm, before, after).forEach(notice -> events.emit(swarm, notice));
     return done;
-  }
-
-  private static boolean restartRequested(Swarm swarm) {
-    String requested = swarm.getMetadata().getAnnotations() == null ? null
-        : swarm.getMetadata().getAnnotations().get(SwarmPlan.RESTARTED_AT);
-    return requested != null && swarm.getStatus() != null && !requested.equals(swarm.getStatus().getLastRestartAt());
   }
 
   private static int index(Map<String, String> labels) {

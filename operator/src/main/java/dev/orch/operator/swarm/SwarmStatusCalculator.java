@@ -14,6 +14,7 @@ import dev.orch.operator.core.Conditions.Verdict;
 import dev.orch.operator.core.CrashLoop;
 import dev.orch.operator.core.CrashLoopRecord;
 import dev.orch.operator.core.EventRecorder.Notice;
+import dev.orch.operator.core.RestartRequest;
 import dev.orch.operator.core.SecretCheck;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -26,7 +27,7 @@ final class SwarmStatusCalculator {
   private SwarmStatusCalculator() {
   }
 
-  record Observation(Map<Integer, Deployment> deployments, Map<Integer, List<Pod>> pods,
+  record Observation(Map<String, Deployment> deployments, Map<Integer, List<Pod>> pods,
       Map<Integer, CrashLoop.Counters> crashes, SecretCheck secrets, String now) {
   }
 
@@ -48,15 +49,13 @@ final class SwarmStatusCalculator {
     int ready = 0;
     for (int index = 0; index < spec.getReplicas(); index++) {
       CrashLoop.Counters crashes = seen.crashes().get(index);
-      Deployment deployment = seen.deployments().get(index);
+      Deployment deployment = seen.deployments().get(Integer.toString(index));
       AgentState state;
       if (crashes.record().isAutoPaused()) {
         state = AgentState.CRASH_LOOP;
         failed.add(new SwarmStatus.FailedReplica(index, "CrashLoop", "replica " + index + " paused after "
             + crashes.consecutiveFailures() + " consecutive failed restarts; last error: " + crashes.lastError()
-            + ". Fix the cause, then restart the swarm: kubectl -n " + swarm.getMetadata().getNamespace()
-            + " annotate swarm " + swarm.getMetadata().getName() + " " + SwarmPlan.RESTARTED_AT
-            + "=$(date -u +%Y-%m-%dT%H:%M:%SZ) --overwrite"));
+            + ". Fix the cause, then restart the swarm: " + RestartRequest.command(swarm)));
       } else if (Boolean.TRUE.equals(spec.getPaused())) {
         state = AgentState.PAUSED;
       } else if (AgentDeployment.readyReplicas(deployment) > 0) {
@@ -78,8 +77,7 @@ final class SwarmStatusCalculator {
     status.setFailed(failed);
     status.setFailedCount(failed.size());
     status.setMembers(members);
-    String restartedAt = swarm.getMetadata().getAnnotations() == null ? null
-        : swarm.getMetadata().getAnnotations().get(SwarmPlan.RESTARTED_AT);
+    String restartedAt = RestartRequest.requestedAt(swarm);
     status.setLastRestartAt(restartedAt != null ? restartedAt : previous.getLastRestartAt());
     String counts = ready + "/" + spec.getReplicas() + " replicas ready";
     Verdict verdict;

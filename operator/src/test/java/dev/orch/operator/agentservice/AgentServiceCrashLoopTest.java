@@ -22,6 +22,7 @@ import dev.orch.operator.agent.Bundle;
 import dev.orch.operator.core.AgentState;
 import dev.orch.operator.core.Labels;
 import dev.orch.operator.core.OperatorSettings;
+import dev.orch.operator.core.RestartRequest;
 import dev.orch.operator.testing.HttpsReceiver;
 import dev.orch.operator.testing.Kubelet;
 import dev.orch.operator.testing.RunningOperator;
@@ -109,7 +110,7 @@ class AgentServiceCrashLoopTest {
     assertThat(paused.getStatus().getConditions().get(2).getReason()).isEqualTo("CrashLoop");
     assertThat(eventReasons("crashy")).contains("CrashLoop");
 
-    edit("crashy", s -> s.getMetadata().setAnnotations(Map.of(AgentServicePlan.RESTARTED_AT, Instant.now().toString())));
+    edit("crashy", s -> s.getMetadata().setAnnotations(Map.of(RestartRequest.ANNOTATION, Instant.now().toString())));
     AgentService resumed = awaitStatus("crashy", s -> s.getState() != AgentState.CRASH_LOOP);
     assertThat(resumed.getStatus().getConsecutiveRestartFailures()).isZero();
     assertThat(resumed.getStatus().getRestartCount()).as("restart history is kept").isEqualTo(4);

@@ -24,6 +24,7 @@ import dev.orch.operator.core.AgentState;
 import dev.orch.operator.core.Conditions;
 import dev.orch.operator.core.Labels;
 import dev.orch.operator.core.OperatorSettings;
+import dev.orch.operator.core.RestartRequest;
 import dev.orch.operator.testing.Kubelet;
 import dev.orch.operator.testing.RunningOperator;
 import io.fabric8.kubernetes.api.model.Condition;
@@ -160,9 +161,9 @@ class AgentServiceReconcilerTest {
     apply(service("restartable", spec -> { }));
     await().atMost(TIMEOUT).until(() -> client.apps().deployments().withName("restartable").get() != null);
     String at = "2026-11-23T10:00:00Z";
-    edit("restartable", s -> s.getMetadata().setAnnotations(Map.of(AgentServicePlan.RESTARTED_AT, at)));
+    edit("restartable", s -> s.getMetadata().setAnnotations(Map.of(RestartRequest.ANNOTATION, at)));
     await().atMost(TIMEOUT).until(() -> at.equals(client.apps().deployments().withName("restartable").get()
-        .getSpec().getTemplate().getMetadata().getAnnotations().get(AgentServicePlan.RESTARTED_AT)));
+        .getSpec().getTemplate().getMetadata().getAnnotations().get(RestartRequest.ANNOTATION)));
     AgentService restarted = awaitStatus("restartable", s -> at.equals(s.getLastRestartAt()));
     assertThat(restarted.getStatus().getConsecutiveRestartFailures()).isZero();
     assertThat(eventReasons("restartable")).contains("Restarted");

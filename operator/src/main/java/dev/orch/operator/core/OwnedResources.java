@@ -4,27 +4,27 @@ import java.util.Locale;
 import java.util.Set;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.Pod;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 
 /**
- * Watches only the pods the operator's workloads run for one kind, mapped to their owner by the instance
- * label; their container statuses feed the crash-loop counters.
+ * Watches only the objects of a type that the operator's workloads create for one kind (pods, a Schedule's
+ * Jobs), found by our labels and mapped to their owner by the instance label.
  */
-public final class OwnedPods {
-  private OwnedPods() {
+public final class OwnedResources {
+  private OwnedResources() {
   }
 
-  public static <P extends HasMetadata> InformerEventSource<Pod, P> eventSource(EventSourceContext<P> context) {
+  public static <R extends HasMetadata, P extends HasMetadata> InformerEventSource<R, P> eventSource(
+      EventSourceContext<P> context, Class<R> type, String name) {
     String kind = context.getPrimaryResourceClass().getSimpleName().toLowerCase(Locale.ROOT);
-    return new InformerEventSource<>(InformerEventSourceConfiguration.from(Pod.class, context.getPrimaryResourceClass())
-        .withName("pods")
+    return new InformerEventSource<>(InformerEventSourceConfiguration.from(type, context.getPrimaryResourceClass())
+        .withName(name)
         .withLabelSelector(Labels.OWNER_KIND + "=" + kind + "," + Labels.MANAGED_BY + "=" + Labels.OPERATOR)
-        .withSecondaryToPrimaryMapper(pod -> Set.of(new ResourceID(pod.getMetadata().getLabels().get(Labels.INSTANCE),
-            pod.getMetadata().getNamespace())))
+        .withSecondaryToPrimaryMapper(owned -> Set.of(new ResourceID(owned.getMetadata().getLabels().get(Labels.INSTANCE),
+            owned.getMetadata().getNamespace())))
         .withNamespacesInheritedFromController()
         .build(), context);
   }
