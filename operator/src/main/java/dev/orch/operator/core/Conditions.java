@@ -3,6 +3,7 @@ package dev.orch.operator.core;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConditionBuilder;
@@ -63,7 +64,10 @@ public final class Conditions {
   }
 
   public static boolean isTrue(List<Condition> conditions, String type) {
-    return conditions != null && conditions.stream()
-        .anyMatch(c -> type.equals(c.getType()) && Objects.equals("True", c.getStatus()));
+    return find(conditions, type).filter(c -> Objects.equals("True", c.getStatus())).isPresent();
+  }
+
+  public static Optional<Condition> find(List<Condition> conditions, String type) {
+    return conditions == null ? Optional.empty() : conditions.stream().filter(c -> type.equals(c.getType())).findFirst();
   }
 }

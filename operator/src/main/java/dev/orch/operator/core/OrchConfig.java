@@ -48,4 +48,20 @@ public interface OrchConfig {
   /** auto (detect from the API server's version), true or false. */
   @WithDefault("auto")
   String nativeSidecars();
+
+  /** The schedule-webhook endpoint (POST /webhooks/NAMESPACE/SCHEDULE/TOKEN). */
+  Webhooks webhooks();
+
+  interface Webhooks {
+    /** Public address of the endpoint, e.g. https://hooks.example.com; shown in each webhook schedule's status. */
+    Optional<String> baseUrl();
+
+    /** Calls per minute accepted for one schedule (valid or not); more get 429 with Retry-After. */
+    @WithDefault("30")
+    int requestsPerMinute();
+
+    /** Largest JSON body accepted as a run's input. */
+    @WithDefault("65536")
+    int maxBodyBytes();
+  }
 }

@@ -24,7 +24,8 @@ public class SettingsProducer {
     };
     return new OperatorSettings(config.runnerImage(), config.gatewayImage(), config.baseDomain(),
         config.vaultSecretName(), config.defaultClusterIssuer(), nativeSidecars, config.stableAfter(),
-        config.alertCaBundle());
+        config.alertCaBundle(), new OperatorSettings.Webhooks(config.webhooks().baseUrl().map(url -> url.replaceAll("/+$", "")),
+            config.webhooks().requestsPerMinute(), config.webhooks().maxBodyBytes()));
   }
 
   static boolean supportsNativeSidecars(VersionInfo version) {

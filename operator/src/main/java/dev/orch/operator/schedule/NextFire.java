@@ -1,8 +1,12 @@
 package dev.orch.operator.schedule;
 
+import java.time.DateTimeException;
+import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -25,8 +29,43 @@ final class NextFire {
    * @throws IllegalArgumentException with the parser's explanation when the expression or zone is invalid
    */
   static Optional<ZonedDateTime> after(String schedule, String timeZone, ZonedDateTime now) {
-    ZoneId zone = timeZone == null ? ZoneOffset.UTC : ZoneId.of(timeZone);
-    String expression = MACROS.getOrDefault(schedule.strip(), schedule.strip());
-    return ExecutionTime.forCron(UNIX.parse(expression)).nextExecution(now.withZoneSameInstant(zone));
+    return executionTime(schedule).nextExecution(now.withZoneSameInstant(zone(timeZone)));
+  }
+
+  /** Why the expression or zone cannot be used, in words a user can act on; empty when both are fine. */
+  static Optional<String> problem(String schedule, String timeZone) {
+    try {
+      executionTime(schedule);
+    } catch (IllegalArgumentException e) {
+      return Optional.of("schedule \"" + schedule + "\" is not a valid cron expression (" + e.getMessage()
+          + "); use five fields: minute hour day-of-month month day-of-week, e.g. \"0 9 * * 1-5\", or a macro such as @hourly");
+    }
+    try {
+      zone(timeZone);
+    } catch (DateTimeException e) {
+      return Optional.of("timeZone \"" + timeZone + "\" is not a known IANA time zone (" + e.getMessage()
+          + "); use a name such as Europe/Berlin or America/New_York");
+    }
+    return Optional.empty();
+  }
+
+  /** Fire times in (from, to], oldest first, at most {@code max} of them (the newest are dropped). */
+  static List<Instant> between(String schedule, String timeZone, Instant from, Instant to, int max) {
+    ExecutionTime executions = executionTime(schedule);
+    List<Instant> fires = new ArrayList<>();
+    Optional<ZonedDateTime> next = executions.nextExecution(from.atZone(zone(timeZone)));
+    while (next.isPresent() && !next.get().toInstant().isAfter(to) && fires.size() < max) {
+      fires.add(next.get().toInstant());
+      next = executions.nextExecution(next.get());
+    }
+    return fires;
+  }
+
+  private static ExecutionTime executionTime(String schedule) {
+    return ExecutionTime.forCron(UNIX.parse(MACROS.getOrDefault(schedule.strip(), schedule.strip())));
+  }
+
+  private static ZoneId zone(String timeZone) {
+    return timeZone == null ? ZoneOffset.UTC : ZoneId.of(timeZone);
   }
 }

@@ -3,12 +3,16 @@ package dev.orch.operator.schedule;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 import dev.orch.operator.agent.AgentPod;
 import dev.orch.operator.schedule.ScheduleStatus.Run;
@@ -46,6 +50,11 @@ final class RunHistory {
     String name = job.getMetadata().getName();
     Trigger trigger = Optional.ofNullable(job.getMetadata().getLabels()).map(l -> l.get(SchedulePlan.TRIGGER_LABEL))
         .map(t -> Trigger.valueOf(t.toUpperCase(Locale.ROOT))).orElse(Trigger.CRON);
+    if (isSkipped(job)) {
+      String at = job.getMetadata().getCreationTimestamp();
+      return new Run(name, trigger, RunStatus.SKIPPED, null, 0L, at, null, at,
+          job.getMetadata().getAnnotations().get(SchedulePlan.SKIPPED_ANNOTATION));
+    }
     Optional<JobCondition> complete = condition(job, "Complete");
     Optional<JobCondition> failed = condition(job, "Failed");
     RunStatus status = complete.isPresent() ? RunStatus.SUCCESS
@@ -65,6 +74,45 @@ final class RunHistory {
     return new Run(name, trigger, status, agentEnd.map(ContainerStateTerminated::getExitCode).orElse(null), duration,
         job.getMetadata().getCreationTimestamp(), started, finished,
         agentEnd.map(ContainerStateTerminated::getMessage).map(RunHistory::tail).orElse(null));
+  }
+
+  /**
+   * Cron fires that met a cron run still active under skipIfRunning. The CronJob controller (concurrency Forbid)
+   * creates nothing for them and records nothing, so they are worked out from the schedule: a fire counts as
+   * skipped when a cron run was active at that moment and no Job carries the fire's name (the controller names
+   * Jobs NAME-MINUTES). A fire whose Job is merely late is replaced by that Job when it appears: same id.
+   */
+  static List<Run> skippedCronFires(String cronJobName, String schedule, String timeZone, List<Run> runs,
+      Instant until, int limit) {
+    Set<String> known = runs.stream().map(Run::id).collect(Collectors.toCollection(HashSet::new));
+    List<Run> skipped = new ArrayList<>();
+    for (Run run : runs) {
+      if (run.trigger() != Trigger.CRON || run.status() == RunStatus.SKIPPED || run.firedAt() == null) {
+        continue;
+      }
+      Instant end = run.finishedAt() == null ? until : Collections.min(List.of(Instant.parse(run.finishedAt()), until));
+      for (Instant fire : NextFire.between(schedule, timeZone, Instant.parse(run.firedAt()), end, limit)) {
+        String id = cronJobName + "-" + fire.getEpochSecond() / 60;
+        if (known.add(id)) {
+          skipped.add(new Run(id, Trigger.CRON, RunStatus.SKIPPED, null, 0L, fire.toString(), null, fire.toString(),
+              "run " + run.id() + " was still active"));
+        }
+      }
+    }
+    return skipped;
+  }
+
+  static boolean isCronRun(Job job) {
+    return job.getMetadata().getLabels() != null
+        && "cron".equals(job.getMetadata().getLabels().get(SchedulePlan.TRIGGER_LABEL));
+  }
+
+  static boolean isSkipped(Job job) {
+    return job.getMetadata().getAnnotations() != null && job.getMetadata().getAnnotations().containsKey(SchedulePlan.SKIPPED_ANNOTATION);
+  }
+
+  static boolean isActive(Job job) {
+    return !isSkipped(job) && condition(job, "Complete").isEmpty() && condition(job, "Failed").isEmpty();
   }
 
   private static Optional<JobCondition> condition(Job job, String type) {

@@ -1,6 +1,9 @@
 package dev.orch.operator.schedule;
 
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 import dev.orch.operator.agent.AgentPod;
@@ -8,7 +11,12 @@ import dev.orch.operator.core.Labels;
 import dev.orch.operator.core.OperatorSettings;
 import dev.orch.operator.core.Plan;
 import dev.orch.operator.core.PlannedDependent;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
 import io.fabric8.kubernetes.api.model.batch.v1.CronJobBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -24,6 +32,11 @@ public final class SchedulePlan {
   public static final String TRIGGER_LABEL = "orch.dev/trigger";
   /** Finished Jobs kept in the cluster for `kubectl logs`; the run history itself lives in status. */
   static final int JOBS_KEPT = 3;
+  static final String RUN_COMPONENT = "run";
+  static final String SKIPPED_ANNOTATION = "orch.dev/skipped";
+  static final String INPUT_ENV = "ORCH_RUN_INPUT";
+  static final String INPUT_KEY = "input.json";
+  static final String WEBHOOK_TOKEN_KEY = "token";
 
   private SchedulePlan() {
   }
@@ -57,20 +70,87 @@ public final class SchedulePlan {
         .build();
   }
 
-  /** A run started now, by hand or by the webhook. */
-  static Job run(Schedule schedule, String runId, ScheduleStatus.Trigger trigger, List<String> secretNames,
-      OperatorSettings settings) {
+  /** A run started now, by hand or by the webhook; with input, the agent reads it from ORCH_RUN_INPUT. */
+  static Job run(Schedule schedule, String runId, ScheduleStatus.Trigger trigger, boolean withInput,
+      List<String> secretNames, OperatorSettings settings) {
+    JobSpec spec = jobSpec(schedule, secretNames, trigger, settings);
+    if (withInput) {
+      spec.getTemplate().getSpec().getContainers().stream().filter(c -> AgentPod.AGENT_CONTAINER.equals(c.getName()))
+          .forEach(agent -> agent.getEnv().add(new EnvVarBuilder().withName(INPUT_ENV).withNewValueFrom()
+              .withNewSecretKeyRef().withName(inputSecretName(runId)).withKey(INPUT_KEY).endSecretKeyRef()
+              .endValueFrom().build()));
+    }
     return new JobBuilder()
         .withMetadata(new ObjectMetaBuilder().withName(runId).withNamespace(schedule.getMetadata().getNamespace())
             .withLabels(runLabels(schedule, trigger)).withOwnerReferences(PlannedDependent.controlledBy(schedule)).build())
-        .withSpec(jobSpec(schedule, secretNames, trigger, settings))
+        .withSpec(spec)
         .build();
+  }
+
+  /**
+   * A trigger that arrived while another run was active under skipIfRunning, kept as a suspended Job so that
+   * whichever operator replica took the call records it without writing status itself; the reconciler folds it
+   * into the history and then deletes it.
+   */
+  static Job skipped(Schedule schedule, String runId, ScheduleStatus.Trigger trigger, String activeRun,
+      List<String> secretNames, OperatorSettings settings) {
+    Job job = run(schedule, runId, trigger, false, secretNames, settings);
+    job.getMetadata().setAnnotations(Map.of(SKIPPED_ANNOTATION, "run " + activeRun + " was still active"));
+    job.getSpec().setSuspend(true);
+    return job;
+  }
+
+  /** The webhook call's body, owned by its Job so that it goes when the Job goes. */
+  static Secret input(Job run, byte[] body) {
+    return new SecretBuilder()
+        .withMetadata(new ObjectMetaBuilder().withName(inputSecretName(run.getMetadata().getName()))
+            .withNamespace(run.getMetadata().getNamespace()).withLabels(run.getMetadata().getLabels())
+            .withOwnerReferences(new OwnerReferenceBuilder().withApiVersion("batch/v1").withKind("Job")
+                .withName(run.getMetadata().getName()).withUid(run.getMetadata().getUid()).build())
+            .build())
+        .withImmutable(true)
+        .withData(Map.of(INPUT_KEY, Base64.getEncoder().encodeToString(body)))
+        .build();
+  }
+
+  /** Holds a webhook schedule's token; the operator writes it once and never reads it back. */
+  static Secret webhookToken(Schedule schedule, String token) {
+    return new SecretBuilder()
+        .withMetadata(new ObjectMetaBuilder().withName(webhookTokenSecretName(schedule))
+            .withNamespace(schedule.getMetadata().getNamespace())
+            .withLabels(Labels.of(schedule, schedule.getSpec().getAgent(), "webhook-token"))
+            .withOwnerReferences(PlannedDependent.controlledBy(schedule)).build())
+        .withData(Map.of(WEBHOOK_TOKEN_KEY, Base64.getEncoder().encodeToString(token.getBytes(StandardCharsets.UTF_8))))
+        .build();
+  }
+
+  /**
+   * Job names are label values too, so at most 63 characters: the schedule's name is shortened, never the
+   * part that tells runs apart.
+   */
+  static String runId(Schedule schedule, ScheduleStatus.Trigger trigger, String distinct) {
+    String base = schedule.getMetadata().getName();
+    String suffix = "-" + trigger.name().toLowerCase(Locale.ROOT) + "-" + distinct;
+    return (base.length() + suffix.length() > 63 ? base.substring(0, 63 - suffix.length()) : base) + suffix;
+  }
+
+  static String webhookTokenSecretName(Schedule schedule) {
+    return schedule.getMetadata().getName() + "-webhook";
+  }
+
+  static String inputSecretName(String runId) {
+    return runId + "-input";
   }
 
   private static JobSpec jobSpec(Schedule schedule, List<String> secretNames, ScheduleStatus.Trigger trigger,
       OperatorSettings settings) {
     ScheduleSpec spec = schedule.getSpec();
-    var workload = new AgentPod.Workload(runLabels(schedule, trigger), Map.of(), 3000, false, "Never", List.of());
+    List<EnvVar> runEnv = List.of(
+        new EnvVarBuilder().withName("ORCH_RUN_TRIGGER").withValue(trigger.name().toLowerCase(Locale.ROOT)).build(),
+        // Cron runs are named by the CronJob controller, so the id comes from the pod's own labels.
+        new EnvVarBuilder().withName("ORCH_RUN_ID").withNewValueFrom().withNewFieldRef()
+            .withFieldPath("metadata.labels['" + RunHistory.JOB_NAME_LABEL + "']").endFieldRef().endValueFrom().build());
+    var workload = new AgentPod.Workload(runLabels(schedule, trigger), Map.of(), 3000, false, "Never", runEnv);
     return new JobSpecBuilder()
         // One attempt: a failed agent run is a result to record, not something to retry behind the user's back.
         .withBackoffLimit(0)
@@ -80,8 +160,8 @@ public final class SchedulePlan {
   }
 
   private static Map<String, String> runLabels(Schedule schedule, ScheduleStatus.Trigger trigger) {
-    Map<String, String> labels = Labels.of(schedule, schedule.getSpec().getAgent(), "run");
-    labels.put(TRIGGER_LABEL, trigger.name().toLowerCase(java.util.Locale.ROOT));
+    Map<String, String> labels = Labels.of(schedule, schedule.getSpec().getAgent(), RUN_COMPONENT);
+    labels.put(TRIGGER_LABEL, trigger.name().toLowerCase(Locale.ROOT));
     return labels;
   }
 }

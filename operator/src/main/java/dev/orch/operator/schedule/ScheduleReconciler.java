@@ -1,12 +1,19 @@
 package dev.orch.operator.schedule;
 
+import java.net.HttpURLConnection;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 import dev.orch.operator.core.AgentSecrets;
 import dev.orch.operator.core.Conditions;
@@ -20,8 +27,11 @@ import dev.orch.operator.core.PlannedDependent;
 import dev.orch.operator.core.StatusWriter;
 import dev.orch.operator.core.VaultSecretEventSource;
 import dev.orch.operator.schedule.ScheduleStatus.Run;
+import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
@@ -43,7 +53,10 @@ import io.micrometer.core.instrument.Timer;
 @ControllerConfiguration(name = "schedule", generationAwareEventProcessing = false)
 public class ScheduleReconciler implements Reconciler<Schedule> {
   public static final String TRIGGER_ANNOTATION = "orch.dev/trigger";
-  private static final DateTimeFormatter RUN_SUFFIX = DateTimeFormatter.ofPattern("yyyyMMddHHmmss").withZone(ZoneOffset.UTC);
+  public static final String ROTATE_TOKEN_ANNOTATION = "orch.dev/rotate-webhook-token";
+  /** How late the CronJob controller may create a fire's Job before the fire counts as skipped. */
+  static final Duration CRON_GRACE = Duration.ofSeconds(10);
+  private static final String FIELD_MANAGER = "orch-operator";
   private final OperatorSettings settings;
   private final Timer reconcileTimer;
   private VaultSecretEventSource<Schedule> vault;
@@ -70,71 +83,133 @@ public class ScheduleReconciler implements Reconciler<Schedule> {
   private UpdateControl<Schedule> reconcileTimed(Schedule schedule, Context<Schedule> context) {
     ScheduleSpec spec = schedule.getSpec();
     ScheduleStatus previous = schedule.getStatus() == null ? new ScheduleStatus() : schedule.getStatus();
-    AgentSecrets secrets = AgentSecrets.of(schedule, spec, context.getClient(), vault, settings.vaultSecretName());
     Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+    boolean enabled = Boolean.TRUE.equals(spec.getEnabled());
+    boolean cron = spec.getType() == ScheduleSpec.Type.CRON;
     ScheduleStatus status = new ScheduleStatus();
-    status.setWebhook(previous.getWebhook());
     status.setLastManualTrigger(previous.getLastManualTrigger());
+    status.setWebhook(cron ? null : webhook(schedule, previous.getWebhook(), context.getClient()));
 
-    String requested = schedule.getMetadata().getAnnotations() == null ? null
-        : schedule.getMetadata().getAnnotations().get(TRIGGER_ANNOTATION);
+    Optional<String> invalidSchedule = cron ? NextFire.problem(spec.getSchedule(), spec.getTimeZone()) : Optional.empty();
+    AgentSecrets secrets = AgentSecrets.of(schedule, spec, context.getClient(), vault, settings.vaultSecretName());
     Verdict verdict;
-    if (!secrets.check().satisfied()) {
+    if (invalidSchedule.isPresent()) {
+      verdict = Verdict.stalled("InvalidSchedule", invalidSchedule.get());
+    } else if (!secrets.check().satisfied()) {
       verdict = Verdict.stalled("MissingSecrets", secrets.check().message());
     } else {
       SchedulePlan.of(schedule, secrets.names(), settings).storeIn(context);
       context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow().throwAggregateExceptionIfErrorsPresent();
+      String requested = schedule.getMetadata().getAnnotations() == null ? null
+          : schedule.getMetadata().getAnnotations().get(TRIGGER_ANNOTATION);
       if (requested != null && !requested.equals(previous.getLastManualTrigger())) {
-        String runId = runId(schedule, "manual", now);
-        context.getClient().resource(SchedulePlan.run(schedule, runId, ScheduleStatus.Trigger.MANUAL, secrets.names(), settings))
-            .create();
+        startManualRun(schedule, requested, secrets.names(), context.getClient());
         status.setLastManualTrigger(requested);
-        events.emit(schedule, Notice.normal("Triggered", "manual run " + runId + " started"));
       }
-      verdict = spec.getType() == ScheduleSpec.Type.CRON && !Boolean.TRUE.equals(spec.getEnabled())
-          ? Verdict.idle("Disabled", "spec.enabled is false: no scheduled runs; a manual trigger still runs")
-          : Verdict.ready("Scheduled", spec.getType() == ScheduleSpec.Type.CRON ? "runs on \"" + spec.getSchedule() + "\""
+      verdict = !enabled ? Verdict.idle("Disabled", cron
+          ? "spec.enabled is false: no scheduled runs; a manual trigger still runs"
+          : "spec.enabled is false: webhook calls are refused; a manual trigger still runs")
+          : Verdict.ready("Scheduled", cron ? "runs on \"" + spec.getSchedule() + "\""
               + (spec.getTimeZone() != null ? " (" + spec.getTimeZone() + ")" : "") : "runs when its webhook is called");
     }
 
     List<Job> jobs = List.copyOf(context.getSecondaryResources(Job.class));
     List<Pod> pods = List.copyOf(context.getSecondaryResources(Pod.class));
     List<Run> runs = RunHistory.merge(previous.getRuns(), jobs, pods, spec.getHistoryLimit());
+    boolean cronSkips = cron && enabled && invalidSchedule.isEmpty() && Boolean.TRUE.equals(spec.getSkipIfRunning());
+    if (cronSkips) {
+      List<Run> skipped = RunHistory.skippedCronFires(schedule.getMetadata().getName(), spec.getSchedule(),
+          spec.getTimeZone(), runs, now.minus(CRON_GRACE), spec.getHistoryLimit());
+      runs = skipped.isEmpty() ? runs : RunHistory.merge(Stream.concat(runs.stream(), skipped.stream()).toList(),
+          List.of(), List.of(), spec.getHistoryLimit());
+    }
     status.setRuns(runs);
     if (!runs.isEmpty()) {
       status.setLastFiredAt(runs.get(0).firedAt());
       status.setLastRunStatus(runs.get(0).status());
     }
-    if (spec.getType() == ScheduleSpec.Type.CRON && Boolean.TRUE.equals(spec.getEnabled())) {
-      status.setNextFireAt(NextFire.after(spec.getSchedule(), spec.getTimeZone(), ZonedDateTime.now(ZoneOffset.UTC))
-          .map(t -> t.withZoneSameInstant(ZoneOffset.UTC).toInstant().toString()).orElse(null));
-    }
+    Optional<Instant> nextFire = cron && enabled && invalidSchedule.isEmpty()
+        ? NextFire.after(spec.getSchedule(), spec.getTimeZone(), ZonedDateTime.now(ZoneOffset.UTC)).map(ZonedDateTime::toInstant)
+        : Optional.empty();
+    status.setNextFireAt(nextFire.map(Instant::toString).orElse(null));
     long generation = schedule.getMetadata().getGeneration() == null ? 0 : schedule.getMetadata().getGeneration();
     status.setObservedGeneration(generation);
     status.setConditions(Conditions.merge(previous.getConditions(), verdict, generation, now.toString()));
 
-    if (StatusWriter.unchanged(schedule.getStatus(), status)) {
-      return UpdateControl.noUpdate();
+    if (!StatusWriter.unchanged(schedule.getStatus(), status)) {
+      StatusWriter.write(schedule, status, context);
+      emitRunEvents(schedule, previous.getRuns(), runs);
     }
-    StatusWriter.write(schedule, status, context);
-    for (Run run : runs) {
-      boolean finishedNow = run.status() != ScheduleStatus.RunStatus.RUNNING && previous.getRuns().stream()
-          .noneMatch(r -> r.id().equals(run.id()) && r.status() == run.status());
-      if (finishedNow) {
-        events.emit(schedule, run.status() == ScheduleStatus.RunStatus.SUCCESS
-            ? Notice.normal("RunSucceeded", "run " + run.id() + " succeeded in " + run.durationMs() + " ms")
-            : Notice.warning("Run" + capitalized(run.status().name()), "run " + run.id() + " ended " + run.status().name()
-                .toLowerCase(Locale.ROOT) + (run.exitCode() != null ? " with exit code " + run.exitCode() : "")));
-      }
-    }
-    return UpdateControl.noUpdate();
+    pruneJobs(jobs, runs, context.getClient());
+    // A fire that meets an active run leaves no trace in the cluster, so look again just after it.
+    boolean running = runs.stream().anyMatch(r -> r.status() == ScheduleStatus.RunStatus.RUNNING);
+    return cronSkips && running && nextFire.isPresent()
+        ? UpdateControl.<Schedule>noUpdate().rescheduleAfter(Duration.between(now, nextFire.get().plus(CRON_GRACE)))
+        : UpdateControl.noUpdate();
   }
 
-  /** Job names are label values too: at most 63 characters. */
-  static String runId(Schedule schedule, String trigger, Instant at) {
-    String base = schedule.getMetadata().getName();
-    String suffix = "-" + trigger + "-" + RUN_SUFFIX.format(at);
-    return (base.length() + suffix.length() > 63 ? base.substring(0, 63 - suffix.length()) : base) + suffix;
+  /** Named after the trigger value, so a retry after a lost status write finds the run already started. */
+  private void startManualRun(Schedule schedule, String requested, List<String> secretNames, KubernetesClient client) {
+    String runId = SchedulePlan.runId(schedule, ScheduleStatus.Trigger.MANUAL, WebhookToken.sha256(requested).substring(0, 10));
+    try {
+      client.resource(SchedulePlan.run(schedule, runId, ScheduleStatus.Trigger.MANUAL, false, secretNames, settings)).create();
+      events.emit(schedule, Notice.normal("Triggered", "manual run " + runId + " started"));
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
+        throw e;
+      }
+    }
+  }
+
+  /**
+   * The token is made once (and again when orch.dev/rotate-webhook-token changes); only its digest is kept, in
+   * status, so the operator never reads Secrets back.
+   */
+  private ScheduleStatus.Webhook webhook(Schedule schedule, ScheduleStatus.Webhook previous, KubernetesClient client) {
+    String path = "/webhooks/" + schedule.getMetadata().getNamespace() + "/" + schedule.getMetadata().getName();
+    String url = settings.webhooks().baseUrl().map(base -> base + path).orElse(null);
+    String rotation = schedule.getMetadata().getAnnotations() == null ? null
+        : schedule.getMetadata().getAnnotations().get(ROTATE_TOKEN_ANNOTATION);
+    var secretRef = new ScheduleStatus.SecretKeyRef(SchedulePlan.webhookTokenSecretName(schedule), SchedulePlan.WEBHOOK_TOKEN_KEY);
+    if (previous != null && previous.tokenSha256() != null && Objects.equals(rotation, previous.rotation())) {
+      return new ScheduleStatus.Webhook(path, url, secretRef, previous.tokenSha256(), rotation);
+    }
+    String token = WebhookToken.generate();
+    client.resource(SchedulePlan.webhookToken(schedule, token)).fieldManager(FIELD_MANAGER).forceConflicts().serverSideApply();
+    events.emit(schedule, Notice.normal(previous == null ? "WebhookTokenCreated" : "WebhookTokenRotated",
+        "token in Secret " + secretRef.name() + " (key " + secretRef.key() + "); call POST " + path + "/<token>"));
+    return new ScheduleStatus.Webhook(path, url, secretRef, WebhookToken.sha256(token), rotation);
+  }
+
+  private void emitRunEvents(Schedule schedule, List<Run> before, List<Run> runs) {
+    for (Run run : runs) {
+      boolean endedNow = run.status() != ScheduleStatus.RunStatus.RUNNING
+          && before.stream().noneMatch(r -> r.id().equals(run.id()) && r.status() == run.status());
+      if (!endedNow) {
+        continue;
+      }
+      events.emit(schedule, switch (run.status()) {
+        case SUCCESS -> Notice.normal("RunSucceeded", "run " + run.id() + " succeeded in " + run.durationMs() + " ms");
+        case SKIPPED -> Notice.normal("RunSkipped", "run " + run.id() + " skipped: " + run.output());
+        default -> Notice.warning("Run" + capitalized(run.status().name()), "run " + run.id() + " ended "
+            + run.status().name().toLowerCase(Locale.ROOT) + (run.exitCode() != null ? " with exit code " + run.exitCode() : ""));
+      });
+    }
+  }
+
+  /**
+   * The CronJob trims its own Jobs; runs started here are trimmed the same way, and skipped-call markers go once
+   * the history holds them. Status was written first, so nothing is lost.
+   */
+  private static void pruneJobs(List<Job> jobs, List<Run> recorded, KubernetesClient client) {
+    Set<String> recordedIds = recorded.stream().map(Run::id).collect(Collectors.toSet());
+    List<Job> finishedOwnRuns = jobs.stream()
+        .filter(job -> !RunHistory.isSkipped(job) && !RunHistory.isActive(job) && !RunHistory.isCronRun(job))
+        .sorted(Comparator.comparing((Job job) -> job.getMetadata().getCreationTimestamp()).reversed()).toList();
+    Stream.concat(
+        jobs.stream().filter(job -> RunHistory.isSkipped(job) && recordedIds.contains(job.getMetadata().getName())),
+        finishedOwnRuns.stream().skip(SchedulePlan.JOBS_KEPT))
+        .forEach(job -> client.resource(job).withPropagationPolicy(DeletionPropagation.BACKGROUND).delete());
   }
 
   private static String capitalized(String value) {

@@ -52,8 +52,17 @@ public class ScheduleStatus extends OrchStatus {
       @Size(max = 512)
       @JsonPropertyDescription("Path on the operator's webhook endpoint, without the token: append /<token>.")
       String path,
+      @Size(max = 1024)
+      @JsonPropertyDescription("Full URL without the token, when the operator knows its public address (orch.webhooks.base-url).")
+      String url,
       @JsonPropertyDescription("Secret and key holding the webhook token.")
-      SecretKeyRef tokenSecretRef) {
+      SecretKeyRef tokenSecretRef,
+      @Size(max = 64)
+      @JsonPropertyDescription("SHA-256 of the token (hex): what the operator checks requests against; it never reads the Secret.")
+      String tokenSha256,
+      @Size(max = 256)
+      @JsonPropertyDescription("The orch.dev/rotate-webhook-token annotation value the current token was made for.")
+      String rotation) {
   }
 
   public record SecretKeyRef(

@@ -1,29 +1,40 @@
 package dev.orch.operator.schedule;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
 
 import dev.orch.localcluster.WithKubernetes;
 import dev.orch.operator.agent.Bundle;
+import dev.orch.operator.core.Conditions;
 import dev.orch.operator.core.OperatorSettings;
 import dev.orch.operator.schedule.ScheduleStatus.RunStatus;
 import dev.orch.operator.testing.Kubelet;
 import dev.orch.operator.testing.RunningOperator;
+import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -31,10 +42,14 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 /** Schedules against a real API server with the Job and CronJob controllers running; the test plays the kubelet. */
 @WithKubernetes(controllerManager = true)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ScheduleReconcilerTest {
   private static final Duration TIMEOUT = Duration.ofSeconds(40);
+  private static final OperatorSettings SETTINGS = OperatorSettings.defaults()
+      .withWebhooks(new OperatorSettings.Webhooks(Optional.of("https://hooks.example.com"), 1000, 1024));
   private final KubernetesClient client;
   private RunningOperator<Schedule> operator;
+  private WebhookTrigger webhooks;
 
   ScheduleReconcilerTest(KubernetesClient client) {
     this.client = client;
@@ -44,7 +59,10 @@ class ScheduleReconcilerTest {
   void start() {
     client.resource(new SecretBuilder().withNewMetadata().withName("orch-secrets").endMetadata()
         .withStringData(Map.of("REPORT_TOKEN", "x")).build()).create();
-    operator = RunningOperator.start(client, meters -> new ScheduleReconciler(OperatorSettings.defaults(), meters));
+    operator = RunningOperator.start(client, meters -> new ScheduleReconciler(SETTINGS, meters));
+    webhooks = new WebhookTrigger(client, SETTINGS, Clock.systemUTC());
+    // Cron fires on minute boundaries: started first, checked last, so the wait overlaps the other tests.
+    client.resource(schedule("every-minute", s -> s.setSchedule("* * * * *"))).create();
   }
 
   @AfterAll
@@ -115,6 +133,133 @@ class ScheduleReconcilerTest {
     trigger("slow", "go");
     Schedule timedOut = awaitStatus("slow", s -> !s.getRuns().isEmpty() && s.getRuns().get(0).status() == RunStatus.TIMEOUT);
     assertThat(timedOut.getStatus().getRuns().get(0).trigger()).isEqualTo(ScheduleStatus.Trigger.MANUAL);
+  }
+
+  @Test
+  @Order(Integer.MAX_VALUE)
+  void aCronScheduleFiresAndRecordsSuccess() {
+    List<Pod> pods = await().atMost(Duration.ofSeconds(100)).until(() -> client.pods()
+        .withLabel("app.kubernetes.io/instance", "every-minute").list().getItems(), list -> !list.isEmpty());
+    Kubelet.finished(client, pods.get(0), 0, "all good\n");
+    Schedule fired = awaitStatus("every-minute", s -> s.getRuns().stream().anyMatch(r -> r.status() == RunStatus.SUCCESS));
+    ScheduleStatus.Run run = fired.getStatus().getRuns().stream().filter(r -> r.status() == RunStatus.SUCCESS).findFirst().orElseThrow();
+    assertThat(run.trigger()).isEqualTo(ScheduleStatus.Trigger.CRON);
+    assertThat(run.output()).isEqualTo("all good\n");
+    assertThat(run.durationMs()).isNotNull();
+    assertThat(Instant.parse(fired.getStatus().getNextFireAt())).isAfter(Instant.parse(run.firedAt()));
+  }
+
+  @Test
+  void theRightTokenStartsARunThatGetsTheCallersJson() {
+    String token = webhookSchedule("orders", s -> { });
+    Schedule ready = client.resources(Schedule.class).withName("orders").get();
+    assertThat(ready.getStatus().getWebhook().path()).isEqualTo("/webhooks/" + client.getNamespace() + "/orders");
+    assertThat(ready.getStatus().getWebhook().url()).isEqualTo("https://hooks.example.com/webhooks/" + client.getNamespace() + "/orders");
+    assertThat(Base64.getUrlDecoder().decode(token)).as("at least 256 random bits").hasSizeGreaterThanOrEqualTo(32);
+
+    WebhookTrigger.Outcome outcome = webhooks.fire(client.getNamespace(), "orders", token, "{\"order\": 42}".getBytes(UTF_8));
+    assertThat(outcome.kind()).isEqualTo(WebhookTrigger.Kind.STARTED);
+    Job job = client.batch().v1().jobs().withName(outcome.run()).get();
+    EnvVar input = job.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv().stream()
+        .filter(e -> e.getName().equals("ORCH_RUN_INPUT")).findFirst().orElseThrow();
+    Secret inputSecret = client.secrets().withName(input.getValueFrom().getSecretKeyRef().getName()).get();
+    assertThat(new String(Base64.getDecoder().decode(inputSecret.getData().get(input.getValueFrom().getSecretKeyRef().getKey())), UTF_8))
+        .isEqualTo("{\"order\": 42}");
+
+    finishRun("orders", 1, 0, "order 42 shipped\n");
+    Schedule done = awaitStatus("orders", s -> !s.getRuns().isEmpty() && s.getRuns().get(0).status() == RunStatus.SUCCESS);
+    assertThat(done.getStatus().getRuns().get(0).id()).isEqualTo(outcome.run());
+    assertThat(done.getStatus().getRuns().get(0).trigger()).isEqualTo(ScheduleStatus.Trigger.WEBHOOK);
+  }
+
+  @Test
+  void aWrongTokenAndAnUnknownScheduleGetTheSameAnswer() {
+    String token = webhookSchedule("guarded", s -> { });
+    String namespace = client.getNamespace();
+    assertThat(List.of(
+        webhooks.fire(namespace, "guarded", token.substring(1) + "x", new byte[0]),
+        webhooks.fire(namespace, "no-such-schedule", token, new byte[0]),
+        webhooks.fire("no-such-namespace", "guarded", token, new byte[0]),
+        webhooks.fire(namespace, "every-minute", token, new byte[0])))
+        .allSatisfy(o -> assertThat(o).isEqualTo(new WebhookTrigger.Outcome(WebhookTrigger.Kind.NOT_FOUND, null, null, null)));
+    assertThat(client.batch().v1().jobs().withLabel("app.kubernetes.io/instance", "guarded").list().getItems()).isEmpty();
+  }
+
+  @Test
+  void aFloodIsRateLimitedBeforeTheTokenIsChecked() {
+    var strict = new WebhookTrigger(client, SETTINGS.withWebhooks(new OperatorSettings.Webhooks(Optional.empty(), 3, 1024)),
+        Clock.systemUTC());
+    List<WebhookTrigger.Outcome> outcomes = java.util.stream.IntStream.range(0, 5)
+        .mapToObj(i -> strict.fire(client.getNamespace(), "flooded", "guess-" + i, new byte[0])).toList();
+    assertThat(outcomes).extracting(WebhookTrigger.Outcome::kind).containsExactly(WebhookTrigger.Kind.NOT_FOUND,
+        WebhookTrigger.Kind.NOT_FOUND, WebhookTrigger.Kind.NOT_FOUND, WebhookTrigger.Kind.RATE_LIMITED, WebhookTrigger.Kind.RATE_LIMITED);
+    assertThat(outcomes.get(3).retryAfter()).isPositive().isLessThanOrEqualTo(Duration.ofMinutes(1));
+  }
+
+  @Test
+  void aCallWhileARunIsActiveIsRecordedAsSkipped() {
+    String token = webhookSchedule("busy", s -> { });
+    WebhookTrigger.Outcome first = webhooks.fire(client.getNamespace(), "busy", token, new byte[0]);
+    awaitStatus("busy", s -> !s.getRuns().isEmpty() && s.getRuns().get(0).status() == RunStatus.RUNNING);
+    WebhookTrigger.Outcome second = webhooks.fire(client.getNamespace(), "busy", token, new byte[0]);
+    assertThat(second.kind()).isEqualTo(WebhookTrigger.Kind.SKIPPED);
+    assertThat(second.detail()).contains(first.run());
+
+    Schedule skipped = awaitStatus("busy", s -> s.getRuns().stream().anyMatch(r -> r.status() == RunStatus.SKIPPED));
+    ScheduleStatus.Run run = skipped.getStatus().getRuns().stream().filter(r -> r.status() == RunStatus.SKIPPED).findFirst().orElseThrow();
+    assertThat(run.id()).isEqualTo(second.run());
+    assertThat(run.output()).contains(first.run());
+    await().atMost(TIMEOUT).untilAsserted(() -> assertThat(client.batch().v1().jobs().withName(second.run()).get())
+        .as("the skipped call's marker Job is removed once recorded").isNull());
+  }
+
+  @Test
+  void aDisabledWebhookScheduleSaysWhyAndBadJsonIsRefused() {
+    String token = webhookSchedule("paused-hook", s -> { });
+    assertThat(webhooks.fire(client.getNamespace(), "paused-hook", token, "{not json".getBytes(UTF_8)))
+        .satisfies(o -> assertThat(o.kind()).isEqualTo(WebhookTrigger.Kind.BAD_INPUT))
+        .satisfies(o -> assertThat(o.detail()).contains("must be JSON"));
+    edit("paused-hook", s -> s.getSpec().setEnabled(false));
+    awaitStatus("paused-hook", s -> s.getConditions().stream().anyMatch(c -> "Disabled".equals(c.getReason())));
+    WebhookTrigger.Outcome refused = webhooks.fire(client.getNamespace(), "paused-hook", token, new byte[0]);
+    assertThat(refused.kind()).isEqualTo(WebhookTrigger.Kind.NOT_READY);
+    assertThat(refused.detail()).contains("spec.enabled is false");
+  }
+
+  @Test
+  void rotatingTheTokenInvalidatesTheOldOne() {
+    String old = webhookSchedule("rotated", s -> { });
+    String oldDigest = client.resources(Schedule.class).withName("rotated").get().getStatus().getWebhook().tokenSha256();
+    edit("rotated", s -> s.getMetadata().setAnnotations(Map.of(ScheduleReconciler.ROTATE_TOKEN_ANNOTATION, "2026-11-23")));
+    awaitStatus("rotated", s -> !oldDigest.equals(s.getWebhook().tokenSha256()));
+    String fresh = tokenOf("rotated");
+    assertThat(fresh).isNotEqualTo(old);
+    assertThat(webhooks.fire(client.getNamespace(), "rotated", old, new byte[0]).kind()).isEqualTo(WebhookTrigger.Kind.NOT_FOUND);
+    assertThat(webhooks.fire(client.getNamespace(), "rotated", fresh, new byte[0]).kind()).isEqualTo(WebhookTrigger.Kind.STARTED);
+  }
+
+  @Test
+  void anInvalidCronExpressionStallsWithTheFix() {
+    client.resource(schedule("typo", s -> s.setSchedule("61 * * * *"))).create();
+    Schedule stalled = awaitStatus("typo", s -> Conditions.isTrue(s.getConditions(), Conditions.STALLED));
+    assertThat(Conditions.find(stalled.getStatus().getConditions(), Conditions.STALLED).orElseThrow().getMessage())
+        .contains("\"61 * * * *\" is not a valid cron expression").contains("minute hour day-of-month month day-of-week");
+    assertThat(client.batch().v1().cronjobs().withName("typo").get()).isNull();
+  }
+
+  /** Creates a webhook schedule, waits until it is ready and returns its token, read as a user would. */
+  private String webhookSchedule(String name, Consumer<ScheduleSpec> customize) {
+    client.resource(schedule(name, s -> {
+      s.setType(ScheduleSpec.Type.WEBHOOK);
+      customize.accept(s);
+    })).create();
+    awaitStatus(name, s -> s.getWebhook() != null && Conditions.isTrue(s.getConditions(), Conditions.READY));
+    return tokenOf(name);
+  }
+
+  private String tokenOf(String name) {
+    Secret secret = client.secrets().withName(name + "-webhook").get();
+    return new String(Base64.getDecoder().decode(secret.getData().get("token")), UTF_8);
   }
 
   private void trigger(String name, String value) {
