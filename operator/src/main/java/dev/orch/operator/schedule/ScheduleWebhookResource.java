@@ -41,7 +41,7 @@ public class ScheduleWebhookResource {
     byte[] input = body == null ? new byte[0] : body.readNBytes(maxBodyBytes + 1);
     if (input.length > maxBodyBytes) {
       return Response.status(Status.REQUEST_ENTITY_TOO_LARGE)
-          .entity(Map.of("error", "the body is larger than " + maxBodyBytes + " bytes (orch.webhooks.max-body-size); "
+          .entity(Map.of("error", "the body is larger than " + maxBodyBytes + " bytes (orch.webhooks.max-body-bytes); "
               + "send a reference to the data instead of the data")).build();
     }
     WebhookTrigger.Outcome outcome = trigger.fire(namespace, schedule, token, input);

@@ -1,0 +1,159 @@
+package dev.orch.operator.shipped;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.TestWatcher;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import dev.orch.localcluster.ClusterConnection;
+import dev.orch.localcluster.WithKubernetes;
+import dev.orch.operator.agent.Bundle;
+import dev.orch.operator.core.Conditions;
+import dev.orch.operator.schedule.Schedule;
+import dev.orch.operator.schedule.ScheduleSpec;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+
+/**
+ * The packaged operator (quarkus-run.jar, as the image runs it) against a real API server: it starts, reconciles,
+ * serves metrics, and its schedule-webhook endpoint answers over HTTP as documented.
+ */
+@WithKubernetes(controllerManager = true)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class OperatorJarIT {
+  private static final int REQUESTS_PER_MINUTE = 8;
+  private static final int MAX_BODY_BYTES = 1024;
+  private final KubernetesClient client;
+  private final ClusterConnection cluster;
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final Path log = Path.of("target", "operator-jar-it.log");
+  private Process operator;
+  private URI base;
+
+  @RegisterExtension
+  final TestWatcher showLogOnFailure = new TestWatcher() {
+    @Override
+    public void testFailed(ExtensionContext context, Throwable cause) {
+      try {
+        List<String> lines = Files.readAllLines(log);
+        System.err.println("---- operator log (last 80 lines of " + log.toAbsolutePath() + ") ----");
+        lines.subList(Math.max(0, lines.size() - 80), lines.size()).forEach(System.err::println);
+      } catch (IOException e) {
+        System.err.println("no operator log: " + e);
+      }
+    }
+  };
+
+  OperatorJarIT(KubernetesClient client, ClusterConnection cluster) {
+    this.client = client;
+    this.cluster = cluster;
+  }
+
+  @BeforeAll
+  void startOperator() throws IOException {
+    int port;
+    try (ServerSocket socket = new ServerSocket(0)) {
+      port = socket.getLocalPort();
+    }
+    base = URI.create("http://127.0.0.1:" + port);
+    ProcessBuilder builder = new ProcessBuilder("java", "-jar", System.getProperty("orch.operator.jar"))
+        .redirectErrorStream(true).redirectOutput(log.toFile());
+    builder.environment().putAll(Map.of(
+        "KUBECONFIG", cluster.kubeconfig().toString(),
+        "QUARKUS_HTTP_PORT", Integer.toString(port),
+        "QUARKUS_OPERATOR_SDK_NAMESPACES", client.getNamespace(),
+        "ORCH_WEBHOOKS_BASE_URL", "https://hooks.example.com/",
+        "ORCH_WEBHOOKS_REQUESTS_PER_MINUTE", Integer.toString(REQUESTS_PER_MINUTE),
+        "ORCH_WEBHOOKS_MAX_BODY_BYTES", Integer.toString(MAX_BODY_BYTES)));
+    operator = builder.start();
+    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).ignoreExceptions()
+        .until(() -> get("/q/metrics").statusCode() == 200);
+  }
+
+  @AfterAll
+  void stopOperator() throws InterruptedException {
+    operator.destroy();
+    operator.waitFor();
+  }
+
+  @Test
+  void theWebhookEndpointStartsRunsAndRefusesEverythingElseClearly() throws Exception {
+    client.resource(new SecretBuilder().withNewMetadata().withName("orch-secrets").endMetadata()
+        .withStringData(Map.of("REPORT_TOKEN", "x")).build()).create();
+    ScheduleSpec spec = new ScheduleSpec();
+    spec.setAgent("acme/importer");
+    spec.setType(ScheduleSpec.Type.WEBHOOK);
+    spec.setBundle(new Bundle(null, "https://bundles.example.com/importer.tar.gz", null, null, null));
+    spec.setRequiredSecrets(List.of("REPORT_TOKEN"));
+    Schedule schedule = new Schedule();
+    schedule.setMetadata(new ObjectMetaBuilder().withName("importer").withNamespace(client.getNamespace()).build());
+    schedule.setSpec(spec);
+    client.resource(schedule).create();
+    Schedule ready = await().atMost(Duration.ofSeconds(60)).until(() -> client.resources(Schedule.class).withName("importer").get(),
+        s -> s.getStatus() != null && s.getStatus().getWebhook() != null && Conditions.isTrue(s.getStatus().getConditions(), Conditions.READY));
+    String path = ready.getStatus().getWebhook().path();
+    assertThat(ready.getStatus().getWebhook().url()).isEqualTo("https://hooks.example.com" + path);
+    String token = new String(Base64.getDecoder().decode(client.secrets().withName("importer-webhook").get().getData().get("token")), UTF_8);
+
+    HttpResponse<String> started = post(path + "/" + token, "{\"file\": \"s3://drop/2026-11-23.csv\"}");
+    assertThat(started.statusCode()).isEqualTo(202);
+    String run = started.body().replaceAll(".*\"run\":\"([^\"]+)\".*", "$1");
+    assertThat(run).startsWith("importer-webhook-");
+    assertThat(client.batch().v1().jobs().withName(run).get()).as("the run named in the reply exists").isNotNull();
+
+    HttpResponse<String> wrongToken = post(path + "/" + token.substring(1) + "A", "");
+    HttpResponse<String> unknownSchedule = post("/webhooks/" + client.getNamespace() + "/no-such-schedule/" + token, "");
+    assertThat(wrongToken.statusCode()).isEqualTo(404);
+    assertThat(unknownSchedule.statusCode()).isEqualTo(404);
+    assertThat(wrongToken.body()).isEqualTo(unknownSchedule.body());
+    assertThat(wrongToken.headers().map().keySet()).isEqualTo(unknownSchedule.headers().map().keySet());
+
+    HttpResponse<String> tooLarge = post(path + "/" + token, "{\"pad\": \"" + "x".repeat(MAX_BODY_BYTES) + "\"}");
+    assertThat(tooLarge.statusCode()).isEqualTo(413);
+    assertThat(tooLarge.body()).contains("larger than " + MAX_BODY_BYTES + " bytes");
+    HttpResponse<String> notJson = post(path + "/" + token, "file=a.csv");
+    assertThat(notJson.statusCode()).isEqualTo(400);
+    assertThat(notJson.body()).contains("must be JSON");
+
+    HttpResponse<String> limited = null;
+    for (int call = 0; call <= REQUESTS_PER_MINUTE && limited == null; call++) {
+      HttpResponse<String> response = post(path + "/not-the-token", "");
+      limited = response.statusCode() == 429 ? response : null;
+    }
+    assertThat(limited).as("a flood is cut off within %d calls a minute", REQUESTS_PER_MINUTE).isNotNull();
+    assertThat(Long.parseLong(limited.headers().firstValue("Retry-After").orElseThrow())).isBetween(1L, 60L);
+    assertThat(post(path + "/" + token, "").statusCode()).as("the right token is limited too while the flood lasts").isEqualTo(429);
+
+    assertThat(get("/q/metrics").body()).contains("orch_reconcile_duration_seconds_count{kind=\"Schedule\"");
+  }
+
+  private HttpResponse<String> post(String path, String body) throws IOException, InterruptedException {
+    return http.send(HttpRequest.newBuilder(base.resolve(path)).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(body)).timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private HttpResponse<String> get(String path) throws IOException, InterruptedException {
+    return http.send(HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+  }
+}
