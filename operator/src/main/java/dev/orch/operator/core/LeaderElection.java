@@ -29,13 +29,10 @@ public class LeaderElection {
     if (!enabled) {
       return null;
     }
-    return of(leaseName, namespace.or(() -> Optional.ofNullable(client.getNamespace())).orElseThrow(() ->
-        new IllegalStateException("orch.leader-election.enabled is true but the Lease namespace is unknown; set"
-            + " orch.leader-election.namespace (ORCH_LEADER_ELECTION_NAMESPACE), e.g. to the operator pod's namespace")));
-  }
-
-  /** The configuration used in the cluster, also by tests that check the chart's Lease rights. */
-  public static LeaderElectionConfiguration of(String leaseName, String namespace) {
-    return new LeaderElectionConfiguration(leaseName, namespace);
+    // Losing the Lease exits the process (java-operator-sdk's default), so the pod restarts as a standby.
+    return new LeaderElectionConfiguration(leaseName, namespace.or(() -> Optional.ofNullable(client.getNamespace()))
+        .orElseThrow(() -> new IllegalStateException("orch.leader-election.enabled is true but the Lease namespace is"
+            + " unknown; set orch.leader-election.namespace (ORCH_LEADER_ELECTION_NAMESPACE), e.g. to the operator"
+            + " pod's namespace")));
   }
 }

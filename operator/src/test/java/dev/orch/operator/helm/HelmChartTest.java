@@ -93,7 +93,9 @@ class HelmChartTest {
     assertThat(named(objects, ClusterRoleBinding.class, "rel-orch-operator").getRoleRef().getName()).isEqualTo("rel-orch-operator");
     Role lease = one(objects, Role.class);
     assertThat(lease.getMetadata().getNamespace()).isEqualTo("orch-system");
-    assertThat(lease.getRules()).extracting(PolicyRule::getResourceNames).containsExactly(List.of(), List.of("rel-orch-operator"));
+    assertThat(lease.getRules()).extracting(PolicyRule::getResourceNames, PolicyRule::getVerbs).containsExactly(
+        org.assertj.core.groups.Tuple.tuple(List.of(), List.of("create")),
+        org.assertj.core.groups.Tuple.tuple(List.of("rel-orch-operator"), List.of("get", "update", "patch")));
 
     assertThat(named(objects, ClusterRole.class, "rel-orch-operator-view").getMetadata().getLabels())
         .containsEntry("rbac.authorization.k8s.io/aggregate-to-view", "true");
