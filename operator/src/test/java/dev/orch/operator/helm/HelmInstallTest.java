@@ -6,6 +6,8 @@ import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -36,6 +38,7 @@ import dev.orch.operator.schedule.ScheduleReconciler;
 import dev.orch.operator.swarm.Swarm;
 import dev.orch.operator.swarm.SwarmPlan;
 import dev.orch.operator.swarm.SwarmReconciler;
+import dev.orch.operator.testing.ArgoHealth;
 import dev.orch.operator.testing.Helm;
 import dev.orch.operator.testing.Kubelet;
 import dev.orch.operator.testing.RunningOperator;
@@ -169,15 +172,18 @@ class HelmInstallTest {
             .satisfies(c -> assertThat(c.getReason()).isEqualTo("MissingSecrets"))
             .satisfies(c -> assertThat(c.getMessage()).contains(expected.getValue()));
         assertThat(admin.apps().deployments().withName(expected.getKey()).get()).isNull();
+        assertThat(ArgoHealth.of(stalled).status()).isEqualTo("Degraded");
       }
       assertThat(stalledCondition(awaitStatus(Swarm.class, "issue-shards",
           s -> Conditions.isTrue(s.getStatus().getConditions(), "Stalled")).getStatus().getConditions()).getMessage()).contains("GITHUB_TOKEN");
       assertThat(stalledCondition(awaitStatus(Schedule.class, "daily-report",
           s -> Conditions.isTrue(s.getStatus().getConditions(), "Stalled")).getStatus().getConditions()).getMessage()).contains("SLACK_WEBHOOK_URL");
       // Needing no secret, these two go ahead at once.
-      awaitStatus(AgentService.class, "custom-entrypoint", s -> s.getStatus().getState() == AgentState.PROVISIONING);
+      assertThat(ArgoHealth.of(awaitStatus(AgentService.class, "custom-entrypoint",
+          s -> s.getStatus().getState() == AgentState.PROVISIONING)).status()).isEqualTo("Progressing");
       Schedule webhook = awaitStatus(Schedule.class, "deploy-hook", s -> Conditions.isTrue(s.getStatus().getConditions(), "Ready"));
       assertThat(webhook.getStatus().getNextFireAt()).isNull();
+      assertThat(ArgoHealth.of(webhook).status()).isEqualTo("Healthy");
 
       // Adding the keys deploys everything with no other action.
       admin.secrets().resource(new SecretBuilder().withNewMetadata().withName(VAULT).endMetadata()
@@ -225,9 +231,30 @@ class HelmInstallTest {
       await().atMost(TIMEOUT).until(() -> Kubelet.markReady(admin, Map.of(Labels.INSTANCE, "discord-bot")) > 0);
       AgentService running = awaitStatus(AgentService.class, "discord-bot", s -> s.getStatus().getState() == AgentState.RUNNING);
       assertThat(Conditions.isTrue(running.getStatus().getConditions(), "Ready")).isTrue();
+      assertThat(ArgoHealth.of(running)).isEqualTo(new ArgoHealth.Health("Healthy", "Running: 1/1 instances ready"));
       assertThat(admin.resources(Event.class).list().getItems()).extracting(Event::getReportingController)
           .as("events written with the operator's identity").contains("orch.dev/orch-operator");
     }
+  }
+
+  @Test
+  void argoCdHealthChecksInstallIntoArgocdCmBesideItsOtherSettings() throws Exception {
+    admin.configMaps().resource(new io.fabric8.kubernetes.api.model.ConfigMapBuilder().withNewMetadata().withName("argocd-cm")
+        .endMetadata().addToData("url", "https://argocd.example.com").build()).create();
+    Path script = KubeBinaries.repositoryRoot().resolve("argocd/install-health-checks.sh");
+    ProcessBuilder builder = new ProcessBuilder(script.toString(), admin.getNamespace()).redirectErrorStream(true);
+    builder.environment().put("KUBECONFIG", cluster.kubeconfig().toString());
+    builder.environment().put("PATH", KubeBinaries.locate().path("kubectl").getParent() + ":" + System.getenv("PATH"));
+    Process process = builder.start();
+    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(process.waitFor()).as(output).isZero();
+
+    Map<String, String> data = admin.configMaps().withName("argocd-cm").get().getData();
+    String lua = Files.readString(ArgoHealth.script());
+    assertThat(data).containsEntry("url", "https://argocd.example.com")
+        .containsEntry("resource.customizations.health.orch.dev_AgentService", lua)
+        .containsEntry("resource.customizations.health.orch.dev_Swarm", lua)
+        .containsEntry("resource.customizations.health.orch.dev_Schedule", lua);
   }
 
   @Test
