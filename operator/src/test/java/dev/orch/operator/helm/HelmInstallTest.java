@@ -13,7 +13,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -44,17 +43,14 @@ import dev.orch.operator.testing.Kubelet;
 import dev.orch.operator.testing.RunningOperator;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Container;
-import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
-import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.events.v1.Event;
-import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
@@ -126,6 +122,14 @@ class HelmInstallTest {
     assertForbidden(() -> operatorIdentity.secrets().inAnyNamespace().withField("metadata.name", "unrelated").list());
     assertForbidden(() -> operatorIdentity.secrets().withName("unrelated").get());
     assertForbidden(() -> operatorIdentity.secrets().inAnyNamespace().watch(new IgnoringWatcher<>()));
+
+    // A webhook Schedule's token Secret is written by server-side apply and never read back.
+    Secret token = new SecretBuilder().withNewMetadata().withName("probe-webhook-token").endMetadata()
+        .addToStringData("token", "t0k3n").build();
+    operatorIdentity.secrets().resource(token).fieldManager("orch-operator").serverSideApply();
+    operatorIdentity.secrets().resource(token).fieldManager("orch-operator").serverSideApply();
+    assertThat(admin.secrets().withName("probe-webhook-token").get().getData()).containsKey("token");
+    assertForbidden(() -> operatorIdentity.secrets().withName("probe-webhook-token").get());
 
     List<String> seen = new CopyOnWriteArrayList<>();
     try (var watch = byName.watch(new IgnoringWatcher<>() {
