@@ -2,30 +2,36 @@
 SHELL := /bin/bash
 MVN := hack/mvn -B
 KUBE_BIN = $(shell hack/kube-binaries.sh | tail -n1)
+HELM_BIN = $(shell hack/helm-binary.sh | tail -n1)
 
-.PHONY: build test run crds kube-binaries images clean bench-agentservice bench-crashloop bench-swarm
+.PHONY: build test run crds kube-binaries helm-binary images clean bench-agentservice bench-crashloop bench-swarm
 
 ## build: compile every module and package the operator (no tests)
 build:
 	$(MVN) package -DskipTests
 
-## test: build the Kubernetes binaries once (cached), then run every test against a real API server
-test: kube-binaries
-	ORCH_KUBE_BIN="$(KUBE_BIN)" $(MVN) verify
+## test: build the Kubernetes binaries and helm once (cached), then run every test against a real API server
+test: kube-binaries helm-binary
+	ORCH_KUBE_BIN="$(KUBE_BIN)" ORCH_HELM_BIN="$(HELM_BIN)" $(MVN) verify
 
 ## run: run the operator against KUBECONFIG's cluster, or against a local control plane when there is none
 run: kube-binaries build
 	ORCH_KUBE_BIN="$(KUBE_BIN)" hack/run-operator.sh
 
-## crds: regenerate crds/ from the model classes (commit the result; CI fails when they drift)
+## crds: regenerate crds/ and the Helm chart's copy from the model classes (commit the result; CI fails when they drift)
 crds:
 	$(MVN) -q -pl operator -am process-test-classes
-	rm -f crds/*.yml
+	rm -f crds/*.yml helm/orch-operator/crds/*.yml
 	cp operator/target/crds/*.yml crds/
+	cp crds/*.yml helm/orch-operator/crds/
 
 ## kube-binaries: build etcd, kube-apiserver, kube-controller-manager and kubectl (no-op when cached)
 kube-binaries:
 	hack/kube-binaries.sh >/dev/null
+
+## helm-binary: build the pinned helm CLI from source (no-op when cached)
+helm-binary:
+	hack/helm-binary.sh >/dev/null
 
 ## images: build localhost/orch-runner and localhost/orch-gateway with podman (no-op when inputs are unchanged)
 images:

@@ -21,7 +21,7 @@ public final class KubeBinaries {
 
   public static KubeBinaries locate() {
     String fromEnv = System.getenv("ORCH_KUBE_BIN");
-    Path dir = fromEnv != null && !fromEnv.isBlank() ? Path.of(fromEnv) : buildWithScript();
+    Path dir = fromEnv != null && !fromEnv.isBlank() ? Path.of(fromEnv) : buildWithScript("hack/kube-binaries.sh");
     for (String binary : REQUIRED) {
       if (!Files.isExecutable(dir.resolve(binary))) {
         throw new IllegalStateException(dir.resolve(binary) + " is missing or not executable; run hack/kube-binaries.sh"
@@ -31,8 +31,12 @@ public final class KubeBinaries {
     return new KubeBinaries(dir);
   }
 
-  private static Path buildWithScript() {
-    Path script = repositoryRoot().resolve("hack/kube-binaries.sh");
+  /**
+   * Runs one of the repository's caching build scripts (hack/kube-binaries.sh, hack/helm-binary.sh), which print
+   * the directory holding the binaries on their last line.
+   */
+  public static Path buildWithScript(String relativeScript) {
+    Path script = repositoryRoot().resolve(relativeScript);
     try {
       Process process = new ProcessBuilder(script.toString())
           .redirectError(ProcessBuilder.Redirect.INHERIT)
@@ -46,7 +50,7 @@ public final class KubeBinaries {
       throw new IllegalStateException("cannot run " + script + ": " + e.getMessage(), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while building the Kubernetes binaries", e);
+      throw new IllegalStateException("interrupted while running " + script, e);
     }
   }
 

@@ -27,15 +27,13 @@ public final class LocalClusterMain {
     Path kubeconfig = stateDir.resolve("kubeconfig");
     ClusterConnection cluster = SharedCluster.get();
     cluster.ensureControllerManager();
-    Files.copy(cluster.kubeconfig(), kubeconfig, StandardCopyOption.REPLACE_EXISTING);
+    // Written atomically: hack/run-operator.sh waits for this file to appear before it uses the cluster.
+    Path partial = stateDir.resolve("kubeconfig.partial");
+    Files.copy(cluster.kubeconfig(), partial, StandardCopyOption.REPLACE_EXISTING);
+    Files.move(partial, kubeconfig, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     System.out.println("""
 
-          orch-operator: local control plane ready (%s)
-          In another terminal:
-            export KUBECONFIG=%s
-            kubectl apply -f examples/           # or any AgentService, Swarm or Schedule
-            kubectl get orch
-            kubectl describe agentservice <name>
+          orch-operator: local control plane ready (%s); KUBECONFIG=%s
           Note: no kubelet runs here, so pods are created but never started; use a real cluster
           (KUBECONFIG) to run agents.
           """.formatted(cluster.describe(), kubeconfig.toAbsolutePath()));

@@ -1,10 +1,12 @@
 package dev.orch.operator.testing;
 
+import java.util.List;
 import java.util.function.Function;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
@@ -27,11 +29,31 @@ public final class RunningOperator<P extends HasMetadata> implements AutoCloseab
       Function<SimpleMeterRegistry, Reconciler<P>> reconcilerFactory) {
     SimpleMeterRegistry meters = new SimpleMeterRegistry();
     Reconciler<P> reconciler = reconcilerFactory.apply(meters);
-    Operator operator = new Operator(o -> o.withKubernetesClient(client).withCloseClientOnStop(false)
-        .withStopOnInformerErrorDuringStartup(true));
-    operator.register(reconciler, c -> c.settingNamespace(client.getNamespace()));
+    return new RunningOperator<>(started(client, null, List.of(reconciler)), meters, reconciler);
+  }
+
+  /**
+   * Several reconcilers in one operator, as the packaged operator runs them, optionally only while holding a
+   * leader-election Lease (the reconcilers start once it is acquired).
+   */
+  public static RunningOperator<HasMetadata> startAll(KubernetesClient client, LeaderElectionConfiguration leaderElection,
+      List<Function<SimpleMeterRegistry, Reconciler<?>>> reconcilerFactories) {
+    SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    List<Reconciler<?>> reconcilers = reconcilerFactories.stream().<Reconciler<?>>map(f -> f.apply(meters)).toList();
+    return new RunningOperator<>(started(client, leaderElection, reconcilers), meters, null);
+  }
+
+  private static Operator started(KubernetesClient client, LeaderElectionConfiguration leaderElection,
+      List<Reconciler<?>> reconcilers) {
+    Operator operator = new Operator(o -> {
+      o.withKubernetesClient(client).withCloseClientOnStop(false).withStopOnInformerErrorDuringStartup(true);
+      if (leaderElection != null) {
+        o.withLeaderElectionConfiguration(leaderElection);
+      }
+    });
+    reconcilers.forEach(r -> operator.register(r, c -> c.settingNamespace(client.getNamespace())));
     operator.start();
-    return new RunningOperator<>(operator, meters, reconciler);
+    return operator;
   }
 
   /** Reconciles completed so far (all kinds this operator runs). */
