@@ -148,6 +148,13 @@ class OperatorJarIT {
     assertThat(get("/q/metrics").body()).contains("orch_reconcile_duration_seconds_count{kind=\"Schedule\"");
   }
 
+  @Test
+  void answersTheChartsLivenessProbe() throws Exception {
+    HttpResponse<String> live = get("/q/health/live");
+    assertThat(live.statusCode()).isEqualTo(200);
+    assertThat(live.body()).contains("\"status\": \"UP\"");
+  }
+
   private HttpResponse<String> post(String path, String body) throws IOException, InterruptedException {
     return http.send(HttpRequest.newBuilder(base.resolve(path)).header("Content-Type", "application/json")
         .POST(HttpRequest.BodyPublishers.ofString(body)).timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
