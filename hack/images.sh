@@ -3,8 +3,9 @@
 #   localhost/debian-base:bookworm   debootstrapped once from the machine's own Debian mirror
 #   localhost/orch-runner:$VERSION   runner-image/Containerfile
 #   localhost/orch-gateway:$VERSION  gateway-sidecar/Containerfile
-# Idempotent: an image is rebuilt only when the hash of its inputs (Containerfile, jars, this script)
-# differs from the one recorded in its label. No registry is needed (none is reachable here).
+# Idempotent: an image is rebuilt only when the hash of its inputs (Containerfile, jars, the files in the
+# module's optional image/ directory, this script) differs from the one recorded in its label. No
+# registry is needed (none is reachable here).
 #
 # Usage: hack/images.sh [--skip-package]
 #   --skip-package  use the jars already in */target (the container tests call it this way, from inside
@@ -67,8 +68,10 @@ build_image() {
   local dir="$module/target"
   [[ -f "$dir/$jar" && -d "$dir/lib" ]] \
     || { log "$dir/$jar or $dir/lib is missing; run without --skip-package, or 'hack/mvn -pl $module package'"; exit 1; }
-  local hash
-  hash="$( (sha256sum hack/images.sh "$module/Containerfile" "$dir/$jar"; find "$dir/lib" -type f -print0 | sort -z | xargs -0 sha256sum) \
+  local hash inputs=("$dir/lib")
+  [[ -d "$module/image" ]] && inputs+=("$module/image")
+  hash="$( (sha256sum hack/images.sh "$module/Containerfile" "$dir/$jar"
+            find "${inputs[@]}" -type f -print0 | sort -z | xargs -0 sha256sum) \
     | awk '{print $1}' | sha256sum | cut -c1-32)"
   if [[ "$(podman image inspect --format "{{index .Labels \"$HASH_LABEL\"}}" "$image" 2>/dev/null || true)" == "$hash" ]]; then
     log "$image is up to date"
