@@ -48,3 +48,8 @@ bench-swarm: kube-binaries
 ## bench-crashloop: latency from a pod status change to the AgentService status reflecting it (p50/p99 of 200)
 bench-crashloop: kube-binaries
 	$(BENCH).CrashLoopLatencyBenchmark
+
+.PHONY: bench-gateway
+## bench-gateway: wrk direct vs through the gateway on loopback: added p50/p99 at ~1,000 req/s, throughput ratio, RSS
+bench-gateway:
+	hack/bench-gateway.sh
