@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# Builds the runner and gateway images with podman:
-#   localhost/debian-base:bookworm   debootstrapped once from the machine's own Debian mirror
-#   localhost/orch-runner:$VERSION   runner-image/Containerfile
-#   localhost/orch-gateway:$VERSION  gateway-sidecar/Containerfile
-# Idempotent: an image is rebuilt only when the hash of its inputs (Containerfile, jars, this script)
-# differs from the one recorded in its label. No registry is needed (none is reachable here).
+# Builds the images with podman:
+#   localhost/debian-base:bookworm    debootstrapped once from the machine's own Debian mirror
+#   localhost/orch-runner:$VERSION    runner-image/Containerfile
+#   localhost/orch-gateway:$VERSION   gateway-sidecar/Containerfile
+#   localhost/orch-operator:$VERSION  operator/Containerfile (the Helm chart's default image)
+# Idempotent: an image is rebuilt only when the hash of its inputs (Containerfile, jars, the files in the
+# module's optional image/ directory, this script) differs from the one recorded in its label. No
+# registry is needed (none is reachable here).
 #
-# Usage: hack/images.sh [--skip-package]
+# Usage: hack/images.sh [--skip-package] [runner] [gateway] [operator]   (default: all three)
 #   --skip-package  use the jars already in */target (the container tests call it this way, from inside
-#                   Maven); without it the two modules are packaged first.
+#                   Maven, for runner and gateway); without it the modules are packaged first.
 # The last line on stdout is the containers.conf path; export it as CONTAINERS_CONF for other podman
 # commands (this machine needs runc and lowered ulimits, see ../shared/MACHINE-NOTES.md).
 set -euo pipefail
@@ -64,11 +66,16 @@ build_base() {
 
 build_image() {
   local module=$1 image=$2 jar=$3
-  local dir="$module/target"
+  local dir="${4:-$module/target}"
   [[ -f "$dir/$jar" && -d "$dir/lib" ]] \
     || { log "$dir/$jar or $dir/lib is missing; run without --skip-package, or 'hack/mvn -pl $module package'"; exit 1; }
-  local hash
-  hash="$( (sha256sum hack/images.sh "$module/Containerfile" "$dir/$jar"; find "$dir/lib" -type f -print0 | sort -z | xargs -0 sha256sum) \
+  local hash inputs=("$dir/lib")
+  # Quarkus' fast-jar keeps the application's own classes in app/ and quarkus/, beside lib/.
+  for extra in "$module/image" "$dir/app" "$dir/quarkus"; do
+    [[ -d "$extra" ]] && inputs+=("$extra")
+  done
+  hash="$( (sha256sum hack/images.sh "$module/Containerfile" "$dir/$jar"
+            find "${inputs[@]}" -type f -print0 | sort -z | xargs -0 sha256sum) \
     | awk '{print $1}' | sha256sum | cut -c1-32)"
   if [[ "$(podman image inspect --format "{{index .Labels \"$HASH_LABEL\"}}" "$image" 2>/dev/null || true)" == "$hash" ]]; then
     log "$image is up to date"
@@ -78,10 +85,31 @@ build_image() {
   podman build --quiet --label "$HASH_LABEL=$hash" -t "$image" -f "$module/Containerfile" "$module" >/dev/null
 }
 
-if [[ "${1:-}" != "--skip-package" ]]; then
-  hack/mvn -B -q -pl runner-image,gateway-sidecar package -DskipTests >&2
+package=true
+if [[ "${1:-}" == "--skip-package" ]]; then
+  package=false
+  shift
+fi
+wanted=("$@")
+((${#wanted[@]})) || wanted=(runner gateway operator)
+modules=()
+for name in "${wanted[@]}"; do
+  case "$name" in
+    runner) modules+=(runner-image) ;;
+    gateway) modules+=(gateway-sidecar) ;;
+    operator) modules+=(operator) ;;
+    *) log "unknown image '$name'; choose from runner, gateway, operator"; exit 2 ;;
+  esac
+done
+if $package; then
+  hack/mvn -B -q -pl "$(IFS=,; echo "${modules[*]}")" -am package -DskipTests >&2
 fi
 build_base
-build_image runner-image "localhost/orch-runner:$VERSION" orch-runner.jar
-build_image gateway-sidecar "localhost/orch-gateway:$VERSION" orch-gateway.jar
+for name in "${wanted[@]}"; do
+  case "$name" in
+    runner) build_image runner-image "localhost/orch-runner:$VERSION" orch-runner.jar ;;
+    gateway) build_image gateway-sidecar "localhost/orch-gateway:$VERSION" orch-gateway.jar ;;
+    operator) build_image operator "localhost/orch-operator:$VERSION" quarkus-run.jar operator/target/quarkus-app ;;
+  esac
+done
 echo "$CONTAINERS_CONF"

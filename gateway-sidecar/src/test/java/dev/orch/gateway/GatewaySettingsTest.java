@@ -23,6 +23,16 @@ class GatewaySettingsTest {
   }
 
   @Test
+  void listenPortCanMoveOutsideAPodAndStillGuardsTheAppPort() {
+    GatewaySettings settings = GatewaySettings.fromEnvironment(Map.of("ORCH_GATEWAY_LISTEN_PORT", "18080"));
+    assertThat(settings.listenPort()).isEqualTo(18080);
+    assertThat(GatewaySettings.fromEnvironment(Map.of("ORCH_GATEWAY_LISTEN_PORT", "18080", "ORCHAGENT_HTTP_PORT",
+        "8080")).appPort()).isEqualTo(8080);
+    assertThatThrownBy(() -> GatewaySettings.fromEnvironment(Map.of("ORCH_GATEWAY_LISTEN_PORT", "18080",
+        "ORCHAGENT_HTTP_PORT", "18080"))).hasMessageContaining("not 18080, which the gateway owns");
+  }
+
+  @Test
   void gatewayPortAndGarbageAreRefusedWithTheFix() {
     assertThatThrownBy(() -> GatewaySettings.fromEnvironment(Map.of("ORCHAGENT_HTTP_PORT", "8080")))
         .hasMessageContaining("which the gateway owns").hasMessageContaining("spec.http.port");

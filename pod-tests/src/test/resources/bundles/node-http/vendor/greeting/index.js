@@ -1,0 +1,1 @@
+module.exports = (who) => `hello ${who}, from the vendored greeting module`;
