@@ -14,9 +14,14 @@ public record AgentSecrets(List<String> names, SecretCheck check) {
   public static <P extends HasMetadata> AgentSecrets of(P primary, AgentTemplate template, KubernetesClient client,
       VaultSecretEventSource<P> vault, String vaultName) {
     String namespace = primary.getMetadata().getNamespace();
-    List<String> names = SecretNames.of(template, BundleManifest.requiredSecrets(client, namespace, template.getBundle()));
+    List<String> names = namesOf(template, client, namespace);
     var secret = vault.vaultOf(primary);
     return new AgentSecrets(names, SecretCheck.of(namespace, vaultName, names, VaultSecretEventSource.keyNames(secret),
         secret.isPresent()));
+  }
+
+  /** The spec's required and extra secrets plus those the bundle's orchagent.json declares. */
+  public static List<String> namesOf(AgentTemplate template, KubernetesClient client, String namespace) {
+    return SecretNames.of(template, BundleManifest.requiredSecrets(client, namespace, template.getBundle()));
   }
 }

@@ -48,8 +48,7 @@ final class RunHistory {
 
   static Run fromJob(Job job, List<Pod> pods) {
     String name = job.getMetadata().getName();
-    Trigger trigger = Optional.ofNullable(job.getMetadata().getLabels()).map(l -> l.get(SchedulePlan.TRIGGER_LABEL))
-        .map(t -> Trigger.valueOf(t.toUpperCase(Locale.ROOT))).orElse(Trigger.CRON);
+    Trigger trigger = triggerOf(job);
     if (isSkipped(job)) {
       String at = job.getMetadata().getCreationTimestamp();
       return new Run(name, trigger, RunStatus.SKIPPED, null, 0L, at, null, at,
@@ -103,8 +102,13 @@ final class RunHistory {
   }
 
   static boolean isCronRun(Job job) {
-    return job.getMetadata().getLabels() != null
-        && "cron".equals(job.getMetadata().getLabels().get(SchedulePlan.TRIGGER_LABEL));
+    return triggerOf(job) == Trigger.CRON;
+  }
+
+  /** From the run's trigger label; the CronJob's Jobs carry it through the job template. */
+  private static Trigger triggerOf(Job job) {
+    return Optional.ofNullable(job.getMetadata().getLabels()).map(l -> l.get(SchedulePlan.TRIGGER_LABEL))
+        .map(t -> Trigger.valueOf(t.toUpperCase(Locale.ROOT))).orElse(Trigger.CRON);
   }
 
   static boolean isSkipped(Job job) {

@@ -166,7 +166,7 @@ public class ScheduleReconciler implements Reconciler<Schedule> {
    * status, so the operator never reads Secrets back.
    */
   private ScheduleStatus.Webhook webhook(Schedule schedule, ScheduleStatus.Webhook previous, KubernetesClient client) {
-    String path = "/webhooks/" + schedule.getMetadata().getNamespace() + "/" + schedule.getMetadata().getName();
+    String path = ScheduleWebhookResource.PATH + "/" + schedule.getMetadata().getNamespace() + "/" + schedule.getMetadata().getName();
     String url = settings.webhooks().baseUrl().map(base -> base + path).orElse(null);
     String rotation = schedule.getMetadata().getAnnotations() == null ? null
         : schedule.getMetadata().getAnnotations().get(ROTATE_TOKEN_ANNOTATION);

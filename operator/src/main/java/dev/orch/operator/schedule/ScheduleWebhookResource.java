@@ -22,8 +22,9 @@ import io.fabric8.kubernetes.client.KubernetesClient;
  * limits live in the {@link WebhookTrigger} it holds.
  */
 @Singleton
-@Path("/webhooks")
+@Path(ScheduleWebhookResource.PATH)
 public class ScheduleWebhookResource {
+  public static final String PATH = "/webhooks";
   private static final Map<String, String> NOT_FOUND = Map.of("error", "no such webhook");
   private final WebhookTrigger trigger;
   private final int maxBodyBytes;

@@ -12,8 +12,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.LoadingCache;
-import dev.orch.operator.agent.BundleManifest;
-import dev.orch.operator.agent.SecretNames;
+import dev.orch.operator.core.AgentSecrets;
 import dev.orch.operator.core.Conditions;
 import dev.orch.operator.core.Labels;
 import dev.orch.operator.core.OperatorSettings;
@@ -100,8 +99,7 @@ public final class WebhookTrigger {
 
     String runId = SchedulePlan.runId(schedule, ScheduleStatus.Trigger.WEBHOOK,
         CALL_TIME.format(clock.instant()) + "-" + Integer.toString(RANDOM.nextInt(36 * 36 * 36), 36));
-    List<String> secretNames = SecretNames.of(schedule.getSpec(),
-        BundleManifest.requiredSecrets(client, namespace, schedule.getSpec().getBundle()));
+    List<String> secretNames = AgentSecrets.namesOf(schedule.getSpec(), client, namespace);
     Optional<Job> active = Boolean.TRUE.equals(schedule.getSpec().getSkipIfRunning()) ? activeRun(schedule) : Optional.empty();
     if (active.isPresent()) {
       String activeName = active.get().getMetadata().getName();

@@ -6,14 +6,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -46,6 +44,7 @@ import dev.orch.operator.testing.ArgoHealth;
 import dev.orch.operator.testing.Helm;
 import dev.orch.operator.testing.Kubelet;
 import dev.orch.operator.testing.RunningOperator;
+import dev.orch.operator.testing.WebhookTokens;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -238,8 +237,7 @@ class HelmInstallTest {
 
       // The webhook endpoint acts with the operator's identity too: it reads the Schedule, lists its Jobs, and
       // creates the run's Job, its input Secret and a skipped-call marker.
-      String token = new String(Base64.getDecoder().decode(
-          admin.secrets().withName("deploy-hook-webhook").get().getData().get("token")), UTF_8);
+      String token = WebhookTokens.of(admin, "deploy-hook");
       var webhooks = new WebhookTrigger(operatorIdentity, settings, Clock.systemUTC());
       String namespace = admin.getNamespace();
       assertThat(webhooks.fire(namespace, "deploy-hook", token, "{\"ref\": \"main\"}".getBytes(UTF_8)).kind())
@@ -267,7 +265,7 @@ class HelmInstallTest {
     builder.environment().put("KUBECONFIG", cluster.kubeconfig().toString());
     builder.environment().put("PATH", KubeBinaries.locate().path("kubectl").getParent() + ":" + System.getenv("PATH"));
     Process process = builder.start();
-    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    String output = new String(process.getInputStream().readAllBytes(), UTF_8);
     assertThat(process.waitFor()).as(output).isZero();
 
     Map<String, String> data = admin.configMaps().withName("argocd-cm").get().getData();
@@ -356,7 +354,7 @@ class HelmInstallTest {
         "--kubeconfig", cluster.kubeconfig().toString(), "--namespace", admin.getNamespace()));
     command.addAll(List.of(args));
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    String output = new String(process.getInputStream().readAllBytes(), UTF_8);
     assertThat(process.waitFor()).as("kubectl %s:%n%s", String.join(" ", args), output).isZero();
   }
 

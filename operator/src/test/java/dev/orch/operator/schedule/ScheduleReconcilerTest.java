@@ -29,6 +29,7 @@ import dev.orch.operator.core.OperatorSettings;
 import dev.orch.operator.schedule.ScheduleStatus.RunStatus;
 import dev.orch.operator.testing.Kubelet;
 import dev.orch.operator.testing.RunningOperator;
+import dev.orch.operator.testing.WebhookTokens;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -258,8 +259,7 @@ class ScheduleReconcilerTest {
   }
 
   private String tokenOf(String name) {
-    Secret secret = client.secrets().withName(name + "-webhook").get();
-    return new String(Base64.getDecoder().decode(secret.getData().get("token")), UTF_8);
+    return WebhookTokens.of(client, name);
   }
 
   private void trigger(String name, String value) {

@@ -1,6 +1,5 @@
 package dev.orch.operator.shipped;
 
-import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -13,7 +12,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 
@@ -31,6 +29,7 @@ import dev.orch.operator.agent.Bundle;
 import dev.orch.operator.core.Conditions;
 import dev.orch.operator.schedule.Schedule;
 import dev.orch.operator.schedule.ScheduleSpec;
+import dev.orch.operator.testing.WebhookTokens;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -114,7 +113,7 @@ class OperatorJarIT {
         s -> s.getStatus() != null && s.getStatus().getWebhook() != null && Conditions.isTrue(s.getStatus().getConditions(), Conditions.READY));
     String path = ready.getStatus().getWebhook().path();
     assertThat(ready.getStatus().getWebhook().url()).isEqualTo("https://hooks.example.com" + path);
-    String token = new String(Base64.getDecoder().decode(client.secrets().withName("importer-webhook").get().getData().get("token")), UTF_8);
+    String token = WebhookTokens.of(client, "importer");
 
     HttpResponse<String> started = post(path + "/" + token, "{\"file\": \"s3://drop/2026-11-23.csv\"}");
     assertThat(started.statusCode()).isEqualTo(202);
