@@ -9,7 +9,12 @@
 #      requests instead of queueing them, so p99 is a lower bound on what an open-loop client would see.
 #   2. Throughput at 64 connections, unpaced, and the ratio gateway/direct.
 #   3. Gateway memory from /proc/PID/status: VmRSS idle (after start and a few requests), the largest VmRSS
-#      sampled under the 64-connection load, and VmHWM (peak) at the end.
+#      sampled under the 64-connection load, and VmHWM (peak) at the end; and the gateway's CPU time per
+#      proxied request under that load (user + system from /proc/PID/stat), which varies far less between
+#      runs than the rates do on a shared machine.
+#   4. The same two measurements through nginx (Debian's nginx-light, one worker, keep-alive upstream) as a
+#      reference proxy: it shows what any proxy can reach on this machine, where the proxy, wrk and the
+#      backend share the cores and every request costs the kernel two more loopback exchanges.
 #
 # The gateway runs as a plain java process with exactly the JVM options of its image
 # (gateway-sidecar/image/jvm.options, passed as a java @argfile in both places) and the jar Maven builds.
@@ -26,12 +31,16 @@ cd "$(dirname "$0")/.."
 DURATION="${1:-20}"
 log() { echo "bench-gateway: $*" >&2; }
 
-if ! command -v wrk >/dev/null; then
-  log "installing wrk"
+missing=()
+command -v wrk >/dev/null || missing+=(wrk)
+command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]] || missing+=(nginx-light)
+if ((${#missing[@]})); then
+  log "installing ${missing[*]}"
   sudo=""; [[ $(id -u) -eq 0 ]] || sudo="sudo"
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq wrk >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
+nginx_bin="$(command -v nginx || echo /usr/sbin/nginx)"
 
 hack/mvn -B -q -pl gateway-sidecar package -DskipTests >&2
 hack/mvn -B -q -pl gateway-sidecar dependency:build-classpath -Dmdep.includeScope=test \
@@ -62,6 +71,7 @@ mib() { awk -v k="$1" 'BEGIN { printf "%.1f MiB", k / 1024 }'; }
 backend_port="$(free_port)"
 gateway_port="$(free_port)"
 metrics_port="$(free_port)"
+nginx_port="$(free_port)"
 
 java -Xmx256m -cp "gateway-sidecar/target/test-classes:gateway-sidecar/target/classes:$(cat gateway-sidecar/target/bench.classpath)" \
   dev.orch.gateway.bench.BenchBackend "$backend_port" 1 2>"$work/backend.log" &
@@ -77,10 +87,40 @@ ORCHAGENT_HTTP_PORT="$backend_port" ORCH_STATUS_DIR="$work/status" ORCH_GATEWAY_
 gateway_pid=$!
 pids+=("$gateway_pid")
 
+mkdir -p "$work/nginx"
+cat >"$work/nginx/nginx.conf" <<EOF
+daemon off;
+master_process off;
+worker_processes 1;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path $work/nginx; proxy_temp_path $work/nginx; fastcgi_temp_path $work/nginx;
+  uwsgi_temp_path $work/nginx; scgi_temp_path $work/nginx;
+  upstream agent { server 127.0.0.1:$backend_port; keepalive 128; }
+  server {
+    listen 127.0.0.1:$nginx_port;
+    location / {
+      proxy_pass http://agent;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+      proxy_set_header X-Forwarded-Proto \$scheme;
+    }
+  }
+}
+EOF
+"$nginx_bin" -p "$work/nginx" -c "$work/nginx/nginx.conf" 2>"$work/nginx.log" &
+pids+=($!)
+
 direct="http://127.0.0.1:$backend_port/bench"
 proxied="http://127.0.0.1:$gateway_port/bench"
+reference="http://127.0.0.1:$nginx_port/bench"
 wait_http "$direct"
 wait_http "$proxied"
+wait_http "$reference"
 for _ in $(seq 20); do curl -s -o /dev/null "$proxied"; done
 sleep 2
 rss_idle="$(kib VmRSS "$gateway_pid")"
@@ -107,12 +147,13 @@ run_wrk() {
     END { printf "%.0f %.0f %.0f\n", rps, p50, p99 }'
 }
 
-log "warming up both paths (JIT) for 10 s each"
-for url in "$direct" "$proxied"; do wrk -t1 -c64 -d10s "$url" >/dev/null; done
+log "warming up the three paths (JIT) for 10 s each"
+for url in "$direct" "$proxied" "$reference"; do wrk -t1 -c64 -d10s "$url" >/dev/null; done
 
-log "paced latency, ${DURATION} s per path"
+log "paced latency, ${DURATION} s per path (direct, gateway, nginx)"
 url="$direct";  read -r d_rps d_p50 d_p99 < <(run_wrk -t1 -c10 -d"${DURATION}s" -s "$work/pace.lua")
 url="$proxied"; read -r g_rps g_p50 g_p99 < <(run_wrk -t1 -c10 -d"${DURATION}s" -s "$work/pace.lua")
+url="$reference"; read -r n_rps n_p50 n_p99 < <(run_wrk -t1 -c10 -d"${DURATION}s" -s "$work/pace.lua")
 
 log "throughput at 64 connections, ${DURATION} s per path"
 url="$direct";  read -r d_max _ _ < <(run_wrk -t1 -c64 -d"${DURATION}s")
@@ -125,8 +166,14 @@ url="$direct";  read -r d_max _ _ < <(run_wrk -t1 -c64 -d"${DURATION}s")
   done
 ) &
 sampler=$!
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$gateway_pid/stat"; }
+ticks_before="$(cpu_ticks)"
 url="$proxied"; read -r g_max g_max_p50 g_max_p99 < <(run_wrk -t1 -c64 -d"${DURATION}s")
+ticks_after="$(cpu_ticks)"
 kill "$sampler" 2>/dev/null || true
+url="$reference"; read -r n_max _ _ < <(run_wrk -t1 -c64 -d"${DURATION}s")
+cpu_us_per_request="$(awk -v t=$((ticks_after - ticks_before)) -v hz="$(getconf CLK_TCK)" -v rps="$g_max" -v s="$DURATION" \
+  'BEGIN { printf "%.1f", t / hz * 1000000 / (rps * s) }')"
 rss_load="$(cat "$work/rss-under-load")"
 hwm="$(kib VmHWM "$gateway_pid")"
 
@@ -139,10 +186,14 @@ Paced load (10 connections, 10 ms think time, target 1,000 req/s):
   direct         $d_rps req/s   p50 ${d_p50} us   p99 ${d_p99} us
   via gateway    $g_rps req/s   p50 ${g_p50} us   p99 ${g_p99} us
   added by gateway             p50 $((g_p50 - d_p50)) us   p99 $((g_p99 - d_p99)) us   (target: p99 <= 1000 us)
+  via nginx      $n_rps req/s   p50 ${n_p50} us   p99 ${n_p99} us
+  added by nginx (reference)   p50 $((n_p50 - d_p50)) us   p99 $((n_p99 - d_p99)) us
 Throughput (64 connections, 1 wrk thread):
   direct         $d_max req/s
   via gateway    $g_max req/s   (p50 ${g_max_p50} us, p99 ${g_max_p99} us)
   ratio          $(awk -v g="$g_max" -v d="$d_max" 'BEGIN { printf "%.0f%%", 100 * g / d }')   (target: >= 70%)
+  gateway CPU    $cpu_us_per_request us per request (user + system)
+  via nginx      $n_max req/s   ratio $(awk -v n="$n_max" -v d="$d_max" 'BEGIN { printf "%.0f%%", 100 * n / d }') (reference: what a proxy reaches on this machine)
 Gateway memory (target: <= 64 MiB):
   idle VmRSS           $(mib "$rss_idle")
   under load VmRSS     $(mib "$rss_load") (largest sample, every 0.5 s)

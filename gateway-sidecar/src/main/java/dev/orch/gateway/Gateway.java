@@ -1,15 +1,16 @@
 package dev.orch.gateway;
 
 import java.time.Clock;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -20,6 +21,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.SocketAddress;
@@ -128,21 +130,9 @@ public final class Gateway {
   }
 
   private void handle(HttpServerRequest request) {
-    long start = System.nanoTime();
     inFlight.incrementAndGet();
-    AtomicReference<Boolean> done = new AtomicReference<>(false);
-    Runnable finish = () -> {
-      if (done.compareAndSet(false, true)) {
-        inFlight.decrementAndGet();
-        latency.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
-        int klass = request.response().getStatusCode() / 100;
-        if (klass >= 1 && klass <= 5) {
-          responses[klass].increment();
-        }
-      }
-    };
-    request.response().endHandler(v -> finish.run());
-    request.response().closeHandler(v -> finish.run());
+    Completion completion = new Completion(request.response());
+    request.response().endHandler(completion).closeHandler(completion);
     if (draining) {
       // Ask keep-alive clients to reconnect, which lands them on a pod that is not stopping.
       request.response().putHeader(HttpHeaders.CONNECTION, "close");
@@ -159,10 +149,39 @@ public final class Gateway {
     if (request.getHeader("X-Forwarded-Proto") == null) {
       request.headers().set("X-Forwarded-Proto", request.isSSL() ? "https" : "http");
     }
-    if (request.getHeader("X-Forwarded-Host") == null && request.authority() != null) {
-      request.headers().set("X-Forwarded-Host", request.authority().toString());
+    String host = request.getHeader(HttpHeaders.HOST);
+    if (request.getHeader("X-Forwarded-Host") == null && host != null) {
+      request.headers().set("X-Forwarded-Host", host);
     }
     proxy.handle(request);
+  }
+
+  /**
+   * Counts a request once, when its response ends or its connection closes, whichever comes first. Both
+   * callbacks run on the request's event loop, so a plain flag is enough.
+   */
+  private final class Completion implements Handler<Void> {
+    private final long start = System.nanoTime();
+    private final HttpServerResponse response;
+    private boolean counted;
+
+    Completion(HttpServerResponse response) {
+      this.response = response;
+    }
+
+    @Override
+    public void handle(Void ignored) {
+      if (counted) {
+        return;
+      }
+      counted = true;
+      inFlight.decrementAndGet();
+      latency.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+      int klass = response.getStatusCode() / 100;
+      if (klass >= 1 && klass <= 5) {
+        responses[klass].increment();
+      }
+    }
   }
 
   private void answerHealth(HttpServerRequest request) {

@@ -25,9 +25,12 @@ public final class Main {
       System.exit(2);
       return;
     }
-    // Two event loops carry a sidecar's traffic; fewer threads keep the resident set small.
-    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2).setWorkerPoolSize(2)
-        .setInternalBlockingPoolSize(2));
+    // One event loop: the client connection to the agent then lives on the thread of the request it serves,
+    // so a proxied request never hops threads (measured: as fast as two loops on two cores, lower p50, fewer
+    // threads). Netty's epoll transport (bundled for x86_64 and aarch64) costs less CPU per request than NIO;
+    // Vert.x falls back to NIO by itself where it cannot load.
+    Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(1)
+        .setWorkerPoolSize(1).setInternalBlockingPoolSize(1));
     Gateway gateway;
     try {
       gateway = new Gateway(vertx, settings, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), Clock.systemUTC())
@@ -38,7 +41,9 @@ public final class Main {
       return;
     }
     log("listening on :" + gateway.port() + ", proxying to 127.0.0.1:" + settings.appPort() + ", metrics on :"
-        + gateway.metricsPort() + "/metrics, agent status from " + settings.statusFile());
+        + gateway.metricsPort() + "/metrics, agent status from " + settings.statusFile() + ", "
+        + (vertx.isNativeTransportEnabled() ? "epoll" : "NIO (" + vertx.unavailableNativeTransportCause() + ")")
+        + " transport");
     CountDownLatch stopped = new CountDownLatch(1);
     for (String name : new String[] {"TERM", "INT"}) {
       Signal.handle(new Signal(name), signal -> {
