@@ -7,6 +7,8 @@
 #      next request (wrk's Lua delay()). That is a closed loop of at most 1,000 requests/s; the achieved
 #      rate is printed next to the percentiles. Coordinated omission applies: a stall delays later
 #      requests instead of queueing them, so p99 is a lower bound on what an open-loop client would see.
+#      The three paths take turns for three rounds and each figure is the median of its three runs: one
+#      run's p99 moves by a millisecond on a shared VM.
 #   2. Throughput at 64 connections, unpaced, and the ratio gateway/direct.
 #   3. Gateway memory from /proc/PID/status: VmRSS idle (after start and a few requests), the largest VmRSS
 #      sampled under the 64-connection load, and VmHWM (peak) at the end; and the gateway's CPU time per
@@ -150,10 +152,21 @@ run_wrk() {
 log "warming up the three paths (JIT) for 10 s each"
 for url in "$direct" "$proxied" "$reference"; do wrk -t1 -c64 -d10s "$url" >/dev/null; done
 
-log "paced latency, ${DURATION} s per path (direct, gateway, nginx)"
-url="$direct";  read -r d_rps d_p50 d_p99 < <(run_wrk -t1 -c10 -d"${DURATION}s" -s "$work/pace.lua")
-url="$proxied"; read -r g_rps g_p50 g_p99 < <(run_wrk -t1 -c10 -d"${DURATION}s" -s "$work/pace.lua")
-url="$reference"; read -r n_rps n_p50 n_p99 < <(run_wrk -t1 -c10 -d"${DURATION}s" -s "$work/pace.lua")
+# Median of three whitespace-separated numbers in each column of the three lines on stdin.
+median3() { awk '{ for (i = 1; i <= NF; i++) v[i, NR] = $i } END {
+  for (i = 1; i <= NF; i++) { a = v[i, 1]; b = v[i, 2]; c = v[i, 3]
+    m = (a > b) ? ((b > c) ? b : ((a > c) ? c : a)) : ((a > c) ? a : ((b > c) ? c : b))
+    printf "%s%s", m, (i < NF ? " " : "\n") } }'; }
+
+log "paced latency, 3 rounds of ${DURATION} s per path (direct, gateway, nginx)"
+for round in 1 2 3; do
+  url="$direct";    run_wrk -t1 -c10 -d"${DURATION}s" -s "$work/pace.lua" >>"$work/paced-direct"
+  url="$proxied";   run_wrk -t1 -c10 -d"${DURATION}s" -s "$work/pace.lua" >>"$work/paced-gateway"
+  url="$reference"; run_wrk -t1 -c10 -d"${DURATION}s" -s "$work/pace.lua" >>"$work/paced-nginx"
+done
+read -r d_rps d_p50 d_p99 < <(median3 <"$work/paced-direct")
+read -r g_rps g_p50 g_p99 < <(median3 <"$work/paced-gateway")
+read -r n_rps n_p50 n_p99 < <(median3 <"$work/paced-nginx")
 
 log "throughput at 64 connections, ${DURATION} s per path"
 url="$direct";  read -r d_max _ _ < <(run_wrk -t1 -c64 -d"${DURATION}s")
@@ -182,7 +195,7 @@ grep -q 'listening on' "$work/gateway.log" || { log "gateway did not start:"; ca
 cat <<EOF
 
 Gateway benchmark ($(nproc) cores, loopback, gateway as plain java with gateway-sidecar/image/jvm.options ${GATEWAY_JAVA_OPTS:-})
-Paced load (10 connections, 10 ms think time, target 1,000 req/s):
+Paced load (10 connections, 10 ms think time, target 1,000 req/s; medians of 3 runs):
   direct         $d_rps req/s   p50 ${d_p50} us   p99 ${d_p99} us
   via gateway    $g_rps req/s   p50 ${g_p50} us   p99 ${g_p99} us
   added by gateway             p50 $((g_p50 - d_p50)) us   p99 $((g_p99 - d_p99)) us   (target: p99 <= 1000 us)
