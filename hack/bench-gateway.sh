@@ -12,8 +12,7 @@
 #   2. Throughput at 64 connections, unpaced, and the ratio gateway/direct.
 #   3. Gateway memory from /proc/PID/status: VmRSS idle (after start and a few requests), the largest VmRSS
 #      sampled under the 64-connection load, and VmHWM (peak) at the end; and the gateway's CPU time per
-#      proxied request under that load (user + system from /proc/PID/stat), which varies far less between
-#      runs than the rates do on a shared machine.
+#      proxied request under that load (user + system from /proc/PID/stat).
 #   4. The same two measurements through nginx (Debian's nginx-light, one worker, keep-alive upstream) as a
 #      reference proxy: it shows what any proxy can reach on this machine, where the proxy, wrk and the
 #      backend share the cores and every request costs the kernel two more loopback exchanges.
