@@ -29,14 +29,14 @@ final class DependencyInstaller {
     this.status = status;
   }
 
-  /** @return true when something was installed, false when nothing was needed or the marker matched */
-  boolean install(Map<String, String> env) throws IOException {
+  /** Installs the bundle's dependencies unless none are declared or the marker says they already are. */
+  void install(Map<String, String> env) throws IOException {
     Path bundle = workspace.bundle();
     boolean python = exists("requirements.txt") || exists("pyproject.toml");
     boolean node = exists("package.json");
     if (!python && !node) {
       log.runner("no requirements.txt, pyproject.toml or package.json in the bundle: no dependencies to install");
-      return false;
+      return;
     }
     String hash = hashOfDependencyFiles(bundle);
     Path marker = workspace.dependencyMarker();
@@ -45,7 +45,7 @@ final class DependencyInstaller {
     if (venvPresent && Files.isRegularFile(marker) && Files.readString(marker).strip().equals(hash)) {
       log.runner("dependencies already installed for these dependency files (sha256 " + hash.substring(0, 12)
           + "), skipping pip/npm");
-      return false;
+      return;
     }
     Files.deleteIfExists(marker);
     if (python) {
@@ -56,7 +56,6 @@ final class DependencyInstaller {
     }
     Files.createDirectories(marker.getParent());
     Files.writeString(marker, hash + "\n");
-    return true;
   }
 
   private void installPython(Path bundle, Map<String, String> env) {

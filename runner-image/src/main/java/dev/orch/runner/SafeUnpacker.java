@@ -10,6 +10,7 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.util.EnumSet;
 import java.util.Locale;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 import org.apache.commons.compress.archivers.ArchiveEntry;
 import org.apache.commons.compress.archivers.ArchiveInputStream;
@@ -26,6 +27,7 @@ import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
  * entry count are capped, counting the bytes actually written rather than the sizes the archive claims.
  */
 final class SafeUnpacker {
+  private static final Pattern WINDOWS_DRIVE = Pattern.compile("[A-Za-z]:.*");
   /** Limits; the defaults suit source bundles, not datasets. */
   record Limits(long maxTotalBytes, int maxEntries) {
     static final Limits DEFAULT = new Limits(512L * 1024 * 1024, 20_000);
@@ -67,6 +69,7 @@ final class SafeUnpacker {
   }
 
   private void extract(ArchiveInputStream<? extends ArchiveEntry> in, Path root, Path archive) throws IOException {
+    byte[] buffer = new byte[64 * 1024];
     long total = 0;
     int entries = 0;
     ArchiveEntry entry;
@@ -96,7 +99,6 @@ final class SafeUnpacker {
       }
       Files.deleteIfExists(path);
       try (OutputStream out = Files.newOutputStream(path)) {
-        byte[] buffer = new byte[64 * 1024];
         int n;
         while ((n = in.read(buffer)) > 0) {
           total += n;
@@ -161,7 +163,7 @@ final class SafeUnpacker {
    */
   private static Path inside(Path root, String entryName, Path archive) throws IOException {
     String name = entryName.replace('\\', '/');
-    if (name.startsWith("/") || name.matches("^[A-Za-z]:.*")) {
+    if (name.startsWith("/") || WINDOWS_DRIVE.matcher(name).matches()) {
       throw refuse(archive, "entry " + entryName + " has an absolute path");
     }
     Path path = root.resolve(name).normalize();

@@ -4,6 +4,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 import dev.orch.operator.core.OperatorSettings;
 import io.fabric8.kubernetes.api.model.Capabilities;
 import io.fabric8.kubernetes.api.model.CapabilitiesBuilder;
@@ -40,6 +43,7 @@ import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
  * ORCH_STATUS_DIR, PORT and ORCHAGENT_HTTP_PORT.
  */
 public final class AgentPod {
+  private static final ObjectMapper JSON = new ObjectMapper();
   public static final String AGENT_CONTAINER = "agent";
   public static final String GATEWAY_CONTAINER = "gateway";
   public static final String PREPARE_CONTAINER = "prepare";
@@ -213,8 +217,8 @@ public final class AgentPod {
       return null;
     }
     try {
-      return new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(values);
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      return JSON.writeValueAsString(values);
+    } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
   }

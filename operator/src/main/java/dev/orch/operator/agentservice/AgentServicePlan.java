@@ -74,7 +74,7 @@ public final class AgentServicePlan {
   /** The public URL users see in status, when the service is published. */
   static Optional<String> publicUrl(AgentService service, OperatorSettings settings) {
     AgentServiceSpec.Ingress ingress = service.getSpec().getIngress();
-    boolean tls = ingress != null ? ingress.tls() != null : settings.defaultClusterIssuer().isPresent();
+    boolean tls = issuerAnnotation(service, settings).isPresent();
     String path = ingress != null && ingress.path() != null && !ingress.path().equals("/") ? ingress.path() : "";
     return publicHost(service, settings).map(host -> (tls ? "https://" : "http://") + host + path);
   }
@@ -108,20 +108,9 @@ public final class AgentServicePlan {
     AgentServiceSpec.Ingress wanted = service.getSpec().getIngress();
     String path = wanted != null && wanted.path() != null ? wanted.path() : "/";
     ObjectMeta metadata = metadata(service, "ingress");
-    Optional<String> issuerAnnotation = Optional.empty();
-    Optional<String> issuer = Optional.empty();
-    if (wanted != null && wanted.tls() != null) {
-      boolean namespaced = wanted.tls().issuerKind() == AgentServiceSpec.IssuerKind.Issuer;
-      issuerAnnotation = Optional.of(namespaced ? "cert-manager.io/issuer" : "cert-manager.io/cluster-issuer");
-      issuer = Optional.of(wanted.tls().issuer());
-    } else if (wanted == null && settings.defaultClusterIssuer().isPresent()) {
-      issuerAnnotation = Optional.of("cert-manager.io/cluster-issuer");
-      issuer = settings.defaultClusterIssuer();
-    }
-    if (issuer.isPresent()) {
-      // cert-manager's ingress-shim turns this annotation into a Certificate for the TLS hosts below.
-      metadata.setAnnotations(Map.of(issuerAnnotation.get(), issuer.get()));
-    }
+    Optional<Map<String, String>> issuer = issuerAnnotation(service, settings);
+    // cert-manager's ingress-shim turns this annotation into a Certificate for the TLS hosts below.
+    issuer.ifPresent(metadata::setAnnotations);
     IngressBuilder ingress = new IngressBuilder()
         .withMetadata(metadata)
         .withNewSpec()
@@ -136,6 +125,23 @@ public final class AgentServicePlan {
       ingress.editSpec().withTls(new IngressTLSBuilder().withHosts(host).withSecretName(secretName).build()).endSpec();
     }
     return ingress.build();
+  }
+
+  /**
+   * The cert-manager issuer annotation when the service is served over TLS: the spec's own issuer, or the
+   * operator's default cluster issuer when the spec does not configure the ingress at all.
+   */
+  private static Optional<Map<String, String>> issuerAnnotation(AgentService service, OperatorSettings settings) {
+    AgentServiceSpec.Ingress wanted = service.getSpec().getIngress();
+    if (wanted != null && wanted.tls() != null) {
+      boolean namespaced = wanted.tls().issuerKind() == AgentServiceSpec.IssuerKind.Issuer;
+      return Optional.of(Map.of(namespaced ? "cert-manager.io/issuer" : "cert-manager.io/cluster-issuer",
+          wanted.tls().issuer()));
+    }
+    if (wanted == null) {
+      return settings.defaultClusterIssuer().map(issuer -> Map.of("cert-manager.io/cluster-issuer", issuer));
+    }
+    return Optional.empty();
   }
 
   private static HorizontalPodAutoscaler autoscaler(AgentService service) {

@@ -18,9 +18,10 @@ import dev.orch.operator.core.CrashLoop;
 import dev.orch.operator.core.CrashLoopRecord;
 import dev.orch.operator.core.EventRecorder;
 import dev.orch.operator.core.OperatorSettings;
-import dev.orch.operator.core.ReconcileMetrics;
 import dev.orch.operator.core.OwnedResources;
 import dev.orch.operator.core.PlannedDependent;
+import dev.orch.operator.core.ReconcileMetrics;
+import dev.orch.operator.core.RestartRequest;
 import dev.orch.operator.core.StatusWriter;
 import dev.orch.operator.core.VaultSecretEventSource;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -83,22 +84,21 @@ public class AgentServiceReconciler implements Reconciler<AgentService> {
   }
 
   private UpdateControl<AgentService> reconcileTimed(AgentService service, Context<AgentService> context) {
-    AgentSecrets secrets = AgentSecrets.of(service, service.getSpec(), context.getClient(), vault, settings.vaultSecretName());
+    AgentSecrets secrets = AgentSecrets.of(service, service.getSpec(), context.getClient(), vault);
 
     List<Pod> pods = context.getSecondaryResources(Pod.class).stream()
         .filter(p -> p.getMetadata().getDeletionTimestamp() == null).toList();
+    Instant now = Instant.now();
     CrashLoop.Result crashes = CrashLoop.track(AgentServiceStatusCalculator.counters(service.getStatus()), pods,
         AgentPod.AGENT_CONTAINER, service.getSpec().getMaxRestartFailures(),
-        AgentServiceStatusCalculator.restartRequested(service), settings.stableAfter(), Instant.now());
+        RestartRequest.isNew(service, AgentServiceStatus::getLastRestartAt), settings.stableAfter(), now);
 
     if (secrets.check().satisfied()) {
-      AgentServicePlan.of(service, secrets.names(), crashes.counters().record().isAutoPaused(), settings).storeIn(context);
-      context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow()
-          .throwAggregateExceptionIfErrorsPresent();
+      AgentServicePlan.of(service, secrets.names(), crashes.counters().record().isAutoPaused(), settings).applyIn(context);
     }
 
     var seen = new AgentServiceStatusCalculator.Observation(context.getSecondaryResource(Deployment.class), secrets.check(),
-        crashes.counters(), Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
+        crashes.counters(), now.truncatedTo(ChronoUnit.SECONDS).toString());
     AgentServiceStatus before = service.getStatus();
     AgentServiceStatus after = AgentServiceStatusCalculator.compute(service, seen, settings);
     UpdateControl<AgentService> done = crashes.recheckIn()

@@ -9,7 +9,6 @@ import dev.orch.operator.agent.AgentDeployment;
 import dev.orch.operator.core.AgentState;
 import dev.orch.operator.core.Conditions;
 import dev.orch.operator.core.CrashLoop;
-import dev.orch.operator.core.CrashLoopRecord;
 import dev.orch.operator.core.Conditions.Verdict;
 import dev.orch.operator.core.EventRecorder.Notice;
 import dev.orch.operator.core.OperatorSettings;
@@ -33,18 +32,9 @@ final class AgentServiceStatusCalculator {
 
   /** The counters as the status holds them, for {@link CrashLoop#track}. */
   static CrashLoop.Counters counters(AgentServiceStatus status) {
-    if (status == null) {
-      return new CrashLoop.Counters(0, 0, null, new CrashLoopRecord());
-    }
-    return new CrashLoop.Counters(Optional.ofNullable(status.getRestartCount()).orElse(0L),
-        Optional.ofNullable(status.getConsecutiveRestartFailures()).orElse(0), status.getLastError(),
-        Optional.ofNullable(status.getCrashLoop()).orElseGet(CrashLoopRecord::new));
-  }
-
-  /** True when a restart was requested (the annotation changed) since the status was last written. */
-  static boolean restartRequested(AgentService service) {
-    return RestartRequest.isNew(service, service.getStatus() != null,
-        service.getStatus() == null ? null : service.getStatus().getLastRestartAt());
+    return status == null ? CrashLoop.Counters.none()
+        : CrashLoop.Counters.of(status.getRestartCount(), status.getConsecutiveRestartFailures(), status.getLastError(),
+            status.getCrashLoop());
   }
 
   static AgentServiceStatus compute(AgentService service, Observation seen, OperatorSettings settings) {

@@ -12,11 +12,11 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 public record AgentSecrets(List<String> names, SecretCheck check) {
 
   public static <P extends HasMetadata> AgentSecrets of(P primary, AgentTemplate template, KubernetesClient client,
-      VaultSecretEventSource<P> vault, String vaultName) {
+      VaultSecretEventSource<P> vault) {
     String namespace = primary.getMetadata().getNamespace();
     List<String> names = namesOf(template, client, namespace);
     var secret = vault.vaultOf(primary);
-    return new AgentSecrets(names, SecretCheck.of(namespace, vaultName, names, VaultSecretEventSource.keyNames(secret),
+    return new AgentSecrets(names, SecretCheck.of(namespace, vault.secretName(), names, VaultSecretEventSource.keyNames(secret),
         secret.isPresent()));
   }
 

@@ -56,7 +56,7 @@ public final class Conditions {
     boolean describes = status || type.equals(READY);
     String reason = describes ? verdict.reason() : "AsExpected";
     String message = describes ? verdict.message() : "";
-    Condition old = previous == null ? null : previous.stream().filter(c -> type.equals(c.getType())).findFirst().orElse(null);
+    Condition old = find(previous, type).orElse(null);
     String transition = old != null && statusText.equals(old.getStatus()) && old.getLastTransitionTime() != null
         ? old.getLastTransitionTime() : now;
     return new ConditionBuilder().withType(type).withStatus(statusText).withReason(reason).withMessage(message)

@@ -27,6 +27,15 @@ public final class CrashLoop {
 
   /** The counters as status keeps them. */
   public record Counters(long restartCount, int consecutiveFailures, String lastError, CrashLoopRecord record) {
+    /** Counters as a status stores them, where a field never written is null. */
+    public static Counters of(Long restartCount, Integer consecutiveFailures, String lastError, CrashLoopRecord record) {
+      return new Counters(restartCount == null ? 0 : restartCount, consecutiveFailures == null ? 0 : consecutiveFailures,
+          lastError, record == null ? new CrashLoopRecord() : record);
+    }
+
+    public static Counters none() {
+      return of(null, null, null, null);
+    }
   }
 
   /** New counters plus the alert level this observation crossed, if any (each level once per streak). */

@@ -39,8 +39,10 @@ public final class Plan {
     return Optional.ofNullable(type.cast(objects.get(type)));
   }
 
-  public void storeIn(Context<?> context) {
+  /** Hands the plan to the dependents and runs the workflow, which applies it. */
+  public void applyIn(Context<?> context) {
     context.managedWorkflowAndDependentResourceContext().put(KEY, this);
+    context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow().throwAggregateExceptionIfErrorsPresent();
   }
 
   public static Optional<Plan> of(Context<?> context) {

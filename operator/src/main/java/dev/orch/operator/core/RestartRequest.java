@@ -2,8 +2,10 @@ package dev.orch.operator.core;
 
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Function;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.CustomResource;
 
 /**
  * The restart request both AgentService and Swarm honour: the annotation {@code orch.dev/restartedAt}, set as
@@ -26,9 +28,10 @@ public final class RestartRequest {
    * True when a restart was requested since the status was last written; a request present before the first
    * status is part of the initial rollout, not a restart.
    */
-  public static boolean isNew(HasMetadata resource, boolean statusWritten, String lastRestartAt) {
+  public static <S> boolean isNew(CustomResource<?, S> resource, Function<S, String> lastRestartAt) {
     String requested = requestedAt(resource);
-    return requested != null && statusWritten && !requested.equals(lastRestartAt);
+    S status = resource.getStatus();
+    return requested != null && status != null && !requested.equals(lastRestartAt.apply(status));
   }
 
   /** Pod-template annotations that make a new request roll fresh pods. */

@@ -48,6 +48,10 @@ public final class VaultSecretEventSource<P extends HasMetadata> extends Abstrac
     super.stop();
   }
 
+  public String secretName() {
+    return secretName;
+  }
+
   /** The vault Secret of the resource's namespace, if it exists. */
   public Optional<Secret> vaultOf(P primary) {
     return Optional.ofNullable(informer.getStore().getByKey(Cache.namespaceKeyFunc(primary.getMetadata().getNamespace(), secretName)));

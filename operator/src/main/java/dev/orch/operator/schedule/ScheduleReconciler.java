@@ -91,15 +91,14 @@ public class ScheduleReconciler implements Reconciler<Schedule> {
     status.setWebhook(cron ? null : webhook(schedule, previous.getWebhook(), context.getClient()));
 
     Optional<String> invalidSchedule = cron ? NextFire.problem(spec.getSchedule(), spec.getTimeZone()) : Optional.empty();
-    AgentSecrets secrets = AgentSecrets.of(schedule, spec, context.getClient(), vault, settings.vaultSecretName());
+    AgentSecrets secrets = AgentSecrets.of(schedule, spec, context.getClient(), vault);
     Verdict verdict;
     if (invalidSchedule.isPresent()) {
       verdict = Verdict.stalled("InvalidSchedule", invalidSchedule.get());
     } else if (!secrets.check().satisfied()) {
       verdict = Verdict.stalled("MissingSecrets", secrets.check().message());
     } else {
-      SchedulePlan.of(schedule, secrets.names(), settings).storeIn(context);
-      context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow().throwAggregateExceptionIfErrorsPresent();
+      SchedulePlan.of(schedule, secrets.names(), settings).applyIn(context);
       String requested = schedule.getMetadata().getAnnotations() == null ? null
           : schedule.getMetadata().getAnnotations().get(TRIGGER_ANNOTATION);
       if (requested != null && !requested.equals(previous.getLastManualTrigger())) {

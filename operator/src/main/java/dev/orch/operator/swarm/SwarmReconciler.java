@@ -1,9 +1,10 @@
 package dev.orch.operator.swarm;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -15,8 +16,8 @@ import dev.orch.operator.core.AgentSecrets;
 import dev.orch.operator.core.CrashLoop;
 import dev.orch.operator.core.EventRecorder;
 import dev.orch.operator.core.OperatorSettings;
-import dev.orch.operator.core.ReconcileMetrics;
 import dev.orch.operator.core.OwnedResources;
+import dev.orch.operator.core.ReconcileMetrics;
 import dev.orch.operator.core.RestartRequest;
 import dev.orch.operator.core.StatusWriter;
 import dev.orch.operator.core.VaultSecretEventSource;
@@ -65,39 +66,33 @@ public class SwarmReconciler implements Reconciler<Swarm> {
   }
 
   private UpdateControl<Swarm> reconcileTimed(Swarm swarm, Context<Swarm> context) {
-    AgentSecrets secrets = AgentSecrets.of(swarm, swarm.getSpec(), context.getClient(), vault, settings.vaultSecretName());
+    AgentSecrets secrets = AgentSecrets.of(swarm, swarm.getSpec(), context.getClient(), vault);
     Map<Integer, List<Pod>> pods = context.getSecondaryResources(Pod.class).stream()
         .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
         .collect(Collectors.groupingBy(p -> index(p.getMetadata().getLabels())));
-    boolean restartRequested = RestartRequest.isNew(swarm, swarm.getStatus() != null,
-        swarm.getStatus() == null ? null : swarm.getStatus().getLastRestartAt());
-    Map<Integer, CrashLoop.Counters> crashes = new HashMap<>();
-    Set<Integer> paused = new HashSet<>();
-    Optional<java.time.Duration> recheck = Optional.empty();
-    int newlyPaused = 0;
+    boolean restartRequested = RestartRequest.isNew(swarm, SwarmStatus::getLastRestartAt);
+    Instant now = Instant.now();
+    Map<Integer, CrashLoop.Result> tracked = new HashMap<>();
     for (int index = 0; index < swarm.getSpec().getReplicas(); index++) {
-      CrashLoop.Result result = CrashLoop.track(SwarmStatusCalculator.counters(swarm.getStatus(), index),
+      tracked.put(index, CrashLoop.track(SwarmStatusCalculator.counters(swarm.getStatus(), index),
           pods.getOrDefault(index, List.of()), AgentPod.AGENT_CONTAINER, swarm.getSpec().getMaxRestartFailures(),
-          restartRequested, settings.stableAfter(), Instant.now());
-      crashes.put(index, result.counters());
-      if (result.counters().record().isAutoPaused()) {
-        paused.add(index);
-      }
-      if (result.crossed().filter(CrashLoop.CRITICAL::equals).isPresent()) {
-        newlyPaused++;
-      }
-      if (result.recheckIn().isPresent() && (recheck.isEmpty() || result.recheckIn().get().compareTo(recheck.get()) < 0)) {
-        recheck = result.recheckIn();
-      }
+          restartRequested, settings.stableAfter(), now));
     }
+    Map<Integer, CrashLoop.Counters> crashes = tracked.entrySet().stream()
+        .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().counters()));
+    Set<Integer> paused = crashes.entrySet().stream().filter(e -> e.getValue().record().isAutoPaused())
+        .map(Map.Entry::getKey).collect(Collectors.toSet());
+    long newlyPaused = tracked.values().stream().filter(r -> r.crossed().filter(CrashLoop.CRITICAL::equals).isPresent())
+        .count();
+    Optional<Duration> recheck = tracked.values().stream().flatMap(r -> r.recheckIn().stream())
+        .min(Comparator.naturalOrder());
 
     if (secrets.check().satisfied()) {
-      SwarmPlan.of(swarm, secrets.names(), paused, settings).storeIn(context);
-      context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow().throwAggregateExceptionIfErrorsPresent();
+      SwarmPlan.of(swarm, secrets.names(), paused, settings).applyIn(context);
     }
 
     var seen = new SwarmStatusCalculator.Observation(SwarmMembers.byIndex(context), pods, crashes, secrets.check(),
-        Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
+        now.truncatedTo(ChronoUnit.SECONDS).toString());
     SwarmStatus before = swarm.getStatus();
     SwarmStatus after = SwarmStatusCalculator.compute(swarm, seen);
     UpdateControl<Swarm> done = recheck.map(wait -> UpdateControl.<Swarm>noUpdate().rescheduleAfter(wait.plusSeconds(1)))

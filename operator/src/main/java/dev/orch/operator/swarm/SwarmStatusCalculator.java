@@ -12,7 +12,6 @@ import dev.orch.operator.core.AgentState;
 import dev.orch.operator.core.Conditions;
 import dev.orch.operator.core.Conditions.Verdict;
 import dev.orch.operator.core.CrashLoop;
-import dev.orch.operator.core.CrashLoopRecord;
 import dev.orch.operator.core.EventRecorder.Notice;
 import dev.orch.operator.core.RestartRequest;
 import dev.orch.operator.core.SecretCheck;
@@ -34,10 +33,8 @@ final class SwarmStatusCalculator {
   /** A member's counters as the status keeps them, for {@link CrashLoop#track}. */
   static CrashLoop.Counters counters(SwarmStatus status, int index) {
     return Optional.ofNullable(status).flatMap(s -> s.getMembers().stream().filter(m -> m.replicaIndex() == index).findFirst())
-        .map(m -> new CrashLoop.Counters(Optional.ofNullable(m.restarts()).orElse(0L),
-            Optional.ofNullable(m.consecutiveRestartFailures()).orElse(0), m.lastError(),
-            Optional.ofNullable(m.crashLoop()).orElseGet(CrashLoopRecord::new)))
-        .orElseGet(() -> new CrashLoop.Counters(0, 0, null, new CrashLoopRecord()));
+        .map(m -> CrashLoop.Counters.of(m.restarts(), m.consecutiveRestartFailures(), m.lastError(), m.crashLoop()))
+        .orElseGet(CrashLoop.Counters::none);
   }
 
   static SwarmStatus compute(Swarm swarm, Observation seen) {
