@@ -44,8 +44,6 @@ fi
 nginx_bin="$(command -v nginx || echo /usr/sbin/nginx)"
 
 hack/mvn -B -q -pl gateway-sidecar package -DskipTests >&2
-hack/mvn -B -q -pl gateway-sidecar dependency:build-classpath -Dmdep.includeScope=test \
-  -Dmdep.outputFile="$PWD/gateway-sidecar/target/bench.classpath" >&2
 
 work="$(mktemp -d)"
 pids=()
@@ -74,7 +72,7 @@ gateway_port="$(free_port)"
 metrics_port="$(free_port)"
 nginx_port="$(free_port)"
 
-java -Xmx256m -cp "gateway-sidecar/target/test-classes:gateway-sidecar/target/classes:$(cat gateway-sidecar/target/bench.classpath)" \
+java -Xmx256m -cp "gateway-sidecar/target/test-classes:gateway-sidecar/target/lib/*" \
   dev.orch.gateway.bench.BenchBackend "$backend_port" 1 2>"$work/backend.log" &
 pids+=($!)
 

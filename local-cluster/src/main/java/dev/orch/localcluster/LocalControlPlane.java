@@ -241,10 +241,6 @@ public final class LocalControlPlane implements ClusterConnection {
     return workDir.resolve("audit.log");
   }
 
-  public Path workDir() {
-    return workDir;
-  }
-
   @Override
   public Config adminConfig() {
     return new ConfigBuilder(Config.empty())

@@ -17,11 +17,12 @@ final class PodCleanup implements AfterTestExecutionCallback, AfterEachCallback 
   private final List<PodmanAgentPod> pods = new ArrayList<>();
   private final Podman podman;
   private final Path workRoot;
+  private final Thread onShutdown = new Thread(this::removeAll, "pod-tests-cleanup");
 
   PodCleanup(Podman podman, Path workRoot) {
     this.podman = podman;
     this.workRoot = workRoot;
-    Runtime.getRuntime().addShutdownHook(new Thread(this::removeAll, "pod-tests-cleanup"));
+    Runtime.getRuntime().addShutdownHook(onShutdown);
   }
 
   PodmanAgentPod start(String name, PodmanAgentPod.Agent agent) {
@@ -49,6 +50,8 @@ final class PodCleanup implements AfterTestExecutionCallback, AfterEachCallback 
   @Override
   public void afterEach(ExtensionContext context) {
     removeAll();
+    // JUnit makes one of these per test; without this each would leave its (now idle) hook behind.
+    Runtime.getRuntime().removeShutdownHook(onShutdown);
   }
 
   private void removeAll() {

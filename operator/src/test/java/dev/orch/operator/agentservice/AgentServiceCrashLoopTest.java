@@ -9,6 +9,8 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -23,15 +25,15 @@ import dev.orch.operator.core.AgentState;
 import dev.orch.operator.core.Labels;
 import dev.orch.operator.core.OperatorSettings;
 import dev.orch.operator.core.RestartRequest;
+import dev.orch.operator.testing.CustomResources;
 import dev.orch.operator.testing.HttpsReceiver;
 import dev.orch.operator.testing.Kubelet;
 import dev.orch.operator.testing.RunningOperator;
+import dev.orch.operator.testing.Vault;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.events.v1.Event;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 
 /** Crash-loop counting, auto-pause and alerts, with the test playing the kubelet and a local HTTPS receiver. */
 @WithKubernetes(controllerManager = true)
@@ -52,8 +54,7 @@ class AgentServiceCrashLoopTest {
   void start(@TempDir Path workDir) throws Exception {
     receiver = new HttpsReceiver(workDir);
     operator = startOperator();
-    client.resource(new SecretBuilder().withNewMetadata().withName("orch-secrets").endMetadata()
-        .withStringData(Map.of("TOKEN", "x")).build()).create();
+    Vault.put(client, Map.of("TOKEN", "x"));
   }
 
   @AfterAll
@@ -151,19 +152,12 @@ class AgentServiceCrashLoopTest {
     return client.pods().withName(pod.getMetadata().getName()).get();
   }
 
-  private void edit(String name, java.util.function.Consumer<AgentService> change) {
-    await().atMost(TIMEOUT).ignoreExceptionsInstanceOf(KubernetesClientException.class).until(() -> {
-      client.resources(AgentService.class).withName(name).edit(s -> {
-        change.accept(s);
-        return s;
-      });
-      return true;
-    });
+  private void edit(String name, Consumer<AgentService> change) {
+    CustomResources.edit(client, AgentService.class, name, change, TIMEOUT);
   }
 
-  private AgentService awaitStatus(String name, java.util.function.Predicate<AgentServiceStatus> test) {
-    return await().atMost(TIMEOUT).until(() -> client.resources(AgentService.class).withName(name).get(),
-        s -> s != null && s.getStatus() != null && test.test(s.getStatus()));
+  private AgentService awaitStatus(String name, Predicate<AgentServiceStatus> test) {
+    return CustomResources.awaitStatus(client, AgentService.class, name, test, TIMEOUT);
   }
 
   private List<String> eventReasons(String name) {

@@ -8,6 +8,8 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
@@ -25,12 +27,13 @@ import dev.orch.operator.core.Conditions;
 import dev.orch.operator.core.Labels;
 import dev.orch.operator.core.OperatorSettings;
 import dev.orch.operator.core.RestartRequest;
+import dev.orch.operator.testing.CustomResources;
 import dev.orch.operator.testing.Kubelet;
 import dev.orch.operator.testing.RunningOperator;
+import dev.orch.operator.testing.Vault;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
@@ -38,7 +41,6 @@ import io.fabric8.kubernetes.api.model.events.v1.Event;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 
 /** The AgentService controller against a real API server and controller manager; the test plays the kubelet. */
 @WithKubernetes(controllerManager = true)
@@ -70,7 +72,7 @@ class AgentServiceReconcilerTest {
 
   @Test
   void appliedServiceBecomesADeploymentAndServiceAndTurnsReadyWhenItsPodsAre() {
-    vault(Map.of("DISCORD_BOT_TOKEN", "t0k3n"));
+    Vault.put(client, Map.of("DISCORD_BOT_TOKEN", "t0k3n"));
     AgentService applied = apply(service("bot", spec -> spec.setRequiredSecrets(List.of("DISCORD_BOT_TOKEN"))));
 
     Deployment deployment = await().atMost(TIMEOUT).until(() -> client.apps().deployments().withName("bot").get(), d -> d != null);
@@ -132,7 +134,7 @@ class AgentServiceReconcilerTest {
     assertThat(client.apps().deployments().withName("needs-keys").get()).as("nothing deployed without secrets").isNull();
     assertThat(eventReasons("needs-keys")).contains("Failed");
 
-    vault(Map.of("TELEGRAM_TOKEN", "a", "OPENAI_KEY", "b"));
+    Vault.put(client, Map.of("TELEGRAM_TOKEN", "a", "OPENAI_KEY", "b"));
     await().atMost(TIMEOUT).until(() -> client.apps().deployments().withName("needs-keys").get() != null);
     awaitStatus("needs-keys", s -> !Conditions.isTrue(s.getConditions(), "Stalled"));
   }
@@ -217,7 +219,7 @@ class AgentServiceReconcilerTest {
   @Test
   void reReconcilingAnUnchangedServiceWritesNothing() throws IOException {
     Assumptions.assumeTrue(cluster instanceof LocalControlPlane, "needs the local control plane's audit log");
-    vault(Map.of("DISCORD_BOT_TOKEN", "x"));
+    Vault.put(client, Map.of("DISCORD_BOT_TOKEN", "x"));
     AgentService applied = apply(service("steady", spec -> spec.setRequiredSecrets(List.of("DISCORD_BOT_TOKEN"))));
     await().atMost(TIMEOUT).until(() -> Kubelet.markReady(client, Labels.selector(applied)) > 0);
     awaitStatus("steady", s -> s.getState() == AgentState.RUNNING);
@@ -251,25 +253,12 @@ class AgentServiceReconcilerTest {
     return client.resource(service).create();
   }
 
-  private void edit(String name, java.util.function.Consumer<AgentService> change) {
-    // The operator writes status concurrently; retry on a conflict as kubectl edit users would.
-    await().atMost(TIMEOUT).ignoreExceptionsInstanceOf(KubernetesClientException.class).until(() -> {
-      client.resources(AgentService.class).withName(name).edit(s -> {
-        change.accept(s);
-        return s;
-      });
-      return true;
-    });
+  private void edit(String name, Consumer<AgentService> change) {
+    CustomResources.edit(client, AgentService.class, name, change, TIMEOUT);
   }
 
-  private void vault(Map<String, String> values) {
-    client.resource(new SecretBuilder().withNewMetadata().withName("orch-secrets").endMetadata()
-        .withStringData(values).build()).serverSideApply();
-  }
-
-  private AgentService awaitStatus(String name, java.util.function.Predicate<AgentServiceStatus> test) {
-    return await().atMost(TIMEOUT).until(() -> client.resources(AgentService.class).withName(name).get(),
-        s -> s != null && s.getStatus() != null && test.test(s.getStatus()));
+  private AgentService awaitStatus(String name, Predicate<AgentServiceStatus> test) {
+    return CustomResources.awaitStatus(client, AgentService.class, name, test, TIMEOUT);
   }
 
   private List<String> eventReasons(String name) {

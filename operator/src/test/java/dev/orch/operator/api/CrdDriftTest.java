@@ -10,12 +10,14 @@ import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 
+import dev.orch.localcluster.SharedCluster;
+
 /**
  * The CRDs committed in crds/ are what users and Helm install; the build regenerates them from the model
  * classes into target/crds. Any difference means someone changed the model without running `make crds`.
  */
 class CrdDriftTest {
-  private static final Path COMMITTED = Path.of(System.getProperty("orch.crds.dir", "../crds"));
+  private static final Path COMMITTED = SharedCluster.crdDirectory();
   private static final Path GENERATED = Path.of(System.getProperty("orch.generated.crds.dir", "target/crds"));
 
   @Test

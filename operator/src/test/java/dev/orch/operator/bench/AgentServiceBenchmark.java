@@ -21,9 +21,9 @@ import dev.orch.operator.agentservice.AgentServiceReconciler;
 import dev.orch.operator.agentservice.AgentServiceSpec;
 import dev.orch.operator.core.OperatorSettings;
 import dev.orch.operator.testing.RunningOperator;
+import dev.orch.operator.testing.Vault;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -60,8 +60,7 @@ public final class AgentServiceBenchmark {
     KubernetesClient client = new KubernetesClientBuilder()
         .withConfig(new ConfigBuilder(cluster.adminConfig()).withNamespace(namespace).withMaxConcurrentRequests(256)
             .withMaxConcurrentRequestsPerHost(256).build()).build();
-    client.resource(new SecretBuilder().withNewMetadata().withName("orch-secrets").endMetadata()
-        .withStringData(Map.of("TOKEN", "x")).build()).create();
+    Vault.put(client, Map.of("TOKEN", "x"));
 
     Map<String, Long> appliedAt = new ConcurrentHashMap<>();
     Map<String, Long> deploymentAt = new ConcurrentHashMap<>();

@@ -16,10 +16,10 @@ import dev.orch.operator.core.Labels;
 import dev.orch.operator.core.OperatorSettings;
 import dev.orch.operator.testing.Kubelet;
 import dev.orch.operator.testing.RunningOperator;
+import dev.orch.operator.testing.Vault;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -46,8 +46,7 @@ public final class CrashLoopLatencyBenchmark {
     }
     KubernetesClient client = new KubernetesClientBuilder()
         .withConfig(new ConfigBuilder(cluster.adminConfig()).withNamespace(namespace).build()).build();
-    client.resource(new SecretBuilder().withNewMetadata().withName("orch-secrets").endMetadata()
-        .withStringData(Map.of("TOKEN", "x")).build()).create();
+    Vault.put(client, Map.of("TOKEN", "x"));
     Map<String, Long> seenRestarts = new ConcurrentHashMap<>();
     Map<String, Long> seenAt = new ConcurrentHashMap<>();
     client.resources(AgentService.class).watch(new Watcher<AgentService>() {

@@ -11,9 +11,9 @@ import dev.orch.operator.swarm.Swarm;
 import dev.orch.operator.swarm.SwarmReconciler;
 import dev.orch.operator.swarm.SwarmSpec;
 import dev.orch.operator.testing.RunningOperator;
+import dev.orch.operator.testing.Vault;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -36,8 +36,7 @@ public final class SwarmBenchmark {
     }
     KubernetesClient client = new KubernetesClientBuilder()
         .withConfig(new ConfigBuilder(cluster.adminConfig()).withNamespace(namespace).build()).build();
-    client.resource(new SecretBuilder().withNewMetadata().withName("orch-secrets").endMetadata()
-        .withStringData(Map.of("TOKEN", "x")).build()).create();
+    Vault.put(client, Map.of("TOKEN", "x"));
     RunningOperator<Swarm> operator = RunningOperator.start(client, meters -> new SwarmReconciler(OperatorSettings.defaults(), meters));
 
     SwarmSpec spec = new SwarmSpec();

@@ -25,20 +25,21 @@ import org.junit.jupiter.api.TestMethodOrder;
 import dev.orch.localcluster.WithKubernetes;
 import dev.orch.operator.agent.Bundle;
 import dev.orch.operator.core.Conditions;
+import dev.orch.operator.core.Labels;
 import dev.orch.operator.core.OperatorSettings;
 import dev.orch.operator.schedule.ScheduleStatus.RunStatus;
+import dev.orch.operator.testing.CustomResources;
 import dev.orch.operator.testing.Kubelet;
 import dev.orch.operator.testing.RunningOperator;
+import dev.orch.operator.testing.Vault;
 import dev.orch.operator.testing.WebhookTokens;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 
 /** Schedules against a real API server with the Job and CronJob controllers running; the test plays the kubelet. */
 @WithKubernetes(controllerManager = true)
@@ -58,8 +59,7 @@ class ScheduleReconcilerTest {
 
   @BeforeAll
   void start() {
-    client.resource(new SecretBuilder().withNewMetadata().withName("orch-secrets").endMetadata()
-        .withStringData(Map.of("REPORT_TOKEN", "x")).build()).create();
+    Vault.put(client, Map.of("REPORT_TOKEN", "x"));
     operator = RunningOperator.start(client, meters -> new ScheduleReconciler(SETTINGS, meters));
     webhooks = new WebhookTrigger(client, SETTINGS, Clock.systemUTC());
     // Cron fires on minute boundaries: started first, checked last, so the wait overlaps the other tests.
@@ -140,7 +140,7 @@ class ScheduleReconcilerTest {
   @Order(Integer.MAX_VALUE)
   void aCronScheduleFiresAndRecordsSuccess() {
     List<Pod> pods = await().atMost(Duration.ofSeconds(100)).until(() -> client.pods()
-        .withLabel("app.kubernetes.io/instance", "every-minute").list().getItems(), list -> !list.isEmpty());
+        .withLabel(Labels.INSTANCE, "every-minute").list().getItems(), list -> !list.isEmpty());
     Kubelet.finished(client, pods.get(0), 0, "all good\n");
     Schedule fired = awaitStatus("every-minute", s -> s.getRuns().stream().anyMatch(r -> r.status() == RunStatus.SUCCESS));
     ScheduleStatus.Run run = fired.getStatus().getRuns().stream().filter(r -> r.status() == RunStatus.SUCCESS).findFirst().orElseThrow();
@@ -183,7 +183,7 @@ class ScheduleReconcilerTest {
         webhooks.fire("no-such-namespace", "guarded", token, new byte[0]),
         webhooks.fire(namespace, "every-minute", token, new byte[0])))
         .allSatisfy(o -> assertThat(o).isEqualTo(new WebhookTrigger.Outcome(WebhookTrigger.Kind.NOT_FOUND, null, null, null)));
-    assertThat(client.batch().v1().jobs().withLabel("app.kubernetes.io/instance", "guarded").list().getItems()).isEmpty();
+    assertThat(client.batch().v1().jobs().withLabel(Labels.INSTANCE, "guarded").list().getItems()).isEmpty();
   }
 
   @Test
@@ -268,7 +268,7 @@ class ScheduleReconcilerTest {
 
   /** Waits for the schedule's {@code runs}-th run pod and ends it the way a kubelet would. */
   private void finishRun(String name, int runs, int exitCode, String output) {
-    List<Pod> pods = await().atMost(TIMEOUT).until(() -> client.pods().withLabel("app.kubernetes.io/instance", name).list().getItems()
+    List<Pod> pods = await().atMost(TIMEOUT).until(() -> client.pods().withLabel(Labels.INSTANCE, name).list().getItems()
         .stream().filter(p -> p.getStatus() == null || p.getStatus().getPhase() == null || "Pending".equals(p.getStatus().getPhase())).toList(),
         list -> !list.isEmpty());
     Kubelet.finished(client, pods.get(0), exitCode, output);
@@ -288,17 +288,10 @@ class ScheduleReconcilerTest {
   }
 
   private void edit(String name, Consumer<Schedule> change) {
-    await().atMost(TIMEOUT).ignoreExceptionsInstanceOf(KubernetesClientException.class).until(() -> {
-      client.resources(Schedule.class).withName(name).edit(s -> {
-        change.accept(s);
-        return s;
-      });
-      return true;
-    });
+    CustomResources.edit(client, Schedule.class, name, change, TIMEOUT);
   }
 
   private Schedule awaitStatus(String name, Predicate<ScheduleStatus> test) {
-    return await().atMost(TIMEOUT).until(() -> client.resources(Schedule.class).withName(name).get(),
-        s -> s != null && s.getStatus() != null && test.test(s.getStatus()));
+    return CustomResources.awaitStatus(client, Schedule.class, name, test, TIMEOUT);
   }
 }

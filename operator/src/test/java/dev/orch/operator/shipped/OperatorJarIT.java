@@ -29,9 +29,9 @@ import dev.orch.operator.agent.Bundle;
 import dev.orch.operator.core.Conditions;
 import dev.orch.operator.schedule.Schedule;
 import dev.orch.operator.schedule.ScheduleSpec;
+import dev.orch.operator.testing.Vault;
 import dev.orch.operator.testing.WebhookTokens;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 
 /**
@@ -98,8 +98,7 @@ class OperatorJarIT {
 
   @Test
   void theWebhookEndpointStartsRunsAndRefusesEverythingElseClearly() throws Exception {
-    client.resource(new SecretBuilder().withNewMetadata().withName("orch-secrets").endMetadata()
-        .withStringData(Map.of("REPORT_TOKEN", "x")).build()).create();
+    Vault.put(client, Map.of("REPORT_TOKEN", "x"));
     ScheduleSpec spec = new ScheduleSpec();
     spec.setAgent("acme/importer");
     spec.setType(ScheduleSpec.Type.WEBHOOK);

@@ -18,16 +18,17 @@ import dev.orch.localcluster.WithKubernetes;
 import dev.orch.operator.agent.Bundle;
 import dev.orch.operator.core.AgentState;
 import dev.orch.operator.core.Conditions;
+import dev.orch.operator.core.Labels;
 import dev.orch.operator.core.OperatorSettings;
+import dev.orch.operator.testing.CustomResources;
 import dev.orch.operator.testing.Kubelet;
 import dev.orch.operator.testing.RunningOperator;
+import dev.orch.operator.testing.Vault;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 
 /** Swarm against a real API server and controller manager; the test plays the kubelet. */
 @WithKubernetes(controllerManager = true)
@@ -43,8 +44,7 @@ class SwarmReconcilerTest {
 
   @BeforeAll
   void start() {
-    client.resource(new SecretBuilder().withNewMetadata().withName("orch-secrets").endMetadata()
-        .withStringData(Map.of("SHARD_TOKEN", "x")).build()).create();
+    Vault.put(client, Map.of("SHARD_TOKEN", "x"));
     operator = RunningOperator.start(client, meters -> new SwarmReconciler(OperatorSettings.defaults(), meters));
   }
 
@@ -63,8 +63,8 @@ class SwarmReconcilerTest {
       assertThat(env(member, "ORB_REPLICA_COUNT")).isEqualTo("3");
       assertThat(member.getSpec().getReplicas()).isEqualTo(1);
     }
-    await().atMost(TIMEOUT).until(() -> client.pods().withLabel("app.kubernetes.io/instance", "shards").list().getItems().size() == 3);
-    Kubelet.markReady(client, Map.of("app.kubernetes.io/instance", "shards"));
+    await().atMost(TIMEOUT).until(() -> client.pods().withLabel(Labels.INSTANCE, "shards").list().getItems().size() == 3);
+    Kubelet.markReady(client, Map.of(Labels.INSTANCE, "shards"));
     Swarm ready = awaitStatus("shards", s -> s.getReady() == 3);
     assertThat(Conditions.isTrue(ready.getStatus().getConditions(), "Ready")).isTrue();
     assertThat(ready.getStatus().getMembers()).extracting(SwarmStatus.Member::state).containsOnly(AgentState.RUNNING);
@@ -96,10 +96,10 @@ class SwarmReconcilerTest {
   @Test
   void crashLoopingReplicasArePausedAloneAndReportedAsAPartialFailure() {
     client.resource(swarm("workers", 4, s -> s.setMaxRestartFailures(2))).create();
-    await().atMost(TIMEOUT).until(() -> client.pods().withLabel("app.kubernetes.io/instance", "workers").list().getItems().size() == 4);
+    await().atMost(TIMEOUT).until(() -> client.pods().withLabel(Labels.INSTANCE, "workers").list().getItems().size() == 4);
     for (int failing : List.of(1, 3)) {
       Pod pod = client.pods().withLabel(SwarmPlan.REPLICA_INDEX_LABEL, Integer.toString(failing))
-          .withLabel("app.kubernetes.io/instance", "workers").list().getItems().get(0);
+          .withLabel(Labels.INSTANCE, "workers").list().getItems().get(0);
       Kubelet.crashed(client, pod, 2, 3, "ConnectionRefusedError: queue unreachable");
     }
     Swarm partial = awaitStatus("workers", s -> s.getFailedCount() == 2);
@@ -136,22 +136,15 @@ class SwarmReconcilerTest {
   }
 
   private List<Deployment> members(String swarm) {
-    return client.apps().deployments().withLabel("app.kubernetes.io/instance", swarm).list().getItems();
+    return client.apps().deployments().withLabel(Labels.INSTANCE, swarm).list().getItems();
   }
 
   private void edit(String name, Consumer<Swarm> change) {
-    await().atMost(TIMEOUT).ignoreExceptionsInstanceOf(KubernetesClientException.class).until(() -> {
-      client.resources(Swarm.class).withName(name).edit(s -> {
-        change.accept(s);
-        return s;
-      });
-      return true;
-    });
+    CustomResources.edit(client, Swarm.class, name, change, TIMEOUT);
   }
 
   private Swarm awaitStatus(String name, Predicate<SwarmStatus> test) {
-    return await().atMost(TIMEOUT).until(() -> client.resources(Swarm.class).withName(name).get(),
-        s -> s != null && s.getStatus() != null && test.test(s.getStatus()));
+    return CustomResources.awaitStatus(client, Swarm.class, name, test, TIMEOUT);
   }
 
   private static String env(Deployment deployment, String name) {

@@ -16,20 +16,18 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
  */
 public final class RunningOperator<P extends HasMetadata> implements AutoCloseable {
   private final Operator operator;
-  public final SimpleMeterRegistry meters;
-  public final Reconciler<P> reconciler;
+  private final SimpleMeterRegistry meters;
 
-  private RunningOperator(Operator operator, SimpleMeterRegistry meters, Reconciler<P> reconciler) {
+  private RunningOperator(Operator operator, SimpleMeterRegistry meters) {
     this.operator = operator;
     this.meters = meters;
-    this.reconciler = reconciler;
   }
 
   public static <P extends HasMetadata> RunningOperator<P> start(KubernetesClient client,
       Function<SimpleMeterRegistry, Reconciler<P>> reconcilerFactory) {
     SimpleMeterRegistry meters = new SimpleMeterRegistry();
     Reconciler<P> reconciler = reconcilerFactory.apply(meters);
-    return new RunningOperator<>(started(client, null, List.of(reconciler)), meters, reconciler);
+    return new RunningOperator<>(started(client, null, List.of(reconciler)), meters);
   }
 
   /**
@@ -40,7 +38,7 @@ public final class RunningOperator<P extends HasMetadata> implements AutoCloseab
       List<Function<SimpleMeterRegistry, Reconciler<?>>> reconcilerFactories) {
     SimpleMeterRegistry meters = new SimpleMeterRegistry();
     List<Reconciler<?>> reconcilers = reconcilerFactories.stream().<Reconciler<?>>map(f -> f.apply(meters)).toList();
-    return new RunningOperator<>(started(client, leaderElection, reconcilers), meters, null);
+    return new RunningOperator<>(started(client, leaderElection, reconcilers), meters);
   }
 
   private static Operator started(KubernetesClient client, LeaderElectionConfiguration leaderElection,
