@@ -3,20 +3,24 @@ SHELL := /bin/bash
 MVN := hack/mvn -B
 KUBE_BIN = $(shell hack/kube-binaries.sh | tail -n1)
 HELM_BIN = $(shell hack/helm-binary.sh | tail -n1)
+NODE_BIN = $(shell hack/node-binaries.sh | tail -n1)
 
-.PHONY: build test run crds kube-binaries helm-binary images clean bench-agentservice bench-crashloop bench-swarm
+.PHONY: build test run crds kube-binaries node-binaries helm-binary images clean bench-agentservice bench-crashloop bench-swarm
 
 ## build: compile every module and package the operator (no tests)
 build:
 	$(MVN) package -DskipTests
 
-## test: build the Kubernetes binaries and helm once (cached), then run every test against a real API server
-test: kube-binaries helm-binary
-	ORCH_KUBE_BIN="$(KUBE_BIN)" ORCH_HELM_BIN="$(HELM_BIN)" $(MVN) verify
+## test: build the Kubernetes binaries, the node's binaries and helm once (cached), then run every test tier
+test: kube-binaries node-binaries helm-binary
+	ORCH_KUBE_BIN="$(KUBE_BIN)" ORCH_NODE_BIN="$(NODE_BIN)" ORCH_HELM_BIN="$(HELM_BIN)" $(MVN) verify
 
-## run: run the operator against KUBECONFIG's cluster, or against a local control plane when there is none
-run: kube-binaries build
-	ORCH_KUBE_BIN="$(KUBE_BIN)" hack/run-operator.sh
+## run: run the operator against KUBECONFIG's cluster, or against a local cluster with a real node when there is none
+run: kube-binaries node-binaries
+	@echo "orch-operator: building (quietly; about a minute when nothing changed)"
+	@$(MVN) -q package -DskipTests
+	@hack/images.sh --skip-package runner gateway >/dev/null
+	@ORCH_KUBE_BIN="$(KUBE_BIN)" ORCH_NODE_BIN="$(NODE_BIN)" hack/run-operator.sh
 
 ## crds: regenerate crds/ and the Helm chart's copy from the model classes (commit the result; CI fails when they drift)
 crds:
@@ -28,6 +32,10 @@ crds:
 ## kube-binaries: build etcd, kube-apiserver, kube-controller-manager and kubectl (no-op when cached)
 kube-binaries:
 	hack/kube-binaries.sh >/dev/null
+
+## node-binaries: build kubelet, kube-scheduler, kube-proxy, containerd, the CNI plugins and the pause process (no-op when cached)
+node-binaries:
+	hack/node-binaries.sh >/dev/null
 
 ## helm-binary: build the pinned helm CLI from source (no-op when cached)
 helm-binary:
@@ -59,3 +67,11 @@ bench-crashloop: kube-binaries
 ## bench-gateway: wrk direct vs through the gateway on loopback: added p50/p99 at ~1,000 req/s, throughput ratio, RSS
 bench-gateway:
 	hack/bench-gateway.sh
+
+.PHONY: bench-node
+## bench-node: on the local node: apply → answering p50/p90 (scheduling, prepare, first /health), crash-loop detection, memory of one agent pod by container
+bench-node: kube-binaries node-binaries
+	$(MVN) -q install -DskipTests -DskipITs
+	ORCH_KUBE_BIN="$(KUBE_BIN)" ORCH_NODE_BIN="$(NODE_BIN)" $(MVN) -q -pl node-tests exec:java -Dexec.classpathScope=test \
+	  -Dexec.cleanupDaemonThreads=false -Dexec.mainClass=dev.orch.nodetests.NodeBenchmark -Dorch.repo.dir=$(CURDIR) \
+	  -Dorch.crds.dir=$(CURDIR)/crds -Dorch.local-cluster.node=true -Dorch.operator.jar=$(CURDIR)/operator/target/quarkus-app/quarkus-run.jar

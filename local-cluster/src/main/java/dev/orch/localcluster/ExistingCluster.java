@@ -1,6 +1,7 @@
 package dev.orch.localcluster;
 
 import java.nio.file.Path;
+import java.util.List;
 
 import io.fabric8.kubernetes.client.Config;
 
@@ -32,6 +33,17 @@ final class ExistingCluster implements ClusterConnection {
   @Override
   public void ensureControllerManager() {
     // a real cluster runs its own controller manager
+  }
+
+  @Override
+  public boolean runsPods() {
+    return true;
+  }
+
+  @Override
+  public void loadImages(List<String> images) {
+    // Its nodes pull the images the operator names (orch.runner.image, orch.gateway.image) themselves: push
+    // them where the cluster can pull them and point those settings there.
   }
 
   @Override

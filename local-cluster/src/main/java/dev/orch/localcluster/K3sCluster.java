@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 
 import org.testcontainers.k3s.K3sContainer;
 import org.testcontainers.utility.DockerImageName;
@@ -51,6 +52,17 @@ final class K3sCluster implements ClusterConnection {
   @Override
   public void ensureControllerManager() {
     // k3s runs its own controllers
+  }
+
+  @Override
+  public boolean runsPods() {
+    return true;
+  }
+
+  @Override
+  public void loadImages(List<String> images) {
+    throw new IllegalStateException("loading podman images into the k3s container is not supported; run the node"
+        + " tests with ORCH_TEST_CLUSTER=local, or with kubeconfig on a cluster that can pull " + images);
   }
 
   @Override

@@ -9,9 +9,10 @@ import java.util.List;
 
 
 /**
- * {@code make run} without a cluster: starts the local control plane (with the controller manager, so
- * Deployments get ReplicaSets and Pods objects), installs the CRDs, writes a kubeconfig for kubectl, then
- * runs the command given as arguments (the operator) against it until either is stopped.
+ * {@code make run} without a cluster: starts the local control plane with a real node (falling back to the control
+ * plane alone, and saying why, when the node cannot start on this machine), loads the images named in
+ * {@code ORCH_NODE_IMAGES} into the node, installs the CRDs, writes a kubeconfig for kubectl, then runs the command
+ * given as arguments (the operator) against it until either is stopped.
  */
 public final class LocalClusterMain {
   private LocalClusterMain() {
@@ -24,19 +25,18 @@ public final class LocalClusterMain {
     }
     Path stateDir = KubeBinaries.repositoryRoot().resolve(".orch-local");
     Files.createDirectories(stateDir);
-    Path kubeconfig = stateDir.resolve("kubeconfig");
-    ClusterConnection cluster = SharedCluster.get();
+    ClusterConnection cluster = clusterWithNodeIfPossible(stateDir);
+    String images = System.getenv().getOrDefault("ORCH_NODE_IMAGES", "");
+    if (cluster.runsPods() && !images.isBlank()) {
+      cluster.loadImages(List.of(images.trim().split("\\s+")));
+    }
     cluster.ensureControllerManager();
+    Path kubeconfig = stateDir.resolve("kubeconfig");
     // Written atomically: hack/run-operator.sh waits for this file to appear before it uses the cluster.
     Path partial = stateDir.resolve("kubeconfig.partial");
     Files.copy(cluster.kubeconfig(), partial, StandardCopyOption.REPLACE_EXISTING);
     Files.move(partial, kubeconfig, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    System.out.println("""
-
-          orch-operator: local control plane ready (%s); KUBECONFIG=%s
-          Note: no kubelet runs here, so pods are created but never started; use a real cluster
-          (KUBECONFIG) to run agents.
-          """.formatted(cluster.describe(), kubeconfig.toAbsolutePath()));
+    System.out.println("orch-operator: local cluster ready: " + cluster.describe());
     ProcessBuilder operator = new ProcessBuilder(List.of(args)).inheritIO();
     operator.environment().put("KUBECONFIG", kubeconfig.toAbsolutePath().toString());
     Process process = operator.start();
@@ -44,5 +44,21 @@ public final class LocalClusterMain {
     int exit = process.waitFor();
     System.err.println("orch-operator: " + Arrays.toString(args) + " exited with " + exit);
     System.exit(exit);
+  }
+
+  private static ClusterConnection clusterWithNodeIfPossible(Path stateDir) throws IOException {
+    Path nodeFailure = stateDir.resolve("node-failure");
+    Files.deleteIfExists(nodeFailure);
+    System.setProperty(Clusters.NODE_PROPERTY, "true");
+    try {
+      return SharedCluster.get();
+    } catch (RuntimeException e) {
+      // hack/run-operator.sh reads this file to tell the user what they get instead.
+      Files.writeString(nodeFailure, e.getMessage() + "\n");
+      System.err.println("orch-operator: the local node could not start (" + e.getMessage() + "); running the control"
+          + " plane alone, where pods are created but never run");
+      System.setProperty(Clusters.NODE_PROPERTY, "false");
+      return SharedCluster.get();
+    }
   }
 }

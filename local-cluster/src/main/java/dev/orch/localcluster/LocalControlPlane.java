@@ -32,7 +32,9 @@ import io.fabric8.kubernetes.client.ConfigBuilder;
 
 /**
  * etcd and kube-apiserver (and, on demand, kube-controller-manager) as real processes on loopback, on free
- * ports, in a temporary directory. No kubelet or scheduler runs: tests play the kubelet by writing pod status.
+ * ports, in a temporary directory. Without a node no kubelet or scheduler runs: tests play the kubelet by writing
+ * pod status. With a node ({@link #startWithNode}) pods really run, on a {@link LocalNode}, and the API server
+ * also listens on the node's address so that pods reach it through the {@code kubernetes} Service.
  */
 public final class LocalControlPlane implements ClusterConnection {
   private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(90);
@@ -45,11 +47,14 @@ public final class LocalControlPlane implements ClusterConnection {
   private final int apiServerPort;
   private Path kubeconfig;
   private boolean controllerManagerRunning;
+  private final String podReachableAddress;
+  private LocalNode node;
   private final Thread shutdownHook = new Thread(this::stopProcesses, "local-control-plane-shutdown");
 
-  private LocalControlPlane(KubeBinaries binaries, Path workDir) {
+  private LocalControlPlane(KubeBinaries binaries, Path workDir, String podReachableAddress) {
     this.binaries = binaries;
     this.workDir = workDir;
+    this.podReachableAddress = podReachableAddress;
     this.apiServerPort = freePort();
     byte[] token = new byte[32];
     new SecureRandom().nextBytes(token);
@@ -58,8 +63,28 @@ public final class LocalControlPlane implements ClusterConnection {
 
   /** Starts etcd and kube-apiserver and waits until the API server reports ready. */
   public static LocalControlPlane start(KubeBinaries binaries) {
+    return start(binaries, null);
+  }
+
+  /**
+   * Starts the control plane with the controller manager and a real node (see {@link LocalNode}), waiting until
+   * the node is Ready. Waits first if another run on this host holds the node.
+   */
+  public static LocalControlPlane startWithNode(KubeBinaries binaries) {
+    LocalControlPlane plane = start(binaries, LocalNode.nodeIp());
     try {
-      LocalControlPlane plane = new LocalControlPlane(binaries, Files.createTempDirectory("orch-control-plane-"));
+      plane.ensureControllerManager();
+      plane.node = LocalNode.start(plane.kubeconfig, binaries);
+    } catch (RuntimeException e) {
+      plane.close();
+      throw e;
+    }
+    return plane;
+  }
+
+  private static LocalControlPlane start(KubeBinaries binaries, String podReachableAddress) {
+    try {
+      LocalControlPlane plane = new LocalControlPlane(binaries, Files.createTempDirectory("orch-control-plane-"), podReachableAddress);
       Runtime.getRuntime().addShutdownHook(plane.shutdownHook);
       try {
         plane.startEtcdAndApiServer();
@@ -102,10 +127,8 @@ public final class LocalControlPlane implements ClusterConnection {
           verbs: ["create", "update", "patch", "delete", "deletecollection"]
         - level: None
         """);
-    launch("kube-apiserver", List.of(
+    List<String> apiServerArgs = new ArrayList<>(List.of(
         "--etcd-servers=" + etcdUrl,
-        "--bind-address=127.0.0.1",
-        "--advertise-address=127.0.0.1",
         "--secure-port=" + apiServerPort,
         "--cert-dir=" + workDir.resolve("pki"),
         "--token-auth-file=" + workDir.resolve("tokens.csv"),
@@ -118,6 +141,14 @@ public final class LocalControlPlane implements ClusterConnection {
         "--audit-policy-file=" + workDir.resolve("audit-policy.yaml"),
         "--audit-log-path=" + auditLog(),
         "--audit-log-format=json"));
+    if (podReachableAddress == null) {
+      apiServerArgs.addAll(List.of("--bind-address=127.0.0.1", "--advertise-address=127.0.0.1"));
+    } else {
+      // Pods reach the API server at the kubernetes Service, which points at the advertised address.
+      apiServerArgs.addAll(List.of("--bind-address=0.0.0.0", "--advertise-address=" + podReachableAddress,
+          "--kubelet-preferred-address-types=InternalIP"));
+    }
+    launch("kube-apiserver", apiServerArgs);
     kubeconfig = writeKubeconfig();
     awaitApiServerReady();
   }
@@ -260,7 +291,21 @@ public final class LocalControlPlane implements ClusterConnection {
   @Override
   public String describe() {
     return "local etcd + kube-apiserver" + (controllerManagerRunning ? " + kube-controller-manager" : "")
+        + (node != null ? " + node " + LocalNode.NAME + " (logs in " + node.workDir() + ")" : "")
         + " at " + serverUrl() + " (logs in " + workDir + ")";
+  }
+
+  @Override
+  public boolean runsPods() {
+    return node != null;
+  }
+
+  @Override
+  public void loadImages(List<String> images) {
+    if (node == null) {
+      throw new IllegalStateException("this control plane has no node to load images into; start it with startWithNode");
+    }
+    node.loadImages(images);
   }
 
   @Override
@@ -298,6 +343,9 @@ public final class LocalControlPlane implements ClusterConnection {
   }
 
   private synchronized void stopProcesses() {
+    if (node != null) {
+      node.close();
+    }
     // Reverse order: controllers before the API server before etcd.
     for (int i = processes.size() - 1; i >= 0; i--) {
       Process p = processes.get(i);

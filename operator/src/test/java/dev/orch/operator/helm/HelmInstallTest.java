@@ -81,7 +81,7 @@ class HelmInstallTest {
   private static final Duration TIMEOUT = Duration.ofSeconds(60);
   private static final String VAULT = "orch-secrets";
   private static final List<String> EXAMPLE_SECRETS = List.of("DISCORD_BOT_TOKEN", "TELEGRAM_BOT_TOKEN", "REDIS_URL",
-      "GITHUB_TOKEN", "SLACK_WEBHOOK_URL");
+      "GITHUB_TOKEN", "SLACK_WEBHOOK_URL", "HELLO_TOKEN");
 
   private final KubernetesClient admin;
   private final ClusterConnection cluster;
@@ -174,7 +174,7 @@ class HelmInstallTest {
 
       // Without the vault Secret: everything that needs a secret is Stalled and names it.
       for (var expected : Map.of("discord-bot", "DISCORD_BOT_TOKEN", "telegram-webhook", "TELEGRAM_BOT_TOKEN",
-          "queue-worker", "REDIS_URL").entrySet()) {
+          "queue-worker", "REDIS_URL", "hello-http", "HELLO_TOKEN").entrySet()) {
         AgentService stalled = awaitStatus(AgentService.class, expected.getKey(), s -> Conditions.isTrue(s.getStatus().getConditions(), "Stalled"));
         assertThat(stalledCondition(stalled.getStatus().getConditions()))
             .satisfies(c -> assertThat(c.getReason()).isEqualTo("MissingSecrets"))
@@ -198,7 +198,7 @@ class HelmInstallTest {
           .withStringData(EXAMPLE_SECRETS.stream().collect(java.util.stream.Collectors.toMap(k -> k, k -> "value-of-" + k))).build())
           .serverSideApply();
 
-      for (String name : List.of("discord-bot", "telegram-webhook", "queue-worker", "custom-entrypoint")) {
+      for (String name : List.of("discord-bot", "telegram-webhook", "queue-worker", "custom-entrypoint", "hello-http")) {
         awaitStatus(AgentService.class, name, s -> s.getStatus().getState() == AgentState.PROVISIONING
             && Conditions.isTrue(s.getStatus().getConditions(), "Reconciling"));
         assertThat(admin.apps().deployments().withName(name).get()).as("Deployment of %s", name).isNotNull();

@@ -30,10 +30,15 @@ public final class HttpsReceiver implements AutoCloseable {
   public final List<String> bodies = new CopyOnWriteArrayList<>();
 
   public HttpsReceiver(Path workDir) throws Exception {
+    this(workDir, InetAddress.getLoopbackAddress());
+  }
+
+  /** A receiver on the given address, for an operator that refuses loopback receivers (they are only right in tests). */
+  public HttpsReceiver(Path workDir, InetAddress address) throws Exception {
     Path keystore = workDir.resolve("receiver.p12");
     caBundle = workDir.resolve("receiver-ca.pem");
     keytool("-genkeypair", "-alias", "receiver", "-keyalg", "RSA", "-keysize", "2048", "-dname", "CN=localhost",
-        "-ext", "SAN=dns:localhost,ip:127.0.0.1", "-validity", "2", "-storetype", "PKCS12",
+        "-ext", "SAN=dns:localhost,ip:" + address.getHostAddress(), "-validity", "2", "-storetype", "PKCS12",
         "-keystore", keystore.toString(), "-storepass", PASSWORD, "-keypass", PASSWORD);
     keytool("-exportcert", "-rfc", "-alias", "receiver", "-keystore", keystore.toString(), "-storepass", PASSWORD,
         "-file", caBundle.toString());
@@ -45,7 +50,7 @@ public final class HttpsReceiver implements AutoCloseable {
     keyManagers.init(keys, PASSWORD.toCharArray());
     SSLContext tls = SSLContext.getInstance("TLS");
     tls.init(keyManagers.getKeyManagers(), null, null);
-    server = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    server = HttpsServer.create(new InetSocketAddress(address, 0), 0);
     server.setHttpsConfigurator(new HttpsConfigurator(tls));
     server.setExecutor(Executors.newSingleThreadExecutor());
     server.createContext("/alerts", exchange -> {
@@ -57,7 +62,7 @@ public final class HttpsReceiver implements AutoCloseable {
   }
 
   public String url() {
-    return "https://127.0.0.1:" + server.getAddress().getPort() + "/alerts";
+    return "https://" + server.getAddress().getAddress().getHostAddress() + ":" + server.getAddress().getPort() + "/alerts";
   }
 
   public Path caBundle() {

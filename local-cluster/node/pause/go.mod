@@ -1,0 +1,3 @@
+module orch.dev/pause
+
+go 1.24

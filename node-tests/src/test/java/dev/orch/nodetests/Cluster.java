@@ -1,0 +1,76 @@
+package dev.orch.nodetests;
+
+import static org.awaitility.Awaitility.await;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.client.KubernetesClient;
+
+/** What a user does with kubectl and curl, for the node tests: apply YAML, read status and logs, call a Service. */
+final class Cluster {
+  static final Duration AGENT_START = Duration.ofSeconds(120);
+  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
+
+  private final KubernetesClient client;
+
+  Cluster(KubernetesClient client) {
+    this.client = client;
+  }
+
+  /** kubectl apply --server-side of YAML documents, in the test's namespace. */
+  void apply(String yaml) {
+    for (HasMetadata item : client.load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8))).items()) {
+      client.resource(item).inNamespace(client.getNamespace()).fieldManager("orch-node-tests").forceConflicts().serverSideApply();
+    }
+  }
+
+  /** The bundle ConfigMap an example's kustomization would make from these files. */
+  void bundle(String name, Map<String, String> files) {
+    client.configMaps().resource(new ConfigMapBuilder().withNewMetadata().withName(name).endMetadata()
+        .withData(files).build()).fieldManager("orch-node-tests").forceConflicts().serverSideApply();
+  }
+
+  <S, R extends CustomResource<?, S>> R awaitStatus(Class<R> type, String name, String what, Predicate<S> test, Duration timeout) {
+    return await(type.getSimpleName() + " " + name + ": " + what).atMost(timeout).pollInterval(Duration.ofMillis(500))
+        .until(() -> client.resources(type).withName(name).get(), r -> r != null && r.getStatus() != null && test.test(r.getStatus()));
+  }
+
+  /** The running pods of one agent (by the operator's instance label), newest first. */
+  List<Pod> pods(String instance) {
+    return client.pods().withLabel("app.kubernetes.io/instance", instance).list().getItems().stream()
+        .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
+        .sorted((a, b) -> b.getMetadata().getCreationTimestamp().compareTo(a.getMetadata().getCreationTimestamp()))
+        .toList();
+  }
+
+  String agentLog(Pod pod) {
+    return client.pods().withName(pod.getMetadata().getName()).inContainer("agent").getLog();
+  }
+
+  /** GET through the agent's Service, at its ClusterIP from this host (kube-proxy routes it), as curl would. */
+  HttpResponse<String> getThroughService(String service, String path) throws IOException, InterruptedException {
+    String clusterIp = client.services().withName(service).get().getSpec().getClusterIP();
+    HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + clusterIp + path)).timeout(Duration.ofSeconds(10)).build();
+    return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** Waits until a GET through the Service answers 200, and returns that answer. */
+  HttpResponse<String> awaitAnswer(String service, String path) {
+    return await(service + path + " answering 200 through its Service").atMost(AGENT_START).pollInterval(Duration.ofMillis(500))
+        .ignoreExceptions().until(() -> getThroughService(service, path), r -> r.statusCode() == 200);
+  }
+}
