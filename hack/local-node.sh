@@ -82,6 +82,10 @@ cmd_up() {
 
   local ip
   ip="$(node_ip)"
+  # A copy in the work directory: every node process then names the work directory on its command line, which is
+  # how `down` tells the processes it recorded from unrelated ones that reuse their PIDs.
+  cp "$kubeconfig" "$work/kubeconfig"
+  kubeconfig="$work/kubeconfig"
   write_configs "$kubeconfig" "$ip"
   PATH="$bin:$PATH" start containerd "$bin/containerd" --config "$work/containerd.toml"
   await 30 "containerd" "$bin/ctr" --address "$work/containerd/containerd.sock" version ||
@@ -214,7 +218,7 @@ with tarfile.open(archive, "w") as t:
             [("blobs/sha256/" + digest(b)[7:], b) for b in (layer, config, manifest)]:
         info = tarfile.TarInfo(path); info.size = len(data); t.addfile(info, io.BytesIO(data))
 PY
-  ctr_ images import "$archive" >/dev/null
+  ctr_ images import "$archive" 2>&1 >/dev/null | grep -v "DEPRECATION: The support for cgroup v1" >&2 || true
 }
 
 cmd_load() {
@@ -223,13 +227,15 @@ cmd_load() {
   local image
   for image in "$@"; do
     podman image exists "$image" || die "podman has no image $image; build it with make images"
-    podman save --format docker-archive "$image" | ctr_ images import - >/dev/null
+    podman save --format docker-archive "$image" | ctr_ images import - 2>&1 >/dev/null | grep -v "DEPRECATION: The support for cgroup v1" >&2 || true
     log "loaded $image"
   done
 }
 
 cmd_down() {
   [[ -e "$RECORD" ]] || return 0
+  # Best effort from here on: every step runs even when an earlier one finds nothing to undo.
+  set +e +o pipefail
   work="$(cat "$RECORD/workdir" 2>/dev/null || true)"
   # Kubelet first, so it stops restarting containers; then the pods' processes; then containerd.
   stop_recorded kubelet kube-scheduler kube-proxy
@@ -245,7 +251,7 @@ cmd_down() {
     "$ORCH_NODE_BIN/kube-proxy" --cleanup --config="$work/kube-proxy.yaml" >/dev/null 2>&1 || true
   fi
   nft list tables 2>/dev/null | awk '/kube-proxy/ {print $2, $3}' | while read -r family table; do nft delete table "$family" "$table"; done
-  remove_cni_rules
+  remove_node_iptables_rules
   ip link delete "$BRIDGE" 2>/dev/null || true
   if [[ -n "$work" ]]; then
     findmnt -rn -o TARGET | grep -F "$work/" | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
@@ -253,10 +259,12 @@ cmd_down() {
   remove_pod_cgroups
   rm -rf /var/lib/cni/results/orch-* /var/log/containers/*_* 2>/dev/null || true
   [[ -f "$RECORD/created" ]] && xargs -r rm -rf <"$RECORD/created"
-  [[ -f "$RECORD/sysctls" ]] && sysctl -q -p "$RECORD/sysctls" >/dev/null 2>&1 || true
-  [[ -n "$work" && -d "$work" && -z "${ORCH_KEEP_NODE_DIR:-}" ]] && rm -rf "$work"
+  [[ -f "$RECORD/sysctls" ]] && sysctl -q -p "$RECORD/sysctls" >/dev/null 2>&1
   rm -rf "$RECORD"
   log "node stopped and host restored"
+  # Last, since it takes a while (the node's image layers) and leaves nothing behind but files in a temp directory.
+  [[ -n "$work" && -d "$work" && -z "${ORCH_KEEP_NODE_DIR:-}" ]] && rm -rf "$work"
+  set -e -o pipefail
 }
 
 stop_recorded() {
@@ -273,18 +281,21 @@ stop_recorded() {
   done
 }
 
-remove_cni_rules() {
-  # portmap's chains (iptables, nat table) outlive the pods that used a hostPort.
-  local table
-  for table in nat filter; do
-    iptables -t "$table" -S 2>/dev/null | grep -E '^-A .*CNI-' | sed 's/^-A/-D/' | while read -r rule; do
-      eval "iptables -t $table $rule" 2>/dev/null || true
-    done
-    iptables -t "$table" -S 2>/dev/null | awk '/^-N CNI-/ {print $2}' | while read -r chain; do
-      iptables -t "$table" -F "$chain" 2>/dev/null || true
-    done
-    iptables -t "$table" -S 2>/dev/null | awk '/^-N CNI-/ {print $2}' | while read -r chain; do
-      iptables -t "$table" -X "$chain" 2>/dev/null || true
+remove_node_iptables_rules() {
+  # The kubelet's chains (KUBE-FIREWALL, canaries) and CNI's (masquerading, portmap) outlive the processes that
+  # made them; kube-proxy --cleanup has removed kube-proxy's own.
+  local tool table chain rule
+  for tool in iptables ip6tables; do
+    for table in nat filter mangle; do
+      "$tool" -t "$table" -S 2>/dev/null | grep -E '^-A .*(KUBE-|CNI-)' | sed 's/^-A/-D/' | while read -r rule; do
+        eval "$tool -t $table $rule" 2>/dev/null
+      done
+      for chain in $("$tool" -t "$table" -S 2>/dev/null | awk '/^-N (KUBE-|CNI-)/ {print $2}'); do
+        "$tool" -t "$table" -F "$chain" 2>/dev/null
+      done
+      for chain in $("$tool" -t "$table" -S 2>/dev/null | awk '/^-N (KUBE-|CNI-)/ {print $2}'); do
+        "$tool" -t "$table" -X "$chain" 2>/dev/null
+      done
     done
   done
 }
@@ -303,7 +314,8 @@ cmd_check() {
   [[ -e "$RECORD" ]] && left+=("the record $RECORD")
   ip link show "$BRIDGE" >/dev/null 2>&1 && left+=("the bridge $BRIDGE")
   nft list tables 2>/dev/null | grep -q kube-proxy && left+=("kube-proxy's nftables tables")
-  iptables -t nat -S 2>/dev/null | grep -q 'CNI-' && left+=("CNI iptables chains")
+  iptables-save 2>/dev/null | grep -qE '^:(KUBE-|CNI-)' && left+=("kubelet or CNI iptables chains")
+  ip6tables-save 2>/dev/null | grep -qE '^:(KUBE-|CNI-)' && left+=("kubelet ip6tables chains")
   pgrep -f 'containerd-shim-runc-v2|/kubelet |kube-proxy|kube-scheduler' >/dev/null && left+=("node processes: $(pgrep -af 'containerd-shim-runc-v2|/kubelet |kube-proxy|kube-scheduler' | tr '\n' ';')")
   findmnt -rn -o TARGET | grep -q 'orch-node-' && left+=("mounts under an orch-node- directory")
   ls -d /sys/fs/cgroup/*/kubepods* >/dev/null 2>&1 && left+=("pod cgroups")
