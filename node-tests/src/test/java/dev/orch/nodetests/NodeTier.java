@@ -60,7 +60,7 @@ final class NodeTier {
       try {
         Path work = Files.createDirectories(Path.of("target", "node-tier"));
         // Not on loopback: the operator refuses loopback alert receivers, which only make sense in a test.
-        HttpsReceiver alerts = new HttpsReceiver(work, InetAddress.getByName(LocalNode.nodeIp()));
+        HttpsReceiver alerts = new HttpsReceiver(Files.createTempDirectory(work, "alerts-"), InetAddress.getByName(LocalNode.nodeIp()));
         Path log = work.resolve("operator.log").toAbsolutePath();
         URI operatorUrl = URI.create("http://127.0.0.1:" + freeLoopbackPort());
         Process operator = startOperator(cluster, alerts, log, operatorUrl);
