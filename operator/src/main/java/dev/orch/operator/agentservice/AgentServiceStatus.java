@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import dev.orch.operator.core.AgentState;
+import dev.orch.operator.core.Conditions;
 import dev.orch.operator.core.CrashLoopRecord;
 import dev.orch.operator.core.OrchStatus;
 import io.fabric8.generator.annotation.Size;
@@ -52,6 +53,14 @@ public class AgentServiceStatus extends OrchStatus {
 
   @JsonPropertyDescription("When the service was last restarted (RFC 3339).")
   private String lastRestartAt;
+
+  /** Stalled like a missing secret: failed unless earlier instances still run. */
+  @Override
+  public void showFailure(Conditions.Verdict verdict) {
+    if (verdict.stalled()) {
+      state = readyInstances != null && readyInstances > 0 ? AgentState.RUNNING : AgentState.FAILED;
+    }
+  }
 
   public AgentState getState() {
     return state;
