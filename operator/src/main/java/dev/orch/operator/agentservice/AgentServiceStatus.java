@@ -1,5 +1,6 @@
 package dev.orch.operator.agentservice;
 
+import com.fasterxml.jackson.annotation.JsonClassDescription;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
@@ -10,6 +11,8 @@ import dev.orch.operator.core.OrchStatus;
 import io.fabric8.generator.annotation.Size;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonClassDescription("What the operator last observed: state and health, URLs, restart counters, the last crash, and"
+    + " Ready/Reconciling/Stalled conditions for the generation in observedGeneration.")
 public class AgentServiceStatus extends OrchStatus {
 
   public enum Health {
