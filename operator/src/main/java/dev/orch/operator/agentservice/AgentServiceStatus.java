@@ -45,7 +45,8 @@ public class AgentServiceStatus extends OrchStatus {
   private Integer consecutiveRestartFailures;
 
   @Size(max = 4096)
-  @JsonPropertyDescription("The last failure: reason, exit code and the agent's last error lines.")
+  @JsonPropertyDescription("The agent's last crash: reason, exit code and its last error lines; kept after it recovers."
+      + " What is wrong now (a missing secret, a refused object) is in the Stalled condition.")
   private String lastError;
 
   @JsonPropertyDescription("Crash-loop bookkeeping: restarts counted per pod, alerts sent, auto-pause.")

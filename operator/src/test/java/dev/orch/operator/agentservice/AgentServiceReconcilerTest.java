@@ -136,7 +136,9 @@ class AgentServiceReconcilerTest {
 
     Vault.put(client, Map.of("TELEGRAM_TOKEN", "a", "OPENAI_KEY", "b"));
     await().atMost(TIMEOUT).until(() -> client.apps().deployments().withName("needs-keys").get() != null);
-    awaitStatus("needs-keys", s -> !Conditions.isTrue(s.getConditions(), "Stalled"));
+    AgentService deployed = awaitStatus("needs-keys", s -> !Conditions.isTrue(s.getConditions(), "Stalled"));
+    assertThat(deployed.getStatus().getLastError()).as("no stale 'missing secret' once the secrets exist").isNull();
+    assertThat(deployed.getStatus().getState()).isEqualTo(AgentState.PROVISIONING);
   }
 
   @Test
