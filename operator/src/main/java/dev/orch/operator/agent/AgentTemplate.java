@@ -56,8 +56,15 @@ public class AgentTemplate {
       value = "self.all(c, c.size() > 0)",
       message = "command must not contain empty strings: write the program and its arguments as entries,"
           + " e.g. [python, worker.py], or as one string, e.g. [\"python worker.py\"]")
-  @JsonPropertyDescription("Entrypoint override. When empty the runner uses run_command from orchagent.json, then"
-      + " main.py, app.py, bot.py, server.py, index.py, then index.js, main.js, app.js, bot.js, server.js.")
+  @ValidationRule(
+      value = "self.size() != 1 || !self[0].contains(' ') || !(self[0].contains('\"') || self[0].contains(\"'\")"
+          + " || self[0].contains('\\\\'))",
+      message = "a one-entry command is split at its spaces and takes no shell quoting; write an argument that"
+          + " holds spaces or quotes as entries of its own, e.g. [python, -c, \"print('hi')\"]")
+  @JsonPropertyDescription("Entrypoint override, as the program and its arguments, e.g. [python, worker.py]; a single"
+      + " entry with spaces, e.g. [\"python worker.py\"], is split at the spaces. When empty the runner uses run_command"
+      + " from orchagent.json, then main.py, app.py, bot.py, server.py, index.py, then index.js, main.js, app.js,"
+      + " bot.js, server.js.")
   private List<@Size(max = 4096) String> command;
 
   @Size(max = 128)

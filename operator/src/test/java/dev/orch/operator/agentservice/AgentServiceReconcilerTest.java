@@ -142,6 +142,26 @@ class AgentServiceReconcilerTest {
   }
 
   @Test
+  void aOneEntryCommandWithSpacesRunsAsWordsAsTheReferencesCommandFlagDoes() {
+    apply(service("split-command", spec -> spec.setCommand(List.of("python worker.py"))));
+    apply(service("split-image-command", spec -> {
+      spec.setBundle(new Bundle(null, null, null, null, "registry.example.com/acme/worker:1.0"));
+      spec.setCommand(List.of(" python  worker.py --fast"));
+    }));
+
+    Container runner = agentContainer("split-command");
+    assertThat(env(runner, "ORCH_COMMAND")).as("what the runner starts").isEqualTo("[\"python\",\"worker.py\"]");
+    assertThat(agentContainer("split-image-command").getCommand()).as("a prebuilt image runs without the runner")
+        .containsExactly("python", "worker.py", "--fast");
+  }
+
+  private Container agentContainer(String service) {
+    return await().atMost(TIMEOUT).until(() -> client.apps().deployments().withName(service).get(), d -> d != null)
+        .getSpec().getTemplate().getSpec().getContainers().stream().filter(c -> c.getName().equals("agent"))
+        .findFirst().orElseThrow();
+  }
+
+  @Test
   void editingEnvRollsThePodsAndPauseScalesToZero() {
     AgentService applied = apply(service("worker", spec -> spec.setEnv(List.of(new EnvVar("CONCURRENCY", "4")))));
     await().atMost(TIMEOUT).until(() -> client.apps().replicaSets().withLabels(Labels.selector(applied)).list().getItems().size() == 1);

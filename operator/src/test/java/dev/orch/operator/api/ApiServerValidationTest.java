@@ -151,6 +151,7 @@ class ApiServerValidationTest {
         refused("secrets entry listed twice", CRON, "spec.secrets", "[X, X]", "secrets lists X more than once; remove the repeated entry"),
         // Entrypoint and exposure.
         refused("empty command entry", AGENT_SERVICE, "spec.command", "[python, '']", "command must not contain empty strings"),
+        refused("one-entry command with shell quoting", AGENT_SERVICE, "spec.command", "[\"python -c 'print(1)'\"]", "a one-entry command is split at its spaces and takes no shell quoting"),
         refused("wildcard ingress host", AGENT_SERVICE, "spec.ingress", "{host: '*.example.com'}", "ingress.host cannot be a wildcard"),
         // Alert URLs that would make the operator call its own host or the cloud's metadata service.
         refused("alert URL on localhost", AGENT_SERVICE, "spec.alertWebhookUrl", "https://localhost:8443/alerts", ALERT_HOST_REFUSED),
