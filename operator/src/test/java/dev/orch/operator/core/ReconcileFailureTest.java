@@ -33,9 +33,12 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.ResourceQuota;
 import io.fabric8.kubernetes.api.model.ResourceQuotaBuilder;
+import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.api.model.events.v1.Event;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.javaoperatorsdk.operator.AggregatedOperatorException;
 
 /**
  * Objects the API server refuses reach the resource's status and events, for all three kinds, and clear once the
@@ -125,6 +128,24 @@ class ReconcileFailureTest {
     } finally {
       client.resource(noServices).delete();
     }
+  }
+
+  @Test
+  void failuresRetryingCanFixAreTransientAndFoundInsideTheWorkflowsAggregate() {
+    var conflict = new KubernetesClientException("conflict", 409,
+        new StatusBuilder().withMessage("Operation cannot be fulfilled: the object has been modified").build());
+    var wrapped = new AggregatedOperatorException("Exception(s) during workflow execution.", Map.of("deployment", conflict));
+    ReconcileFailure.Diagnosis diagnosis = ReconcileFailure.diagnose("AgentService", "team-a", wrapped);
+    assertThat(diagnosis.permanent()).isFalse();
+    assertThat(diagnosis.reason()).isEqualTo("ApplyFailed");
+    assertThat(diagnosis.message()).contains("the object has been modified", "retrying");
+
+    ReconcileFailure.Diagnosis bug = ReconcileFailure.diagnose("Swarm", "team-a", new IllegalStateException("boom"));
+    assertThat(bug.permanent()).isFalse();
+    assertThat(bug.message()).contains("IllegalStateException: boom", "operator's log");
+
+    var invalid = new KubernetesClientException("invalid", 422, new StatusBuilder().withMessage("Ingress \"x\" is invalid").build());
+    assertThat(ReconcileFailure.diagnose("AgentService", "team-a", new RuntimeException(invalid)).permanent()).isTrue();
   }
 
   private static Placement onNodes(Map<String, String> nodeSelector) {
