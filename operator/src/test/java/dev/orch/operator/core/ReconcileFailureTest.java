@@ -153,38 +153,30 @@ class ReconcileFailureTest {
   }
 
   private AgentService agentService(String name, Consumer<AgentServiceSpec> customize) {
-    AgentServiceSpec spec = new AgentServiceSpec();
-    template(spec, name);
-    customize.accept(spec);
-    AgentService service = new AgentService();
-    service.setSpec(spec);
-    return named(service, name);
+    return resource(new AgentService(), new AgentServiceSpec(), name, customize);
   }
 
   private Swarm swarm(String name, Consumer<SwarmSpec> customize) {
     SwarmSpec spec = new SwarmSpec();
-    template(spec, name);
     spec.setReplicas(1);
-    customize.accept(spec);
-    Swarm swarm = new Swarm();
-    swarm.setSpec(spec);
-    return named(swarm, name);
+    return resource(new Swarm(), spec, name, customize);
   }
 
   private Schedule schedule(String name, Consumer<ScheduleSpec> customize) {
     ScheduleSpec spec = new ScheduleSpec();
-    template(spec, name);
     spec.setType(ScheduleSpec.Type.CRON);
     spec.setSchedule("0 9 * * 1-5");
-    customize.accept(spec);
-    Schedule schedule = new Schedule();
-    schedule.setSpec(spec);
-    return named(schedule, name);
+    return resource(new Schedule(), spec, name, customize);
   }
 
-  private static void template(AgentTemplate spec, String name) {
+  /** A resource of any kind running an agent from a bundle URL, with no secrets to wait for. */
+  private <S extends AgentTemplate, R extends CustomResource<S, ?>> R resource(R resource, S spec, String name,
+      Consumer<S> customize) {
     spec.setAgent("acme/" + name);
     spec.setBundle(new Bundle(null, "https://bundles.example.com/" + name + ".tar.gz", null, null, null));
+    customize.accept(spec);
+    resource.setSpec(spec);
+    return named(resource, name);
   }
 
   private <R extends HasMetadata> R named(R resource, String name) {
