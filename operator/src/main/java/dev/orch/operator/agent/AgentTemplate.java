@@ -48,6 +48,7 @@ public class AgentTemplate {
   @JsonPropertyDescription("Agent identity shown in listings, as org/name or org/name@version, e.g. acme/discord-bot@1.2.0.")
   private String agent;
 
+  @Required
   @JsonPropertyDescription("Where the agent's code comes from: exactly one of configMap, url, git or image.")
   private Bundle bundle;
 
