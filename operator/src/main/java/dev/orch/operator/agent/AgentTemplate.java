@@ -18,9 +18,8 @@ import io.fabric8.kubernetes.api.model.ResourceRequirements;
     value = "!has(self.env) || self.env.all(e, !(has(self.secrets) && e.name in self.secrets)"
         + " && !(has(self.requiredSecrets) && e.name in self.requiredSecrets))",
     fieldPath = ".env",
-    messageExpression = "'env name ' + self.env.filter(e, (has(self.secrets) && e.name in self.secrets)"
-        + " || (has(self.requiredSecrets) && e.name in self.requiredSecrets))[0].name + ' is also listed under"
-        + " secrets or requiredSecrets: a variable comes either from env or from the vault Secret; remove one of them'")
+    message = "an env name is also listed under secrets or requiredSecrets: a variable comes either from env or"
+        + " from the vault Secret; remove it from one of them")
 public class AgentTemplate {
   public static final String VARIABLE_NAME = "^[A-Za-z_][A-Za-z0-9_]*$";
   public static final String DNS_SUBDOMAIN = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";

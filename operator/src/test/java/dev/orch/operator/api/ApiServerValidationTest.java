@@ -145,8 +145,8 @@ class ApiServerValidationTest {
         refused("HOME as a secret", CRON, "spec.secrets", "[HOME]", "secrets entry HOME is set by the operator"),
         refused("ORCH_ name as a required secret", AGENT_SERVICE, "spec.requiredSecrets", "[ORCH_RUN_INPUT]", "requiredSecrets entry ORCH_RUN_INPUT is set by the operator"),
         refused("replica index in a swarm's env", SWARM, "spec.env", "[{name: ORB_REPLICA_INDEX, value: '0'}]", "ORB_REPLICA_INDEX and ORB_REPLICA_COUNT are set by the swarm for each replica"),
-        refused("env name also a secret", AGENT_SERVICE, "spec", "{env: [{name: REDIS_URL, value: x}], secrets: [REDIS_URL]}", "env name REDIS_URL is also listed under secrets or requiredSecrets"),
-        refused("env name also a required secret", SWARM, "spec", "{env: [{name: QUEUE_URL, value: x}], requiredSecrets: [QUEUE_URL]}", "env name QUEUE_URL is also listed under secrets or requiredSecrets"),
+        refused("env name also a secret", AGENT_SERVICE, "spec", "{env: [{name: REDIS_URL, value: x}], secrets: [REDIS_URL]}", "an env name is also listed under secrets or requiredSecrets"),
+        refused("env name also a required secret", SWARM, "spec", "{env: [{name: QUEUE_URL, value: x}], requiredSecrets: [QUEUE_URL]}", "an env name is also listed under secrets or requiredSecrets"),
         refused("requiredSecrets entry listed twice", AGENT_SERVICE, "spec.requiredSecrets", "[A, B, A]", "requiredSecrets lists A more than once; remove the repeated entry"),
         refused("secrets entry listed twice", CRON, "spec.secrets", "[X, X]", "secrets lists X more than once; remove the repeated entry"),
         // Entrypoint and exposure.
