@@ -136,7 +136,8 @@ public final class ReconcileFailure {
   private static String apiMessage(KubernetesClientException refusal) {
     String message = refusal.getStatus() != null && refusal.getStatus().getMessage() != null
         ? refusal.getStatus().getMessage() : String.valueOf(refusal.getMessage());
-    return shortened(message.strip());
+    // Our sentence follows it, with its own full stop.
+    return shortened(message.strip().replaceFirst("\\.$", ""));
   }
 
   private static String describe(Throwable error) {

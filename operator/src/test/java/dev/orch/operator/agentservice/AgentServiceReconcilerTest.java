@@ -153,6 +153,9 @@ class AgentServiceReconcilerTest {
     assertThat(env(runner, "ORCH_COMMAND")).as("what the runner starts").isEqualTo("[\"python\",\"worker.py\"]");
     assertThat(agentContainer("split-image-command").getCommand()).as("a prebuilt image runs without the runner")
         .containsExactly("python", "worker.py", "--fast");
+    // Their pods keep changing their status; other tests here count the operator's writes.
+    client.resources(AgentService.class).withName("split-command").delete();
+    client.resources(AgentService.class).withName("split-image-command").delete();
   }
 
   private Container agentContainer(String service) {
