@@ -180,7 +180,8 @@ class AgentServiceReconcilerTest {
 
     edit("worker", s -> s.getSpec().setPaused(false));
     await().atMost(TIMEOUT).until(() -> client.apps().deployments().withName("worker").get().getSpec().getReplicas() == 1);
-    assertThat(eventReasons("worker")).contains("Paused", "Resumed");
+    // The event follows the Deployment's scale-up, so it may not be there yet.
+    await().atMost(TIMEOUT).untilAsserted(() -> assertThat(eventReasons("worker")).contains("Paused", "Resumed"));
   }
 
   @Test
