@@ -62,7 +62,15 @@ public final class ReconcileFailure {
         Instant.now().truncatedTo(ChronoUnit.SECONDS).toString()));
     after.showFailure(verdict);
     if (!StatusWriter.unchanged(before, after)) {
-      StatusWriter.write(primary, after, context);
+      try {
+        StatusWriter.write(primary, after, context);
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != HttpURLConnection.HTTP_NOT_FOUND) {
+          throw e;
+        }
+        // Deleted while it was being reconciled (which is often why the reconcile failed): nobody left to tell.
+        return ErrorStatusUpdateControl.<P>noStatusUpdate().withNoRetry();
+      }
       events.emit(primary, Notice.warning(diagnosis.reason(), diagnosis.message()));
     }
     boolean retriesLeft = !diagnosis.permanent()
