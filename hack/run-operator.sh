@@ -96,7 +96,7 @@ In another terminal:
   curl http://\$ip/health                            # the gateway's own health of the agent
   kubectl logs deployment/hello-http -c agent        # the HELLO_TOKEN value shows as [REDACTED]
   kubectl patch agentservice hello-http --type=merge -p '{"spec":{"env":[{"name":"GREETING","value":"hi again"}]}}'
-  kubectl wait --for=condition=Ready agentservice/hello-http && curl http://\$ip/hi
+  kubectl rollout status deployment/hello-http && curl http://\$ip/hi     # a fresh pod with the new value
   kubectl apply -k examples/                         # every other example (most need keys in orch-secrets)
 
 Webhook schedules are called at http://127.0.0.1:$port/webhooks/NAMESPACE/SCHEDULE/TOKEN, for example:

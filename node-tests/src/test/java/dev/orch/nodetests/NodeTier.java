@@ -19,7 +19,6 @@ import java.util.List;
 
 import dev.orch.localcluster.ClusterConnection;
 import dev.orch.localcluster.KubeBinaries;
-import dev.orch.localcluster.LocalNode;
 import dev.orch.localcluster.SharedCluster;
 import dev.orch.operator.core.OrchConfig;
 import dev.orch.operator.testing.HttpsReceiver;
@@ -59,8 +58,7 @@ final class NodeTier {
       cluster.loadImages(IMAGES);
       try {
         Path work = Files.createDirectories(Path.of("target", "node-tier"));
-        // Not on loopback: the operator refuses loopback alert receivers, which only make sense in a test.
-        HttpsReceiver alerts = new HttpsReceiver(Files.createTempDirectory(work, "alerts-"), InetAddress.getByName(LocalNode.nodeIp()));
+        HttpsReceiver alerts = new HttpsReceiver(Files.createTempDirectory(work, "alerts-"));
         Path log = work.resolve("operator.log").toAbsolutePath();
         URI operatorUrl = URI.create("http://127.0.0.1:" + freeLoopbackPort());
         Process operator = startOperator(cluster, alerts, log, operatorUrl);

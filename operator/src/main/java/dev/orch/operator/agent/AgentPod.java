@@ -112,7 +112,7 @@ public final class AgentPod {
         .withTerminationMessagePolicy("FallbackToLogsOnError");
     if (prebuiltImage) {
       // The image holds code and dependencies; it runs its own entrypoint unless command overrides it.
-      agentContainer.withImage(bundle.image()).withCommand(agent.getCommand()).withArgs(agent.getArgs());
+      agentContainer.withImage(bundle.image()).withCommand(commandWords(agent.getCommand())).withArgs(agent.getArgs());
     } else {
       agentContainer.withImage(settings.runnerImage()).withArgs("run");
     }
@@ -151,7 +151,7 @@ public final class AgentPod {
       add(env, "ORCH_GIT_REF", bundle.git().ref());
       add(env, "ORCH_GIT_PATH", bundle.git().path());
     }
-    add(env, "ORCH_COMMAND", jsonArray(agent.getCommand()));
+    add(env, "ORCH_COMMAND", jsonArray(commandWords(agent.getCommand())));
     add(env, "ORCH_ARGS", jsonArray(agent.getArgs()));
     add(env, "ORCH_SECRET_NAMES", secretNames.isEmpty() ? null : String.join(",", secretNames));
     add(env, "ORCH_WORKSPACE", WORKSPACE);
@@ -169,6 +169,18 @@ public final class AgentPod {
           .withName(vaultName).withKey(name).endSecretKeyRef().endValueFrom().build());
     }
     return env;
+  }
+
+  /**
+   * The command as argv: a single entry with spaces is split at them, as the hosted product's
+   * {@code --command "python worker.py"} is (the CRD refuses quotes and backslashes in such an entry, so no
+   * shell rules are needed); several entries are taken as they are.
+   */
+  static List<String> commandWords(List<String> command) {
+    if (command == null || command.size() != 1 || !command.get(0).contains(" ")) {
+      return command;
+    }
+    return List.of(command.get(0).strip().split(" +"));
   }
 
   private static Container gateway(OperatorSettings settings, int httpPort) {

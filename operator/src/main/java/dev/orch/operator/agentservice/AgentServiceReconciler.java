@@ -20,6 +20,7 @@ import dev.orch.operator.core.EventRecorder;
 import dev.orch.operator.core.OperatorSettings;
 import dev.orch.operator.core.OwnedResources;
 import dev.orch.operator.core.PlannedDependent;
+import dev.orch.operator.core.ReconcileFailure;
 import dev.orch.operator.core.ReconcileMetrics;
 import dev.orch.operator.core.RestartRequest;
 import dev.orch.operator.core.StatusWriter;
@@ -28,6 +29,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
@@ -76,6 +78,11 @@ public class AgentServiceReconciler implements Reconciler<AgentService> {
     registerStateGauges(context.getPrimaryCache());
     var pods = OwnedResources.eventSource(context, Pod.class, "pods");
     return List.of(vault, pods);
+  }
+
+  @Override
+  public ErrorStatusUpdateControl<AgentService> updateErrorStatus(AgentService service, Context<AgentService> context, Exception error) {
+    return ReconcileFailure.report(service, context, error, events, AgentServiceStatus::new);
   }
 
   @Override

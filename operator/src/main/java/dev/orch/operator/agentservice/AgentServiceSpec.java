@@ -1,12 +1,12 @@
 package dev.orch.operator.agentservice;
 
+import com.fasterxml.jackson.annotation.JsonClassDescription;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import dev.orch.operator.agent.AgentTemplate;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
-import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
@@ -15,7 +15,19 @@ import io.fabric8.generator.annotation.ValidationRule;
 @ValidationRule(
     value = "self.minInstances <= self.maxInstances",
     message = "minInstances must not exceed maxInstances; raise maxInstances or lower minInstances")
+@JsonClassDescription("What runs (agent, bundle, command, args, env, secrets, resources, placement) and how: instances, HTTP port,"
+    + " ingress, crash-loop threshold and alert URL, pause and rollout.")
 public class AgentServiceSpec extends AgentTemplate {
+  /**
+   * An https URL whose host is localhost, a loopback, unspecified or link-local address, or a cloud metadata
+   * service. A regular expression on the URL rather than CEL's url() and ip(): the API server cannot bound the
+   * cost of functions applied to url(...).getHostname(), and refuses the CRD. The send-time check in
+   * AlertWebhook, after DNS resolution, catches the spellings this misses.
+   */
+  private static final String OWN_OR_METADATA_HOST = "^https://([^/?#@]*@)?(localhost|[^/?#@:]*[.]localhost"
+      + "|metadata[.]google[.]internal|metadata|instance-data|127[.][0-9.]+|0[.]0[.]0[.]0|169[.]254[.][0-9.]+"
+      + "|100[.]100[.]100[.]200|[[](::1?|0*(:0*){0,6}:0*1|fe[89ab][0-9a-f]*:[^]]*|fd00:ec2:[^]]*)[]])"
+      + "[.]?(:[0-9]*)?([/?#].*)?$";
 
   @Min(1)
   @Max(100)
@@ -46,6 +58,11 @@ public class AgentServiceSpec extends AgentTemplate {
   @ValidationRule(
       value = "isURL(self) && url(self).getScheme() == 'https'",
       message = "alertWebhookUrl must be an https:// URL, e.g. https://hooks.example.com/orch")
+  @ValidationRule(
+      value = "!self.lowerAscii().matches('" + OWN_OR_METADATA_HOST + "')",
+      message = "alertWebhookUrl must not point at the operator's own host, a link-local address or a cloud metadata"
+          + " service (localhost, 127.0.0.0/8, ::1, 169.254.0.0/16, fe80::/10, 169.254.169.254, fd00:ec2::254,"
+          + " metadata.google.internal); use your alert receiver's address, e.g. https://hooks.example.com/orch")
   @JsonPropertyDescription("https URL that receives crash-loop alerts as JSON (service.crash_loop and its warning).")
   private String alertWebhookUrl;
 
@@ -145,16 +162,28 @@ public class AgentServiceSpec extends AgentTemplate {
   }
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
+  @ValidationRule(
+      value = "!self.host.startsWith('*')",
+      fieldPath = ".host",
+      message = "ingress.host cannot be a wildcard: an AgentService answers on one host name, e.g. bot.example.com"
+          + " (a wildcard would need a wildcard certificate and leaves no single URL to show in status)")
+  @ValidationRule(
+      value = "self.host.startsWith('*') || self.host.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)+$')",
+      fieldPath = ".host",
+      message = "ingress.host must be a fully qualified DNS name in lower case (letters, digits, '-' and '.'),"
+          + " e.g. bot.example.com")
+  @ValidationRule(
+      value = "!has(self.path) || self.path.matches('^/[^ ]*$')",
+      fieldPath = ".path",
+      message = "ingress.path must start with / and contain no spaces, e.g. /webhook")
   public record Ingress(
       @Required
       @Size(min = 1, max = 253)
-      @Pattern("^(\\*\\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$")
       @JsonPropertyDescription("Public host name, e.g. bot.example.com.")
       String host,
 
       @Size(min = 1, max = 1024)
       @Default("/")
-      @Pattern("^/\\S*$")
       @JsonPropertyDescription("Path prefix routed to the agent (default /).")
       String path,
 
@@ -167,6 +196,10 @@ public class AgentServiceSpec extends AgentTemplate {
   }
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
+  @ValidationRule(
+      value = "!has(self.secretName) || self.secretName.matches('" + AgentTemplate.DNS_SUBDOMAIN + "')",
+      fieldPath = ".secretName",
+      message = "tls.secretName must be a Secret name: lower-case letters, digits, '-' and '.', e.g. bot-tls")
   public record Tls(
       @Required
       @Size(min = 1, max = 253)
@@ -178,7 +211,6 @@ public class AgentServiceSpec extends AgentTemplate {
       IssuerKind issuerKind,
 
       @Size(max = 253)
-      @Pattern(AgentTemplate.DNS_SUBDOMAIN)
       @JsonPropertyDescription("Secret that receives the certificate; defaults to <name>-tls.")
       String secretName) {
   }

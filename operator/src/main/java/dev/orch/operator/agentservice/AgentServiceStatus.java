@@ -1,14 +1,18 @@
 package dev.orch.operator.agentservice;
 
+import com.fasterxml.jackson.annotation.JsonClassDescription;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import dev.orch.operator.core.AgentState;
+import dev.orch.operator.core.Conditions;
 import dev.orch.operator.core.CrashLoopRecord;
 import dev.orch.operator.core.OrchStatus;
 import io.fabric8.generator.annotation.Size;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonClassDescription("What the operator last observed: state and health, URLs, restart counters, the last crash, and"
+    + " Ready/Reconciling/Stalled conditions for the generation in observedGeneration.")
 public class AgentServiceStatus extends OrchStatus {
 
   public enum Health {
@@ -41,7 +45,8 @@ public class AgentServiceStatus extends OrchStatus {
   private Integer consecutiveRestartFailures;
 
   @Size(max = 4096)
-  @JsonPropertyDescription("The last failure: reason, exit code and the agent's last error lines.")
+  @JsonPropertyDescription("The agent's last crash: reason, exit code and its last error lines; kept after it recovers."
+      + " What is wrong now (a missing secret, a refused object) is in the Stalled condition.")
   private String lastError;
 
   @JsonPropertyDescription("Crash-loop bookkeeping: restarts counted per pod, alerts sent, auto-pause.")
@@ -52,6 +57,14 @@ public class AgentServiceStatus extends OrchStatus {
 
   @JsonPropertyDescription("When the service was last restarted (RFC 3339).")
   private String lastRestartAt;
+
+  /** Stalled like a missing secret: failed unless earlier instances still run. */
+  @Override
+  public void showFailure(Conditions.Verdict verdict) {
+    if (verdict.stalled()) {
+      state = readyInstances != null && readyInstances > 0 ? AgentState.RUNNING : AgentState.FAILED;
+    }
+  }
 
   public AgentState getState() {
     return state;

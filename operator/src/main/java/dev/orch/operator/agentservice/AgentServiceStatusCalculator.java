@@ -14,6 +14,7 @@ import dev.orch.operator.core.EventRecorder.Notice;
 import dev.orch.operator.core.OperatorSettings;
 import dev.orch.operator.core.RestartRequest;
 import dev.orch.operator.core.SecretCheck;
+import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentCondition;
 
@@ -68,8 +69,9 @@ final class AgentServiceStatusCalculator {
     Verdict verdict;
     if (!seen.secrets().satisfied()) {
       verdict = Verdict.stalled("MissingSecrets", seen.secrets().message());
+      // Said by the Stalled condition only: lastError is the agent's last crash, which the crash-loop counters
+      // carry on, and a missing secret written there outlived the secret's arrival.
       status.setState(ready > 0 ? AgentState.RUNNING : AgentState.FAILED);
-      status.setLastError(seen.secrets().message());
     } else if (crashLoopPaused) {
       verdict = Verdict.stalled("CrashLoop", "auto-paused after " + seen.crashes().consecutiveFailures()
           + " consecutive failed restarts (maxRestartFailures " + spec.getMaxRestartFailures() + "); last error: "
@@ -117,15 +119,15 @@ final class AgentServiceStatusCalculator {
         case PROVISIONING -> previous.getState() == AgentState.PAUSED
             ? Notice.normal("Resumed", "scaling back to " + service.getSpec().getMinInstances() + " instance(s)")
             : null; // the Deploying event already says a rollout started
-        case FAILED -> Notice.warning("Failed", String.valueOf(after.getLastError()));
+        case FAILED -> Notice.warning("Failed", stalledBecause(after));
         case CRASH_LOOP -> Notice.warning("CrashLoop", "auto-paused after " + after.getConsecutiveRestartFailures()
             + " consecutive failed restarts; last error: " + after.getLastError());
       };
       if (notice != null) {
         notices.add(notice);
       }
-    } else if (after.getState() == AgentState.FAILED && !Objects.equals(after.getLastError(), previous.getLastError())) {
-      notices.add(Notice.warning("Failed", after.getLastError()));
+    } else if (after.getState() == AgentState.FAILED && !stalledBecause(after).equals(stalledBecause(previous))) {
+      notices.add(Notice.warning("Failed", stalledBecause(after)));
     }
     int failuresBefore = previous.getConsecutiveRestartFailures() == null ? 0 : previous.getConsecutiveRestartFailures();
     int threshold = service.getSpec().getMaxRestartFailures();
@@ -136,6 +138,11 @@ final class AgentServiceStatusCalculator {
           + " of " + threshold + " consecutive failed restarts; last error: " + after.getLastError()));
     }
     return notices;
+  }
+
+  private static String stalledBecause(AgentServiceStatus status) {
+    return Conditions.find(status.getConditions(), Conditions.STALLED).filter(c -> "True".equals(c.getStatus()))
+        .map(Condition::getMessage).orElse("");
   }
 
   private static boolean rolloutComplete(Deployment deployment, int wanted) {

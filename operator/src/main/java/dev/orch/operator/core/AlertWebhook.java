@@ -30,8 +30,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
  * Delivers crash-loop alerts: an HTTPS POST of the hosted product's JSON payload, with a per-attempt timeout
- * and retries with backoff. Refuses URLs that are not https or that point at link-local or cloud-metadata
- * addresses (an alert URL is user input; it must not turn the operator into a probe of its own node).
+ * and retries with backoff. Refuses URLs that are not https or whose host resolves to a loopback, link-local or
+ * cloud-metadata address (an alert URL is user input; it must not turn the operator into a probe of its own
+ * node). The CRD refuses such literal hosts at admission; this check, after DNS resolution, also catches names
+ * that resolve to them.
  */
 public final class AlertWebhook {
   public static final String CRASH_LOOP_EVENT = "service.crash_loop";
@@ -126,9 +128,11 @@ public final class AlertWebhook {
     }
     try {
       for (InetAddress address : InetAddress.getAllByName(host)) {
-        if (address.isLinkLocalAddress() || isMetadataAddress(address)) {
-          return Optional.of("alertWebhookUrl resolves to the link-local or metadata address " + address.getHostAddress()
-              + "; use your alert receiver's URL");
+        if (address.isLoopbackAddress() || address.isAnyLocalAddress() || address.isLinkLocalAddress()
+            || isMetadataAddress(address)) {
+          return Optional.of("alertWebhookUrl resolves to the loopback, link-local or metadata address "
+              + address.getHostAddress() + ", which would make the operator call its own host or the cloud's metadata"
+              + " service; use your alert receiver's URL");
         }
       }
     } catch (UnknownHostException e) {

@@ -29,6 +29,13 @@ public class OrchStatus {
     this.observedGeneration = observedGeneration;
   }
 
+  /**
+   * Shows a failed reconcile beyond the conditions {@link ReconcileFailure} sets; kinds whose listing has a state
+   * column override it so that column agrees with the conditions.
+   */
+  public void showFailure(Conditions.Verdict verdict) {
+  }
+
   public List<Condition> getConditions() {
     return conditions;
   }

@@ -21,6 +21,7 @@ import dev.orch.operator.core.Conditions.Verdict;
 import dev.orch.operator.core.EventRecorder;
 import dev.orch.operator.core.EventRecorder.Notice;
 import dev.orch.operator.core.OperatorSettings;
+import dev.orch.operator.core.ReconcileFailure;
 import dev.orch.operator.core.ReconcileMetrics;
 import dev.orch.operator.core.OwnedResources;
 import dev.orch.operator.core.PlannedDependent;
@@ -34,6 +35,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
@@ -73,6 +75,11 @@ public class ScheduleReconciler implements Reconciler<Schedule> {
     events = new EventRecorder(context.getClient());
     return List.of(vault, OwnedResources.eventSource(context, Job.class, "runs"),
         OwnedResources.eventSource(context, Pod.class, "pods"));
+  }
+
+  @Override
+  public ErrorStatusUpdateControl<Schedule> updateErrorStatus(Schedule schedule, Context<Schedule> context, Exception error) {
+    return ReconcileFailure.report(schedule, context, error, events, ScheduleStatus::new);
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.orch.operator.schedule;
 
+import com.fasterxml.jackson.annotation.JsonClassDescription;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
@@ -7,7 +8,6 @@ import dev.orch.operator.agent.AgentTemplate;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
-import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
@@ -22,6 +22,8 @@ import io.fabric8.generator.annotation.ValidationRule;
 @ValidationRule(
     value = "self.type != 'webhook' || !has(self.timeZone)",
     message = "timeZone only applies to type cron; remove timeZone or use type cron")
+@JsonClassDescription("What runs (agent, bundle, command, args, env, secrets, resources, placement) and when: type, cron"
+    + " expression and time zone, enabled, skipIfRunning, timeout and history size.")
 public class ScheduleSpec extends AgentTemplate {
 
   public enum Type {
@@ -34,13 +36,18 @@ public class ScheduleSpec extends AgentTemplate {
   private Type type;
 
   @Size(min = 1, max = 128)
-  @Pattern("^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|\\S+( +\\S+){4})$")
+  @ValidationRule(
+      value = "self.matches('^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|[^ ]+( +[^ ]+){4})$')",
+      message = "schedule must be a cron expression with five fields (minute hour day-of-month month day-of-week),"
+          + " e.g. \"0 9 * * 1-5\" for weekdays at 09:00, or a macro such as @hourly or @daily")
   @JsonPropertyDescription("Cron expression with five fields (minute hour day-of-month month day-of-week) or a macro"
       + " such as @hourly. Required for type cron, forbidden for type webhook.")
   private String schedule;
 
   @Size(min = 1, max = 64)
-  @Pattern("^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$")
+  @ValidationRule(
+      value = "self.matches('^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$')",
+      message = "timeZone must be an IANA time zone name, e.g. Europe/Berlin, America/New_York or UTC")
   @JsonPropertyDescription("IANA time zone the schedule is read in, e.g. Europe/Berlin. Defaults to UTC.")
   private String timeZone;
 

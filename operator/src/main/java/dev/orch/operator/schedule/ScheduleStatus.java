@@ -3,6 +3,7 @@ package dev.orch.operator.schedule;
 import java.util.ArrayList;
 import java.util.List;
 
+import com.fasterxml.jackson.annotation.JsonClassDescription;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
@@ -10,6 +11,8 @@ import dev.orch.operator.core.OrchStatus;
 import io.fabric8.generator.annotation.Size;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonClassDescription("Run history (newest first), the last and next fire times, the webhook's path and token reference, and"
+    + " Ready/Reconciling/Stalled conditions for the generation in observedGeneration.")
 public class ScheduleStatus extends OrchStatus {
 
   public enum Trigger {

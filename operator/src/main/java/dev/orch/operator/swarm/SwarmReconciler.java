@@ -17,6 +17,7 @@ import dev.orch.operator.core.CrashLoop;
 import dev.orch.operator.core.EventRecorder;
 import dev.orch.operator.core.OperatorSettings;
 import dev.orch.operator.core.OwnedResources;
+import dev.orch.operator.core.ReconcileFailure;
 import dev.orch.operator.core.ReconcileMetrics;
 import dev.orch.operator.core.RestartRequest;
 import dev.orch.operator.core.StatusWriter;
@@ -24,6 +25,7 @@ import dev.orch.operator.core.VaultSecretEventSource;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
@@ -58,6 +60,11 @@ public class SwarmReconciler implements Reconciler<Swarm> {
     vault = new VaultSecretEventSource<>(context, settings.vaultSecretName());
     events = new EventRecorder(context.getClient());
     return List.of(vault, OwnedResources.eventSource(context, Pod.class, "pods"));
+  }
+
+  @Override
+  public ErrorStatusUpdateControl<Swarm> updateErrorStatus(Swarm swarm, Context<Swarm> context, Exception error) {
+    return ReconcileFailure.report(swarm, context, error, events, SwarmStatus::new);
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.orch.operator.swarm;
 
+import com.fasterxml.jackson.annotation.JsonClassDescription;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import dev.orch.operator.agent.AgentTemplate;
@@ -7,8 +8,17 @@ import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.ValidationRule;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(
+    value = "(!has(self.env) || self.env.all(e, !e.name.startsWith('ORB_REPLICA_')))"
+        + " && (!has(self.secrets) || self.secrets.all(n, !n.startsWith('ORB_REPLICA_')))"
+        + " && (!has(self.requiredSecrets) || self.requiredSecrets.all(n, !n.startsWith('ORB_REPLICA_')))",
+    message = "ORB_REPLICA_INDEX and ORB_REPLICA_COUNT are set by the swarm for each replica; remove ORB_REPLICA_*"
+        + " names from env, secrets and requiredSecrets")
+@JsonClassDescription("What runs (agent, bundle, command, args, env, secrets, resources, placement), how many replicas, the"
+    + " crash-loop threshold per replica and pause.")
 public class SwarmSpec extends AgentTemplate {
 
   @Required

@@ -3,6 +3,7 @@ package dev.orch.operator.swarm;
 import java.util.ArrayList;
 import java.util.List;
 
+import com.fasterxml.jackson.annotation.JsonClassDescription;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import dev.orch.operator.core.AgentState;
@@ -11,6 +12,8 @@ import dev.orch.operator.core.OrchStatus;
 import io.fabric8.generator.annotation.Size;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonClassDescription("Ready and failed replica counts, each replica's state and crash counters, and Ready/Reconciling/Stalled"
+    + " conditions for the generation in observedGeneration.")
 public class SwarmStatus extends OrchStatus {
 
   @JsonPropertyDescription("Replicas the swarm should run.")

@@ -136,7 +136,32 @@ class AgentServiceReconcilerTest {
 
     Vault.put(client, Map.of("TELEGRAM_TOKEN", "a", "OPENAI_KEY", "b"));
     await().atMost(TIMEOUT).until(() -> client.apps().deployments().withName("needs-keys").get() != null);
-    awaitStatus("needs-keys", s -> !Conditions.isTrue(s.getConditions(), "Stalled"));
+    AgentService deployed = awaitStatus("needs-keys", s -> !Conditions.isTrue(s.getConditions(), "Stalled"));
+    assertThat(deployed.getStatus().getLastError()).as("no stale 'missing secret' once the secrets exist").isNull();
+    assertThat(deployed.getStatus().getState()).isEqualTo(AgentState.PROVISIONING);
+  }
+
+  @Test
+  void aOneEntryCommandWithSpacesRunsAsWordsAsTheReferencesCommandFlagDoes() {
+    apply(service("split-command", spec -> spec.setCommand(List.of("python worker.py"))));
+    apply(service("split-image-command", spec -> {
+      spec.setBundle(new Bundle(null, null, null, null, "registry.example.com/acme/worker:1.0"));
+      spec.setCommand(List.of(" python  worker.py --fast"));
+    }));
+
+    Container runner = agentContainer("split-command");
+    assertThat(env(runner, "ORCH_COMMAND")).as("what the runner starts").isEqualTo("[\"python\",\"worker.py\"]");
+    assertThat(agentContainer("split-image-command").getCommand()).as("a prebuilt image runs without the runner")
+        .containsExactly("python", "worker.py", "--fast");
+    // Their pods keep changing their status; other tests here count the operator's writes.
+    client.resources(AgentService.class).withName("split-command").delete();
+    client.resources(AgentService.class).withName("split-image-command").delete();
+  }
+
+  private Container agentContainer(String service) {
+    return await().atMost(TIMEOUT).until(() -> client.apps().deployments().withName(service).get(), d -> d != null)
+        .getSpec().getTemplate().getSpec().getContainers().stream().filter(c -> c.getName().equals("agent"))
+        .findFirst().orElseThrow();
   }
 
   @Test
@@ -155,7 +180,8 @@ class AgentServiceReconcilerTest {
 
     edit("worker", s -> s.getSpec().setPaused(false));
     await().atMost(TIMEOUT).until(() -> client.apps().deployments().withName("worker").get().getSpec().getReplicas() == 1);
-    assertThat(eventReasons("worker")).contains("Paused", "Resumed");
+    // The event follows the Deployment's scale-up, so it may not be there yet.
+    await().atMost(TIMEOUT).untilAsserted(() -> assertThat(eventReasons("worker")).contains("Paused", "Resumed"));
   }
 
   @Test

@@ -41,6 +41,8 @@ class ApiServerValidationTest {
   private static final String SWARM = "swarm.yaml";
   private static final String CRON = "schedule-cron.yaml";
   private static final String WEBHOOK = "schedule-webhook.yaml";
+  private static final String ALERT_HOST_REFUSED = "alertWebhookUrl must not point at the operator's own host, a link-local"
+      + " address or a cloud metadata service";
 
   private final KubernetesClient client;
 
@@ -98,6 +100,31 @@ class ApiServerValidationTest {
         .as("a write to the main resource ignores status").containsEntry("state", "running");
   }
 
+  @Test
+  void namesAreRefusedWhenTheObjectsTheyBecomeCouldNotCarryThem() {
+    assertThat(createNamed(load(AGENT_SERVICE), "a".repeat(63))).as("a Service name holds 63").isNotNull();
+    assertRefused(load(AGENT_SERVICE), "a".repeat(64), "AgentService names are at most 63 characters");
+    assertRefused(load(AGENT_SERVICE), "1st-bot", "AgentService names must start with a letter");
+    assertRefused(load(AGENT_SERVICE), "bot.example", "AgentService names must start with a letter and hold only lower-case letters, digits and '-'");
+
+    assertThat(createNamed(load(SWARM), "s".repeat(60))).as("NAME-99 stays within 63").isNotNull();
+    assertRefused(load(SWARM), "s".repeat(61), "Swarm names are at most 60 characters");
+
+    assertThat(createNamed(load(CRON), "c".repeat(52))).isNotNull();
+    assertRefused(load(CRON), "c".repeat(53), "cron Schedule names are at most 52 characters");
+    assertThat(createNamed(load(WEBHOOK), "w".repeat(63))).as("no CronJob, so the label limit").isNotNull();
+    assertRefused(load(WEBHOOK), "w".repeat(64), "Schedule names are at most 63 characters");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"https://hooks.example.com/orch", "https://10.0.0.7:8443/alerts", "https://[2001:db8::1]/x",
+      "https://localhost.example.com/x"})
+  void alertUrlsOfOrdinaryHostsAreAccepted(String url) {
+    Map<String, Object> service = load(AGENT_SERVICE);
+    asMap(service.get("spec")).put("alertWebhookUrl", url);
+    assertThat(create(service)).isNotNull();
+  }
+
   static Stream<Arguments> invalidResources() {
     return Stream.of(
         // Secrets belong in the vault Secret, never in env.
@@ -107,10 +134,34 @@ class ApiServerValidationTest {
         refused("env name containing credential", SWARM, "spec.env", "[{name: GCP_CREDENTIALS, value: x}]", "use secrets"),
         refused("env name containing private_key", CRON, "spec.env", "[{name: SSH_PRIVATE_KEY, value: x}]", "use secrets"),
         refused("env name containing secret", AGENT_SERVICE, "spec.env", "[{name: CLIENT_SECRET, value: x}]", "use secrets"),
-        refused("env name that is no variable name", AGENT_SERVICE, "spec.env", "[{name: 1-BAD, value: x}]", "spec.env[0].name"),
+        refused("env name that is no variable name", AGENT_SERVICE, "spec.env", "[{name: 1-BAD, value: x}]", "env name must be a variable name: letters, digits and underscore, not starting with a digit, e.g. QUEUE_NAME"),
         refused("repeated env name", AGENT_SERVICE, "spec.env", "[{name: A, value: x}, {name: A, value: y}]", "env names must be unique"),
         refused("requiredSecrets entry that is no variable name", AGENT_SERVICE, "spec.requiredSecrets", "[discord-token]", "requiredSecrets must be environment variable names"),
         refused("secrets entry starting with a digit", SWARM, "spec.secrets", "[9LIVES]", "secrets must be environment variable names"),
+        // Names the operator sets itself, and names listed twice.
+        refused("env PORT, which http.port sets", AGENT_SERVICE, "spec.env", "[{name: PORT, value: '4000'}]", "env name PORT is set by the operator: PORT and ORCHAGENT_HTTP_PORT come from spec.http.port"),
+        refused("env ORCHAGENT_HTTP_PORT", CRON, "spec.env", "[{name: ORCHAGENT_HTTP_PORT, value: '4000'}]", "env name ORCHAGENT_HTTP_PORT is set by the operator"),
+        refused("env ORCH_ name", SWARM, "spec.env", "[{name: ORCH_AGENT, value: x}]", "env name ORCH_AGENT is set by the operator"),
+        refused("HOME as a secret", CRON, "spec.secrets", "[HOME]", "secrets entry HOME is set by the operator"),
+        refused("ORCH_ name as a required secret", AGENT_SERVICE, "spec.requiredSecrets", "[ORCH_RUN_INPUT]", "requiredSecrets entry ORCH_RUN_INPUT is set by the operator"),
+        refused("replica index in a swarm's env", SWARM, "spec.env", "[{name: ORB_REPLICA_INDEX, value: '0'}]", "ORB_REPLICA_INDEX and ORB_REPLICA_COUNT are set by the swarm for each replica"),
+        refused("env name also a secret", AGENT_SERVICE, "spec", "{env: [{name: REDIS_URL, value: x}], secrets: [REDIS_URL]}", "an env name is also listed under secrets or requiredSecrets"),
+        refused("env name also a required secret", SWARM, "spec", "{env: [{name: QUEUE_URL, value: x}], requiredSecrets: [QUEUE_URL]}", "an env name is also listed under secrets or requiredSecrets"),
+        refused("requiredSecrets entry listed twice", AGENT_SERVICE, "spec.requiredSecrets", "[A, B, A]", "requiredSecrets lists A more than once; remove the repeated entry"),
+        refused("secrets entry listed twice", CRON, "spec.secrets", "[X, X]", "secrets lists X more than once; remove the repeated entry"),
+        // Entrypoint and exposure.
+        refused("empty command entry", AGENT_SERVICE, "spec.command", "[python, '']", "command must not contain empty strings"),
+        refused("one-entry command with shell quoting", AGENT_SERVICE, "spec.command", "[\"python -c 'print(1)'\"]", "a one-entry command is split at its spaces and takes no shell quoting"),
+        refused("wildcard ingress host", AGENT_SERVICE, "spec.ingress", "{host: '*.example.com'}", "ingress.host cannot be a wildcard"),
+        // Alert URLs that would make the operator call its own host or the cloud's metadata service.
+        refused("alert URL on localhost", AGENT_SERVICE, "spec.alertWebhookUrl", "https://localhost:8443/alerts", ALERT_HOST_REFUSED),
+        refused("alert URL on localhost in capitals", AGENT_SERVICE, "spec.alertWebhookUrl", "https://LOCALHOST/alerts", ALERT_HOST_REFUSED),
+        refused("alert URL on IPv4 loopback", AGENT_SERVICE, "spec.alertWebhookUrl", "https://127.0.0.1:8443/alerts", ALERT_HOST_REFUSED),
+        refused("alert URL on IPv6 loopback", AGENT_SERVICE, "spec.alertWebhookUrl", "https://[::1]/alerts", ALERT_HOST_REFUSED),
+        refused("alert URL on the metadata address", AGENT_SERVICE, "spec.alertWebhookUrl", "https://169.254.169.254/latest/meta-data/", ALERT_HOST_REFUSED),
+        refused("alert URL on a link-local address", AGENT_SERVICE, "spec.alertWebhookUrl", "https://[fe80::1]/x", ALERT_HOST_REFUSED),
+        refused("alert URL on AWS's IPv6 metadata address", AGENT_SERVICE, "spec.alertWebhookUrl", "https://[fd00:ec2::254]/", ALERT_HOST_REFUSED),
+        refused("alert URL on Google's metadata name", AGENT_SERVICE, "spec.alertWebhookUrl", "https://metadata.google.internal/computeMetadata/v1/", ALERT_HOST_REFUSED),
         // Crash-loop threshold and instance counts.
         refused("maxRestartFailures 0", AGENT_SERVICE, "spec.maxRestartFailures", "0", "should be greater than or equal to 1"),
         refused("maxRestartFailures 51", AGENT_SERVICE, "spec.maxRestartFailures", "51", "should be less than or equal to 50"),
@@ -119,16 +170,19 @@ class ApiServerValidationTest {
         refused("http.port taken by the gateway", AGENT_SERVICE, "spec.http", "{port: 8080}", "port 8080 belongs to the gateway sidecar"),
         refused("canaryWeight without canary", AGENT_SERVICE, "spec.rollout", "{strategy: rolling, canaryWeight: 20}", "canaryWeight only applies to strategy canary"),
         refused("unknown rollout strategy", AGENT_SERVICE, "spec.rollout", "{strategy: blue-green}", "Unsupported value: \"blue-green\": supported values: \"canary\", \"rolling\""),
-        refused("ingress host with an underscore", AGENT_SERVICE, "spec.ingress", "{host: my_bot.example.com}", "spec.ingress.host"),
+        refused("ingress host with an underscore", AGENT_SERVICE, "spec.ingress", "{host: my_bot.example.com}", "ingress.host must be a fully qualified DNS name in lower case (letters, digits, '-' and '.'), e.g. bot.example.com"),
         // Identity and bundle.
-        refused("agent without an org", AGENT_SERVICE, "spec.agent", "discord-bot", "spec.agent"),
+        refused("agent without an org", AGENT_SERVICE, "spec.agent", "discord-bot", "agent must be org/name or org/name@version"),
         refused("missing agent", AGENT_SERVICE, "spec.agent", null, "spec.agent: Required value"),
         refused("bundle with two sources", AGENT_SERVICE, "spec.bundle", "{configMap: {name: a}, image: registry.example.com/a:1}", "bundle must set exactly one source"),
         refused("bundle with no source", AGENT_SERVICE, "spec.bundle", "{}", "bundle must set exactly one source"),
-        refused("sha256 that is not 64 hex characters", AGENT_SERVICE, "spec.bundle", "{url: https://example.com/b.tar.gz, sha256: abc123}", "spec.bundle.sha256"),
+        refused("sha256 that is not 64 hex characters", AGENT_SERVICE, "spec.bundle", "{url: https://example.com/b.tar.gz, sha256: abc123}", "bundle.sha256 must be the archive's SHA-256 as 64 hexadecimal characters"),
         refused("sha256 without url", AGENT_SERVICE, "spec.bundle", "{configMap: {name: a}, sha256: " + "a".repeat(64) + "}", "only allowed together with bundle.url"),
         refused("bundle url that is not an archive", AGENT_SERVICE, "spec.bundle", "{url: https://example.com/bundle.txt}", "must be a valid https:// URL of a .tar.gz, .tgz or .zip archive"),
-        refused("bundle url over plain http", AGENT_SERVICE, "spec.bundle", "{url: http://example.com/b.tar.gz}", "spec.bundle.url"),
+        refused("bundle url over plain http", AGENT_SERVICE, "spec.bundle", "{url: http://example.com/b.tar.gz}", "bundle.url must be a valid https:// URL"),
+        refused("git repository without a scheme", SWARM, "spec.bundle", "{git: {repository: github.com/acme/bots}}", "git.repository must be an https://, ssh:// or git@host:path address"),
+        refused("git ref with a space", SWARM, "spec.bundle", "{git: {repository: https://git.example.com/a.git, ref: my branch}}", "git.ref must be a branch, tag or commit"),
+        refused("bundle image with a space", SWARM, "spec.bundle", "{image: registry.example.com/a b}", "bundle.image must be a container image reference"),
         refused("git path escaping the repository", SWARM, "spec.bundle", "{git: {repository: https://git.example.com/a.git, path: ../etc}}", "git.path must be a relative path"),
         // Swarm.
         refused("swarm of zero replicas", SWARM, "spec.replicas", "0", "should be greater than or equal to 1"),
@@ -138,7 +192,8 @@ class ApiServerValidationTest {
         refused("cron schedule without schedule", CRON, "spec.schedule", null, "schedule is required for type cron"),
         refused("webhook schedule with a schedule", WEBHOOK, "spec.schedule", "\"*/5 * * * *\"", "schedule is not allowed for type webhook"),
         refused("webhook schedule with a time zone", WEBHOOK, "spec.timeZone", "Europe/Paris", "timeZone only applies to type cron"),
-        refused("cron expression with three fields", CRON, "spec.schedule", "\"0 9 *\"", "spec.schedule"),
+        refused("cron expression with three fields", CRON, "spec.schedule", "\"0 9 *\"", "schedule must be a cron expression with five fields (minute hour day-of-month month day-of-week), e.g. \"0 9 * * 1-5\""),
+        refused("time zone with a space", CRON, "spec.timeZone", "Europe Berlin", "timeZone must be an IANA time zone name, e.g. Europe/Berlin"),
         refused("timeoutSeconds 0", CRON, "spec.timeoutSeconds", "0", "should be greater than or equal to 1"),
         refused("historyLimit 51", CRON, "spec.historyLimit", "51", "should be less than or equal to 50"),
         refused("unknown schedule type", CRON, "spec.type", "hourly", "Unsupported value: \"hourly\": supported values: \"cron\", \"webhook\""));
@@ -150,7 +205,8 @@ class ApiServerValidationTest {
     assertThatThrownBy(() -> create(resource))
         .isInstanceOfSatisfying(KubernetesClientException.class, e -> {
           assertThat(e.getCode()).as("HTTP status").isEqualTo(422);
-          assertThat(e.getStatus().getMessage()).contains(expected);
+          assertThat(e.getStatus().getMessage()).contains(expected)
+              .as("a sentence with an example, not a regular expression").doesNotContain("should match");
         });
   }
 
@@ -177,9 +233,21 @@ class ApiServerValidationTest {
   }
 
   private GenericKubernetesResource create(Map<String, Object> resource) {
+    return createNamed(resource, asMap(resource.get("metadata")).get("name") + "-" + NAMES.incrementAndGet());
+  }
+
+  private void assertRefused(Map<String, Object> resource, String name, String expected) {
+    assertThatThrownBy(() -> createNamed(resource, name))
+        .isInstanceOfSatisfying(KubernetesClientException.class, e -> {
+          assertThat(e.getCode()).as("HTTP status").isEqualTo(422);
+          assertThat(e.getStatus().getMessage()).contains(expected);
+        });
+  }
+
+  private GenericKubernetesResource createNamed(Map<String, Object> resource, String name) {
     Map<String, Object> copy = new LinkedHashMap<>(resource);
     Map<String, Object> metadata = new LinkedHashMap<>(asMap(copy.get("metadata")));
-    metadata.put("name", metadata.get("name") + "-" + NAMES.incrementAndGet());
+    metadata.put("name", name);
     copy.put("metadata", metadata);
     GenericKubernetesResource generic = JSON.convertValue(copy, GenericKubernetesResource.class);
     return client.genericKubernetesResources(generic.getApiVersion(), generic.getKind()).resource(generic).create();

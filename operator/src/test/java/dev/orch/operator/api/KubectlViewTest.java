@@ -52,6 +52,17 @@ class KubectlViewTest {
   }
 
   @Test
+  void explainDescribesEachKindAndItsSpecAndStatus() {
+    assertThat(kubectl("explain", "agentservice")).contains("An always-on agent").doesNotContain("<empty>");
+    assertThat(kubectl("explain", "agentservice.spec")).contains("What runs (agent, bundle");
+    assertThat(kubectl("explain", "agentservice.status")).contains("What the operator last observed");
+    assertThat(kubectl("explain", "swarm")).contains("N identical, independent replicas");
+    assertThat(kubectl("explain", "swarm.status")).contains("Ready and failed replica counts");
+    assertThat(kubectl("explain", "schedule")).contains("An agent run as a Job on a cron schedule");
+    assertThat(kubectl("explain", "schedule.spec")).contains("and when: type, cron");
+  }
+
+  @Test
   void explainShowsFieldDocumentation() {
     assertThat(kubectl("explain", "agentservice.spec.bundle")).contains("Where the agent's code comes from: exactly one of configMap");
     assertThat(kubectl("explain", "schedule.spec.historyLimit")).contains("Runs kept in status.runs");

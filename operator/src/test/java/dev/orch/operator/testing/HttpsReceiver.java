@@ -2,12 +2,16 @@ package dev.orch.operator.testing;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
@@ -21,7 +25,8 @@ import com.sun.net.httpserver.HttpsServer;
 
 /**
  * A local HTTPS alert receiver with a self-signed certificate made by the JDK's keytool; its CA file is what
- * the operator is configured to trust, as an in-house receiver would be.
+ * the operator is configured to trust, as an in-house receiver would be. It listens on this machine's first
+ * non-loopback address, because the operator refuses to send alerts to loopback (its own host).
  */
 public final class HttpsReceiver implements AutoCloseable {
   private static final String PASSWORD = "receiver";
@@ -30,15 +35,11 @@ public final class HttpsReceiver implements AutoCloseable {
   public final List<String> bodies = new CopyOnWriteArrayList<>();
 
   public HttpsReceiver(Path workDir) throws Exception {
-    this(workDir, InetAddress.getLoopbackAddress());
-  }
-
-  /** A receiver on the given address, for an operator that refuses loopback receivers (they are only right in tests). */
-  public HttpsReceiver(Path workDir, InetAddress address) throws Exception {
+    InetAddress address = nonLoopbackAddress();
     Path keystore = workDir.resolve("receiver.p12");
     caBundle = workDir.resolve("receiver-ca.pem");
     keytool("-genkeypair", "-alias", "receiver", "-keyalg", "RSA", "-keysize", "2048", "-dname", "CN=localhost",
-        "-ext", "SAN=dns:localhost,ip:" + address.getHostAddress(), "-validity", "2", "-storetype", "PKCS12",
+        "-ext", "SAN=ip:" + address.getHostAddress(), "-validity", "2", "-storetype", "PKCS12",
         "-keystore", keystore.toString(), "-storepass", PASSWORD, "-keypass", PASSWORD);
     keytool("-exportcert", "-rfc", "-alias", "receiver", "-keystore", keystore.toString(), "-storepass", PASSWORD,
         "-file", caBundle.toString());
@@ -63,6 +64,24 @@ public final class HttpsReceiver implements AutoCloseable {
 
   public String url() {
     return "https://" + server.getAddress().getAddress().getHostAddress() + ":" + server.getAddress().getPort() + "/alerts";
+  }
+
+  private static InetAddress nonLoopbackAddress() throws SocketException {
+    return Collections.list(NetworkInterface.getNetworkInterfaces()).stream()
+        .filter(HttpsReceiver::isUp)
+        .flatMap(network -> Collections.list(network.getInetAddresses()).stream())
+        .filter(a -> a instanceof Inet4Address && !a.isLoopbackAddress() && !a.isLinkLocalAddress())
+        .findFirst()
+        .orElseThrow(() -> new IllegalStateException("the alert tests need an IPv4 address other than loopback"
+            + " (the operator refuses loopback alert URLs); this machine has none up"));
+  }
+
+  private static boolean isUp(NetworkInterface network) {
+    try {
+      return network.isUp() && !network.isLoopback();
+    } catch (SocketException e) {
+      return false;
+    }
   }
 
   public Path caBundle() {
