@@ -3,7 +3,6 @@ package dev.orch.operator.schedule;
 import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,7 +21,18 @@ final class NextFire {
       "@yearly", "0 0 1 1 *", "@annually", "0 0 1 1 *", "@monthly", "0 0 1 * *", "@weekly", "0 0 * * 0",
       "@daily", "0 0 * * *", "@midnight", "0 0 * * *", "@hourly", "0 * * * *");
 
+  /**
+   * The zone of a schedule without timeZone. Written into the CronJob too: without a zone the CronJob controller
+   * reads the expression in kube-controller-manager's local zone, which nobody chose and status cannot know.
+   */
+  static final String DEFAULT_TIME_ZONE = "UTC";
+
   private NextFire() {
+  }
+
+  /** The zone a schedule is read in: its timeZone, or UTC. */
+  static String zoneName(String timeZone) {
+    return timeZone == null ? DEFAULT_TIME_ZONE : timeZone;
   }
 
   /**
@@ -66,6 +76,6 @@ final class NextFire {
   }
 
   private static ZoneId zone(String timeZone) {
-    return timeZone == null ? ZoneOffset.UTC : ZoneId.of(timeZone);
+    return ZoneId.of(zoneName(timeZone));
   }
 }

@@ -14,6 +14,7 @@ import dev.orch.operator.core.PlannedDependent;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
@@ -57,7 +58,7 @@ public final class SchedulePlan {
             .withLabels(Labels.of(schedule, spec.getAgent(), "schedule")).build())
         .withNewSpec()
         .withSchedule(spec.getSchedule())
-        .withTimeZone(spec.getTimeZone())
+        .withTimeZone(NextFire.zoneName(spec.getTimeZone()))
         .withConcurrencyPolicy(Boolean.TRUE.equals(spec.getSkipIfRunning()) ? "Forbid" : "Allow")
         .withSuspend(!Boolean.TRUE.equals(spec.getEnabled()))
         .withSuccessfulJobsHistoryLimit(JOBS_KEPT)
@@ -82,9 +83,19 @@ public final class SchedulePlan {
     }
     return new JobBuilder()
         .withMetadata(new ObjectMetaBuilder().withName(runId).withNamespace(schedule.getMetadata().getNamespace())
-            .withLabels(runLabels(schedule, trigger)).withOwnerReferences(PlannedDependent.controlledBy(schedule)).build())
+            .withLabels(runLabels(schedule, trigger)).withOwnerReferences(ownedNotControlled(schedule)).build())
         .withSpec(spec)
         .build();
+  }
+
+  /**
+   * Owned, so that a run goes with its Schedule, but not controlled: kube-controller-manager's CronJob controller
+   * takes as its own every Job of the namespace whose controller reference carries its name, whatever the kind
+   * (getJobsToBeReconciled in cronjob_controllerv2.go), and a Schedule's CronJob has the Schedule's name. A
+   * controlled run would be reported as UnexpectedJob and deleted under the CronJob's history limits.
+   */
+  private static OwnerReference ownedNotControlled(Schedule schedule) {
+    return new OwnerReferenceBuilder(PlannedDependent.controlledBy(schedule)).withController(false).build();
   }
 
   /**

@@ -108,8 +108,8 @@ public class ScheduleReconciler implements Reconciler<Schedule> {
       verdict = !enabled ? Verdict.idle("Disabled", cron
           ? "spec.enabled is false: no scheduled runs; a manual trigger still runs"
           : "spec.enabled is false: webhook calls are refused; a manual trigger still runs")
-          : Verdict.ready("Scheduled", cron ? "runs on \"" + spec.getSchedule() + "\""
-              + (spec.getTimeZone() != null ? " (" + spec.getTimeZone() + ")" : "") : "runs when its webhook is called");
+          : Verdict.ready("Scheduled", cron ? "runs on \"" + spec.getSchedule() + "\" (" + NextFire.zoneName(spec.getTimeZone()) + ")"
+              : "runs when its webhook is called");
     }
 
     List<Job> jobs = List.copyOf(context.getSecondaryResources(Job.class));

@@ -95,6 +95,18 @@ class ScheduleReconcilerTest {
   }
 
   @Test
+  void aScheduleWithoutTimeZoneGetsAUtcCronJobAsItsNextFireAtAssumes() {
+    client.resource(schedule("hourly", s -> s.setSchedule("15 * * * *"))).create();
+    CronJob cronJob = await().atMost(TIMEOUT).until(() -> client.batch().v1().cronjobs().withName("hourly").get(), c -> c != null);
+    assertThat(cronJob.getSpec().getTimeZone())
+        .as("without a zone the CronJob would fire in kube-controller-manager's local zone").isEqualTo("UTC");
+    Schedule scheduled = awaitStatus("hourly", s -> s.getNextFireAt() != null);
+    assertThat(Instant.parse(scheduled.getStatus().getNextFireAt()).atZone(java.time.ZoneOffset.UTC).getMinute()).isEqualTo(15);
+    assertThat(Conditions.find(scheduled.getStatus().getConditions(), Conditions.READY).orElseThrow().getMessage())
+        .isEqualTo("runs on \"15 * * * *\" (UTC)");
+  }
+
+  @Test
   void manualTriggerRunsWhileDisabledAndRecordsExitCodeOutputAndTrimmedHistory() {
     client.resource(schedule("reports", s -> {
       s.setSchedule("0 9 * * 1-5");
@@ -121,6 +133,37 @@ class ScheduleReconcilerTest {
     Schedule trimmed = awaitStatus("reports", s -> s.getRuns().stream().filter(r -> r.status() == RunStatus.SUCCESS).count() == 2);
     assertThat(trimmed.getStatus().getRuns()).as("history trimmed to historyLimit").hasSize(2)
         .allSatisfy(r -> assertThat(r.status()).isEqualTo(RunStatus.SUCCESS));
+  }
+
+  /**
+   * The CronJob controller trims and reports every Job whose controller reference carries the CronJob's name;
+   * runs started by hand must not be among them. Its own Jobs are made here as `kubectl create job --from=cronjob/`
+   * makes them; once the controller has trimmed those, it has looked at the manual runs too.
+   */
+  @Test
+  void theCronJobControllerLeavesManualRunsAlone() {
+    client.resource(schedule("clash", s -> s.setSchedule("0 0 1 1 *"))).create();
+    CronJob cronJob = await().atMost(TIMEOUT).until(() -> client.batch().v1().cronjobs().withName("clash").get(), c -> c != null);
+    trigger("clash", "finished");
+    String finished = awaitStatus("clash", s -> !s.getRuns().isEmpty()).getStatus().getRuns().get(0).id();
+    finishJob(finished, 0);
+    awaitStatus("clash", s -> s.getRuns().stream().anyMatch(r -> r.id().equals(finished) && r.status() == RunStatus.SUCCESS));
+    trigger("clash", "active");
+    String active = awaitStatus("clash", s -> s.getRuns().size() == 2).getStatus().getRuns().get(0).id();
+
+    List<String> cronRuns = java.util.stream.IntStream.range(0, 4).mapToObj(i -> client.resource(new io.fabric8.kubernetes.api.model.batch.v1.JobBuilder()
+        .withNewMetadata().withName("clash-by-hand-" + i).withLabels(cronJob.getSpec().getJobTemplate().getMetadata().getLabels())
+        .withOwnerReferences(new io.fabric8.kubernetes.api.model.OwnerReferenceBuilder().withApiVersion("batch/v1").withKind("CronJob")
+            .withName("clash").withUid(cronJob.getMetadata().getUid()).withController(true).build())
+        .endMetadata().withSpec(cronJob.getSpec().getJobTemplate().getSpec()).build()).create().getMetadata().getName()).toList();
+    cronRuns.forEach(job -> finishJob(job, 0));
+    await().atMost(TIMEOUT).until(() -> cronRuns.stream().filter(job -> client.batch().v1().jobs().withName(job).get() != null).count() == 3);
+
+    assertThat(client.batch().v1().jobs().withName(finished).get()).as("a finished manual run outlives CronJob trimming").isNotNull();
+    assertThat(client.batch().v1().jobs().withName(active).get()).isNotNull();
+    await().during(Duration.ofSeconds(2)).atMost(TIMEOUT).untilAsserted(() -> assertThat(client.v1().events().list().getItems())
+        .filteredOn(e -> "UnexpectedJob".equals(e.getReason()))
+        .noneSatisfy(e -> assertThat(e.getMessage()).containsAnyOf(finished, active)));
   }
 
   @Test
@@ -272,6 +315,13 @@ class ScheduleReconcilerTest {
         .stream().filter(p -> p.getStatus() == null || p.getStatus().getPhase() == null || "Pending".equals(p.getStatus().getPhase())).toList(),
         list -> !list.isEmpty());
     Kubelet.finished(client, pods.get(0), exitCode, output);
+  }
+
+  /** Ends the pod of one Job the way a kubelet would. */
+  private void finishJob(String job, int exitCode) {
+    Pod pod = await().atMost(TIMEOUT).until(() -> client.pods().withLabel(RunHistory.JOB_NAME_LABEL, job).list().getItems(),
+        list -> !list.isEmpty()).get(0);
+    Kubelet.finished(client, pod, exitCode, "done\n");
   }
 
   private Schedule schedule(String name, Consumer<ScheduleSpec> customize) {
