@@ -7,8 +7,15 @@ import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.ValidationRule;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(
+    value = "!has(self.maxFailedReplicas) || self.maxFailedReplicas < self.replicas",
+    messageExpression = "'maxFailedReplicas (' + string(self.maxFailedReplicas) + ') must be less than replicas ('"
+        + " + string(self.replicas) + '): a swarm whose replicas may all fail would count as Ready with none running'",
+    reason = "FieldValueInvalid",
+    fieldPath = ".maxFailedReplicas")
 public class SwarmSpec extends AgentTemplate {
 
   @Required
@@ -23,6 +30,13 @@ public class SwarmSpec extends AgentTemplate {
   @Default("5")
   @JsonPropertyDescription("Consecutive failed restarts after which a replica is paused on its own (1-50); the others keep running.")
   private Integer maxRestartFailures = 5;
+
+  @Min(0)
+  @Max(99)
+  @Default("0")
+  @JsonPropertyDescription("How many failed replicas the swarm tolerates (0-99, less than replicas): up to this many it"
+      + " stays Ready, with the failed ones named in the Ready message and status.failed; beyond it, it is Stalled.")
+  private Integer maxFailedReplicas = 0;
 
   @Default("false")
   @JsonPropertyDescription("Stop every replica and keep the configuration; set back to false to resume.")
@@ -42,6 +56,14 @@ public class SwarmSpec extends AgentTemplate {
 
   public void setMaxRestartFailures(Integer maxRestartFailures) {
     this.maxRestartFailures = maxRestartFailures;
+  }
+
+  public Integer getMaxFailedReplicas() {
+    return maxFailedReplicas;
+  }
+
+  public void setMaxFailedReplicas(Integer maxFailedReplicas) {
+    this.maxFailedReplicas = maxFailedReplicas;
   }
 
   public Boolean getPaused() {
