@@ -59,12 +59,12 @@ final class NextFire {
     return Optional.empty();
   }
 
-  /** Fire times in (from, to], oldest first, at most {@code max} of them (the newest are dropped). */
-  static List<Instant> between(String schedule, String timeZone, Instant from, Instant to, int max) {
+  /** Fire times in (from, to], oldest first. */
+  static List<Instant> between(String schedule, String timeZone, Instant from, Instant to) {
     ExecutionTime executions = executionTime(schedule);
     List<Instant> fires = new ArrayList<>();
     Optional<ZonedDateTime> next = executions.nextExecution(from.atZone(zone(timeZone)));
-    while (next.isPresent() && !next.get().toInstant().isAfter(to) && fires.size() < max) {
+    while (next.isPresent() && !next.get().toInstant().isAfter(to)) {
       fires.add(next.get().toInstant());
       next = executions.nextExecution(next.get());
     }

@@ -34,7 +34,6 @@ public final class SchedulePlan {
   /** Finished Jobs kept in the cluster for `kubectl logs`; the run history itself lives in status. */
   static final int JOBS_KEPT = 3;
   static final String RUN_COMPONENT = "run";
-  static final String SKIPPED_ANNOTATION = "orch.dev/skipped";
   static final String INPUT_ENV = "ORCH_RUN_INPUT";
   static final String INPUT_KEY = "input.json";
   static final String WEBHOOK_TOKEN_KEY = "token";
@@ -96,19 +95,6 @@ public final class SchedulePlan {
    */
   private static OwnerReference ownedNotControlled(Schedule schedule) {
     return new OwnerReferenceBuilder(PlannedDependent.controlledBy(schedule)).withController(false).build();
-  }
-
-  /**
-   * A trigger that arrived while another run was active under skipIfRunning, kept as a suspended Job so that
-   * whichever operator replica took the call records it without writing status itself; the reconciler folds it
-   * into the history and then deletes it.
-   */
-  static Job skipped(Schedule schedule, String runId, ScheduleStatus.Trigger trigger, String activeRun,
-      List<String> secretNames, OperatorSettings settings) {
-    Job job = run(schedule, runId, trigger, false, secretNames, settings);
-    job.getMetadata().setAnnotations(Map.of(SKIPPED_ANNOTATION, "run " + activeRun + " was still active"));
-    job.getSpec().setSuspend(true);
-    return job;
   }
 
   /** The webhook call's body, owned by its Job so that it goes when the Job goes. */

@@ -241,20 +241,35 @@ class ScheduleReconcilerTest {
   }
 
   @Test
-  void aCallWhileARunIsActiveIsRecordedAsSkipped() {
-    String token = webhookSchedule("busy", s -> { });
+  void aBurstOfSkippedCallsIsOneEntryAndNeverPushesTheActiveRunOut() {
+    String token = webhookSchedule("busy", s -> s.setHistoryLimit(2));
     WebhookTrigger.Outcome first = webhooks.fire(client.getNamespace(), "busy", token, new byte[0]);
     awaitStatus("busy", s -> !s.getRuns().isEmpty() && s.getRuns().get(0).status() == RunStatus.RUNNING);
-    WebhookTrigger.Outcome second = webhooks.fire(client.getNamespace(), "busy", token, new byte[0]);
-    assertThat(second.kind()).isEqualTo(WebhookTrigger.Kind.SKIPPED);
-    assertThat(second.detail()).contains(first.run());
+    List<WebhookTrigger.Outcome> skipped = java.util.stream.IntStream.range(0, 5)
+        .mapToObj(i -> webhooks.fire(client.getNamespace(), "busy", token, new byte[0])).toList();
+    assertThat(skipped).allSatisfy(o -> {
+      assertThat(o.kind()).isEqualTo(WebhookTrigger.Kind.SKIPPED);
+      assertThat(o.run()).isEqualTo(first.run());
+      assertThat(o.detail()).contains(first.run());
+    });
 
-    Schedule skipped = awaitStatus("busy", s -> s.getRuns().stream().anyMatch(r -> r.status() == RunStatus.SKIPPED));
-    ScheduleStatus.Run run = skipped.getStatus().getRuns().stream().filter(r -> r.status() == RunStatus.SKIPPED).findFirst().orElseThrow();
-    assertThat(run.id()).isEqualTo(second.run());
-    assertThat(run.output()).contains(first.run());
-    await().atMost(TIMEOUT).untilAsserted(() -> assertThat(client.batch().v1().jobs().withName(second.run()).get())
-        .as("the skipped call's marker Job is removed once recorded").isNull());
+    Schedule counted = awaitStatus("busy", s -> s.getRuns().stream().anyMatch(r -> Integer.valueOf(5).equals(r.count())));
+    assertThat(counted.getStatus().getRuns()).hasSize(2);
+    ScheduleStatus.Run entry = counted.getStatus().getRuns().get(0);
+    assertThat(entry.status()).isEqualTo(RunStatus.SKIPPED);
+    assertThat(entry.trigger()).isEqualTo(ScheduleStatus.Trigger.WEBHOOK);
+    assertThat(entry.blockedBy()).isEqualTo(first.run());
+    assertThat(entry.lastFiredAt()).isGreaterThanOrEqualTo(entry.firedAt());
+    assertThat(counted.getStatus().getRuns().get(1)).as("the active run stays in a history of two")
+        .satisfies(r -> assertThat(r.id()).isEqualTo(first.run()))
+        .satisfies(r -> assertThat(r.status()).isEqualTo(RunStatus.RUNNING));
+    assertThat(client.batch().v1().jobs().withLabel(Labels.INSTANCE, "busy").list().getItems())
+        .as("skipped calls leave no objects behind").hasSize(1);
+
+    finishRun("busy", 1, 0, "done\n");
+    Schedule done = awaitStatus("busy", s -> s.getRuns().stream().anyMatch(r -> r.status() == RunStatus.SUCCESS));
+    assertThat(done.getStatus().getRuns()).extracting(ScheduleStatus.Run::id)
+        .containsExactly(ScheduleStatus.Run.skippedId(first.run()), first.run());
   }
 
   @Test
