@@ -12,8 +12,9 @@ import io.fabric8.generator.annotation.ValidationRule;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @ValidationRule(
     value = "!has(self.maxFailedReplicas) || self.maxFailedReplicas < self.replicas",
-    messageExpression = "'maxFailedReplicas (' + string(self.maxFailedReplicas) + ') must be less than replicas ('"
-        + " + string(self.replicas) + '): a swarm whose replicas may all fail would count as Ready with none running'",
+    // A fixed message: the API server estimates string(int) in a messageExpression as unbounded and refuses the CRD.
+    message = "maxFailedReplicas must be less than replicas: a swarm whose replicas may all fail would count as Ready"
+        + " with none running; lower maxFailedReplicas or raise replicas",
     reason = "FieldValueInvalid",
     fieldPath = ".maxFailedReplicas")
 public class SwarmSpec extends AgentTemplate {

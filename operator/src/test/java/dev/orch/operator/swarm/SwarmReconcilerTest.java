@@ -177,7 +177,7 @@ class SwarmReconcilerTest {
   void maxFailedReplicasMustLeaveOneReplicaToRun() {
     assertThatThrownBy(() -> client.resource(swarm("hopeless", 3, s -> s.setMaxFailedReplicas(3))).create())
         .isInstanceOf(KubernetesClientException.class)
-        .hasMessageContaining("maxFailedReplicas (3) must be less than replicas (3)");
+        .hasMessageContaining("spec.maxFailedReplicas").hasMessageContaining("maxFailedReplicas must be less than replicas");
   }
 
   @Test
