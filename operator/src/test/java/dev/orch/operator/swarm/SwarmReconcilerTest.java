@@ -21,6 +21,7 @@ import dev.orch.operator.core.AgentState;
 import dev.orch.operator.core.Conditions;
 import dev.orch.operator.core.Labels;
 import dev.orch.operator.core.OperatorSettings;
+import dev.orch.operator.testing.ArgoHealth;
 import dev.orch.operator.testing.CustomResources;
 import dev.orch.operator.testing.Kubelet;
 import dev.orch.operator.testing.RunningOperator;
@@ -135,6 +136,7 @@ class SwarmReconcilerTest {
     assertThat(ready.getReason()).isEqualTo("ReplicasFailedWithinTolerance");
     assertThat(ready.getMessage()).contains("3/4 replicas ready", "1 failed (2: CrashLoop)", "orch.dev/restartedAt.2=");
     assertThat(Conditions.isTrue(tolerated.getStatus().getConditions(), Conditions.STALLED)).isFalse();
+    assertThat(ArgoHealth.of(tolerated).status()).as("Argo CD: a tolerated failure is Healthy").isEqualTo("Healthy");
     String restartCommand = "kubectl -n " + client.getNamespace() + " annotate swarm tolerant orch.dev/restartedAt.2=";
     assertThat(tolerated.getStatus().getFailed().get(0).message()).contains(restartCommand);
     await().atMost(TIMEOUT).until(() -> client.apps().deployments().withName("tolerant-2").get().getSpec().getReplicas() == 0);
@@ -145,6 +147,7 @@ class SwarmReconcilerTest {
         .satisfies(c -> assertThat(c.getStatus()).isEqualTo("True"))
         .satisfies(c -> assertThat(c.getReason()).isEqualTo("ReplicasFailed"));
     assertThat(Conditions.isTrue(beyond.getStatus().getConditions(), Conditions.READY)).isFalse();
+    assertThat(ArgoHealth.of(beyond).status()).isEqualTo("Degraded");
 
     long replica0Generation = client.apps().deployments().withName("tolerant-0").get().getMetadata().getGeneration();
     long replica1Generation = client.apps().deployments().withName("tolerant-1").get().getMetadata().getGeneration();
