@@ -42,8 +42,13 @@ public final class RestartRequest {
 
   /** The command that requests a restart, for status messages. */
   public static String command(HasMetadata resource) {
+    return command(resource, ANNOTATION);
+  }
+
+  /** The command that sets {@code annotation} to the current time, for restart requests of other scopes. */
+  public static String command(HasMetadata resource, String annotation) {
     return "kubectl -n " + resource.getMetadata().getNamespace() + " annotate "
-        + resource.getKind().toLowerCase(Locale.ROOT) + " " + resource.getMetadata().getName() + " " + ANNOTATION
+        + resource.getKind().toLowerCase(Locale.ROOT) + " " + resource.getMetadata().getName() + " " + annotation
         + "=$(date -u +%Y-%m-%dT%H:%M:%SZ) --overwrite";
   }
 }

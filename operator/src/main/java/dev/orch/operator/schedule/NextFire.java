@@ -3,7 +3,6 @@ package dev.orch.operator.schedule;
 import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,7 +21,18 @@ final class NextFire {
       "@yearly", "0 0 1 1 *", "@annually", "0 0 1 1 *", "@monthly", "0 0 1 * *", "@weekly", "0 0 * * 0",
       "@daily", "0 0 * * *", "@midnight", "0 0 * * *", "@hourly", "0 * * * *");
 
+  /**
+   * The zone of a schedule without timeZone. Written into the CronJob too: without a zone the CronJob controller
+   * reads the expression in kube-controller-manager's local zone, which nobody chose and status cannot know.
+   */
+  static final String DEFAULT_TIME_ZONE = "UTC";
+
   private NextFire() {
+  }
+
+  /** The zone a schedule is read in: its timeZone, or UTC. */
+  static String zoneName(String timeZone) {
+    return timeZone == null ? DEFAULT_TIME_ZONE : timeZone;
   }
 
   /**
@@ -49,12 +59,12 @@ final class NextFire {
     return Optional.empty();
   }
 
-  /** Fire times in (from, to], oldest first, at most {@code max} of them (the newest are dropped). */
-  static List<Instant> between(String schedule, String timeZone, Instant from, Instant to, int max) {
+  /** Fire times in (from, to], oldest first. */
+  static List<Instant> between(String schedule, String timeZone, Instant from, Instant to) {
     ExecutionTime executions = executionTime(schedule);
     List<Instant> fires = new ArrayList<>();
     Optional<ZonedDateTime> next = executions.nextExecution(from.atZone(zone(timeZone)));
-    while (next.isPresent() && !next.get().toInstant().isAfter(to) && fires.size() < max) {
+    while (next.isPresent() && !next.get().toInstant().isAfter(to)) {
       fires.add(next.get().toInstant());
       next = executions.nextExecution(next.get());
     }
@@ -66,6 +76,6 @@ final class NextFire {
   }
 
   private static ZoneId zone(String timeZone) {
-    return timeZone == null ? ZoneOffset.UTC : ZoneId.of(timeZone);
+    return ZoneId.of(zoneName(timeZone));
   }
 }

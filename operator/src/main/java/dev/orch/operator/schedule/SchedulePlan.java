@@ -14,6 +14,7 @@ import dev.orch.operator.core.PlannedDependent;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
@@ -33,7 +34,6 @@ public final class SchedulePlan {
   /** Finished Jobs kept in the cluster for `kubectl logs`; the run history itself lives in status. */
   static final int JOBS_KEPT = 3;
   static final String RUN_COMPONENT = "run";
-  static final String SKIPPED_ANNOTATION = "orch.dev/skipped";
   static final String INPUT_ENV = "ORCH_RUN_INPUT";
   static final String INPUT_KEY = "input.json";
   static final String WEBHOOK_TOKEN_KEY = "token";
@@ -57,7 +57,7 @@ public final class SchedulePlan {
             .withLabels(Labels.of(schedule, spec.getAgent(), "schedule")).build())
         .withNewSpec()
         .withSchedule(spec.getSchedule())
-        .withTimeZone(spec.getTimeZone())
+        .withTimeZone(NextFire.zoneName(spec.getTimeZone()))
         .withConcurrencyPolicy(Boolean.TRUE.equals(spec.getSkipIfRunning()) ? "Forbid" : "Allow")
         .withSuspend(!Boolean.TRUE.equals(spec.getEnabled()))
         .withSuccessfulJobsHistoryLimit(JOBS_KEPT)
@@ -82,22 +82,19 @@ public final class SchedulePlan {
     }
     return new JobBuilder()
         .withMetadata(new ObjectMetaBuilder().withName(runId).withNamespace(schedule.getMetadata().getNamespace())
-            .withLabels(runLabels(schedule, trigger)).withOwnerReferences(PlannedDependent.controlledBy(schedule)).build())
+            .withLabels(runLabels(schedule, trigger)).withOwnerReferences(ownedNotControlled(schedule)).build())
         .withSpec(spec)
         .build();
   }
 
   /**
-   * A trigger that arrived while another run was active under skipIfRunning, kept as a suspended Job so that
-   * whichever operator replica took the call records it without writing status itself; the reconciler folds it
-   * into the history and then deletes it.
+   * Owned, so that a run goes with its Schedule, but not controlled: kube-controller-manager's CronJob controller
+   * takes as its own every Job of the namespace whose controller reference carries its name, whatever the kind
+   * (getJobsToBeReconciled in cronjob_controllerv2.go), and a Schedule's CronJob has the Schedule's name. A
+   * controlled run would be reported as UnexpectedJob and deleted under the CronJob's history limits.
    */
-  static Job skipped(Schedule schedule, String runId, ScheduleStatus.Trigger trigger, String activeRun,
-      List<String> secretNames, OperatorSettings settings) {
-    Job job = run(schedule, runId, trigger, false, secretNames, settings);
-    job.getMetadata().setAnnotations(Map.of(SKIPPED_ANNOTATION, "run " + activeRun + " was still active"));
-    job.getSpec().setSuspend(true);
-    return job;
+  private static OwnerReference ownedNotControlled(Schedule schedule) {
+    return new OwnerReferenceBuilder(PlannedDependent.controlledBy(schedule)).withController(false).build();
   }
 
   /** The webhook call's body, owned by its Job so that it goes when the Job goes. */

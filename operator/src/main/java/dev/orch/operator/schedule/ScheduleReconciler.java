@@ -9,11 +9,10 @@ import java.time.temporal.ChronoUnit;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 
 import dev.orch.operator.core.AgentSecrets;
 import dev.orch.operator.core.Conditions;
@@ -115,23 +114,19 @@ public class ScheduleReconciler implements Reconciler<Schedule> {
       verdict = !enabled ? Verdict.idle("Disabled", cron
           ? "spec.enabled is false: no scheduled runs; a manual trigger still runs"
           : "spec.enabled is false: webhook calls are refused; a manual trigger still runs")
-          : Verdict.ready("Scheduled", cron ? "runs on \"" + spec.getSchedule() + "\""
-              + (spec.getTimeZone() != null ? " (" + spec.getTimeZone() + ")" : "") : "runs when its webhook is called");
+          : Verdict.ready("Scheduled", cron ? "runs on \"" + spec.getSchedule() + "\" (" + NextFire.zoneName(spec.getTimeZone()) + ")"
+              : "runs when its webhook is called");
     }
 
     List<Job> jobs = List.copyOf(context.getSecondaryResources(Job.class));
     List<Pod> pods = List.copyOf(context.getSecondaryResources(Pod.class));
-    List<Run> runs = RunHistory.merge(previous.getRuns(), jobs, pods, spec.getHistoryLimit());
+    List<Run> observed = RunHistory.merge(previous.getRuns(), jobs, pods, spec.getHistoryLimit());
     boolean cronSkips = cron && enabled && invalidSchedule.isEmpty() && Boolean.TRUE.equals(spec.getSkipIfRunning());
-    if (cronSkips) {
-      List<Run> skipped = RunHistory.skippedCronFires(schedule.getMetadata().getName(), spec.getSchedule(),
-          spec.getTimeZone(), runs, now.minus(CRON_GRACE), spec.getHistoryLimit());
-      runs = skipped.isEmpty() ? runs : RunHistory.merge(Stream.concat(runs.stream(), skipped.stream()).toList(),
-          List.of(), List.of(), spec.getHistoryLimit());
-    }
+    List<Run> runs = cronSkips ? RunHistory.withSkippedCronFires(schedule.getMetadata().getName(), spec.getSchedule(),
+        spec.getTimeZone(), observed, now.minus(CRON_GRACE), spec.getHistoryLimit()) : observed;
     status.setRuns(runs);
     if (!runs.isEmpty()) {
-      status.setLastFiredAt(runs.get(0).firedAt());
+      status.setLastFiredAt(runs.get(0).latestFiredAt());
       status.setLastRunStatus(runs.get(0).status());
     }
     Optional<Instant> nextFire = cron && enabled && invalidSchedule.isEmpty()
@@ -146,7 +141,7 @@ public class ScheduleReconciler implements Reconciler<Schedule> {
       StatusWriter.write(schedule, status, context);
       emitRunEvents(schedule, previous.getRuns(), runs);
     }
-    pruneJobs(jobs, runs, context.getClient());
+    pruneJobs(jobs, context.getClient());
     // A fire that meets an active run leaves no trace in the cluster, so look again just after it.
     boolean running = runs.stream().anyMatch(r -> r.status() == ScheduleStatus.RunStatus.RUNNING);
     return cronSkips && running && nextFire.isPresent()
@@ -187,16 +182,22 @@ public class ScheduleReconciler implements Reconciler<Schedule> {
     return new ScheduleStatus.Webhook(path, url, secretRef, WebhookToken.sha256(token), rotation);
   }
 
+  /** An event for every run that ended, and for every skipped entry whose count grew. */
   private void emitRunEvents(Schedule schedule, List<Run> before, List<Run> runs) {
+    Map<String, Run> previous = before.stream().collect(Collectors.toMap(Run::id, run -> run, (a, b) -> a));
     for (Run run : runs) {
-      boolean endedNow = run.status() != ScheduleStatus.RunStatus.RUNNING
-          && before.stream().noneMatch(r -> r.id().equals(run.id()) && r.status() == run.status());
-      if (!endedNow) {
+      Run was = previous.get(run.id());
+      boolean news = run.status() != ScheduleStatus.RunStatus.RUNNING
+          && (was == null || was.status() != run.status() || !Objects.equals(was.count(), run.count()));
+      if (!news) {
         continue;
       }
       events.emit(schedule, switch (run.status()) {
         case SUCCESS -> Notice.normal("RunSucceeded", "run " + run.id() + " succeeded in " + run.durationMs() + " ms");
-        case SKIPPED -> Notice.normal("RunSkipped", "run " + run.id() + " skipped: " + run.output());
+        case SKIPPED -> Notice.normal("RunSkipped", run.count() + (run.trigger() == ScheduleStatus.Trigger.CRON
+            ? " cron fire(s)" : " webhook call(s)") + " skipped since " + run.firedAt() + ": run " + run.blockedBy()
+            + " was still active (skipIfRunning)");
+        case ERROR -> Notice.warning("RunError", "run " + run.id() + ": " + run.output());
         default -> Notice.warning("Run" + capitalized(run.status().name()), "run " + run.id() + " ended "
             + run.status().name().toLowerCase(Locale.ROOT) + (run.exitCode() != null ? " with exit code " + run.exitCode() : ""));
       });
@@ -204,17 +205,13 @@ public class ScheduleReconciler implements Reconciler<Schedule> {
   }
 
   /**
-   * The CronJob trims its own Jobs; runs started here are trimmed the same way, and skipped-call markers go once
-   * the history holds them. Status was written first, so nothing is lost.
+   * The CronJob trims its own Jobs; runs started here are trimmed the same way. Status was written first, so
+   * nothing is lost.
    */
-  private static void pruneJobs(List<Job> jobs, List<Run> recorded, KubernetesClient client) {
-    Set<String> recordedIds = recorded.stream().map(Run::id).collect(Collectors.toSet());
-    List<Job> finishedOwnRuns = jobs.stream()
-        .filter(job -> !RunHistory.isSkipped(job) && !RunHistory.isActive(job) && !RunHistory.isCronRun(job))
-        .sorted(Comparator.comparing((Job job) -> job.getMetadata().getCreationTimestamp()).reversed()).toList();
-    Stream.concat(
-        jobs.stream().filter(job -> RunHistory.isSkipped(job) && recordedIds.contains(job.getMetadata().getName())),
-        finishedOwnRuns.stream().skip(SchedulePlan.JOBS_KEPT))
+  private static void pruneJobs(List<Job> jobs, KubernetesClient client) {
+    jobs.stream().filter(job -> !RunHistory.isActive(job) && !RunHistory.isCronRun(job))
+        .sorted(Comparator.comparing((Job job) -> job.getMetadata().getCreationTimestamp()).reversed())
+        .skip(SchedulePlan.JOBS_KEPT)
         .forEach(job -> client.resource(job).withPropagationPolicy(DeletionPropagation.BACKGROUND).delete());
   }
 

@@ -68,7 +68,8 @@ public class ScheduleSpec extends AgentTemplate {
   @Min(1)
   @Max(50)
   @Default("20")
-  @JsonPropertyDescription("Runs kept in status.runs (1-50), newest first.")
+  @JsonPropertyDescription("Runs kept in status.runs (1-50), newest first; a run still active stays even when newer"
+      + " entries would push it out, and the triggers skipped while it ran take one entry together.")
   private Integer historyLimit = 20;
 
   public Type getType() {

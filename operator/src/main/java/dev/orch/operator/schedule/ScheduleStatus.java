@@ -46,8 +46,9 @@ public class ScheduleStatus extends OrchStatus {
   @JsonPropertyDescription("The last orch.dev/trigger annotation value acted on (a manual run was started for it).")
   private String lastManualTrigger;
 
-  @Size(max = 50)
-  @JsonPropertyDescription("The newest runs, at most spec.historyLimit, newest first.")
+  @Size(max = RunHistory.MAX_RUNS)
+  @JsonPropertyDescription("The newest runs, at most spec.historyLimit, newest first. A run still active is never"
+      + " dropped for a newer one; the triggers skipped while it was active share one entry (status skipped, count).")
   private List<Run> runs = new ArrayList<>();
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -75,15 +76,36 @@ public class ScheduleStatus extends OrchStatus {
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Run(
-      @Size(max = 128) @JsonPropertyDescription("Run id; also the name of the run's Job.") String id,
+      @Size(max = 128) @JsonPropertyDescription("Run id: the name of the run's Job; for skipped triggers, the id of the"
+          + " run that was still active followed by -skipped.") String id,
       @JsonPropertyDescription("What started the run: cron, webhook or manual.") Trigger trigger,
       @JsonPropertyDescription("running, success, failure, timeout, skipped or error.") RunStatus status,
       @JsonPropertyDescription("The agent's exit code.") Integer exitCode,
       @JsonPropertyDescription("Wall-clock duration in milliseconds.") Long durationMs,
-      @JsonPropertyDescription("When the trigger arrived (RFC 3339).") String firedAt,
+      @JsonPropertyDescription("When the trigger arrived (RFC 3339); for skipped triggers, the first of them.") String firedAt,
       @JsonPropertyDescription("When the agent started (RFC 3339).") String startedAt,
       @JsonPropertyDescription("When the run ended (RFC 3339).") String finishedAt,
-      @Size(max = 4096) @JsonPropertyDescription("Last lines of the run's output; the full log stays available with kubectl logs.") String output) {
+      @Size(max = 4096) @JsonPropertyDescription("Last lines of the run's output; the full log stays available with"
+          + " kubectl logs. For a run whose Job was deleted before it ended, why its outcome is unknown.") String output,
+      @JsonPropertyDescription("Skipped triggers only: how many arrived while blockedBy was active.") Integer count,
+      @JsonPropertyDescription("Skipped triggers only: when the last of them arrived (RFC 3339).") String lastFiredAt,
+      @Size(max = 128) @JsonPropertyDescription("Skipped triggers only: the run that was still active (skipIfRunning).")
+      String blockedBy) {
+
+    /** The triggers skipped while {@code blockedBy} was active, as one entry. */
+    static Run skipped(Trigger trigger, String blockedBy, int count, String first, String last) {
+      return new Run(skippedId(blockedBy), trigger, RunStatus.SKIPPED, null, null, first, null, null, null, count, last,
+          blockedBy);
+    }
+
+    static String skippedId(String blockedBy) {
+      return blockedBy + "-skipped";
+    }
+
+    /** The newest trigger this entry stands for: a skipped entry's last one, any other run's own. */
+    String latestFiredAt() {
+      return lastFiredAt != null ? lastFiredAt : firedAt;
+    }
   }
 
   public String getLastManualTrigger() {

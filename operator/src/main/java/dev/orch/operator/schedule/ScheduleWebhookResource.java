@@ -48,7 +48,7 @@ public class ScheduleWebhookResource {
     WebhookTrigger.Outcome outcome = trigger.fire(namespace, schedule, token, input);
     return switch (outcome.kind()) {
       case STARTED -> Response.accepted(Map.of("run", outcome.run(), "status", "running")).build();
-      case SKIPPED -> Response.ok(Map.of("run", outcome.run(), "status", "skipped", "reason", outcome.detail())).build();
+      case SKIPPED -> Response.ok(Map.of("activeRun", outcome.run(), "status", "skipped", "reason", outcome.detail())).build();
       case NOT_FOUND -> Response.status(Status.NOT_FOUND).entity(NOT_FOUND).build();
       case RATE_LIMITED -> Response.status(Status.TOO_MANY_REQUESTS)
           .header("Retry-After", Math.max(1, (outcome.retryAfter().toMillis() + 999) / 1000))

@@ -1,10 +1,12 @@
 package dev.orch.operator.schedule;
 
+import java.net.HttpURLConnection;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Optional;
 
@@ -26,9 +28,9 @@ import io.github.bucket4j.ConsumptionProbe;
 
 /**
  * What a call to a schedule's webhook URL does: limit the rate, find the schedule, check the token, then start a
- * run, or record the call as skipped when a run is active under skipIfRunning. Plain code over the Kubernetes
- * client, so tests drive it against a real API server; {@link ScheduleWebhookResource} maps outcomes to HTTP.
- * It writes only new objects (Jobs, input Secrets), never status, so any operator replica can take a call.
+ * run, or count the call as skipped on the active run's Job when the schedule has skipIfRunning. Plain code over
+ * the Kubernetes client, so tests drive it against a real API server; {@link ScheduleWebhookResource} maps outcomes
+ * to HTTP. It writes Jobs and input Secrets, never status, so any operator replica can take a call.
  */
 public final class WebhookTrigger {
   /** Unknown schedules cost an API request too, so all calls together get a ceiling as well. */
@@ -36,9 +38,11 @@ public final class WebhookTrigger {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final DateTimeFormatter CALL_TIME = DateTimeFormatter.ofPattern("yyyyMMddHHmmss").withZone(ZoneOffset.UTC);
   private static final SecureRandom RANDOM = new SecureRandom();
+  /** Conflicts mean other calls for the same run at the same moment; past a few, the caller may retry. */
+  private static final int MAX_COUNT_ATTEMPTS = 5;
 
   /**
-   * @param run the run started or recorded as skipped
+   * @param run the run started, or for a skipped call the active run it was counted on
    * @param detail why it was skipped, not ready or bad input
    */
   public record Outcome(Kind kind, String run, String detail, Duration retryAfter) {
@@ -49,7 +53,7 @@ public final class WebhookTrigger {
 
   public enum Kind {
     STARTED,
-    /** Recorded as skipped: another run is active and the schedule has skipIfRunning. */
+    /** Counted as skipped on the active run: the schedule has skipIfRunning. */
     SKIPPED,
     /** Unknown schedule, not a webhook schedule, or wrong token: deliberately indistinguishable. */
     NOT_FOUND,
@@ -97,16 +101,15 @@ public final class WebhookTrigger {
           .map(c -> c.getReason() + ": " + c.getMessage()).orElse("the schedule has not been reconciled yet"));
     }
 
-    String runId = SchedulePlan.runId(schedule, ScheduleStatus.Trigger.WEBHOOK,
-        CALL_TIME.format(clock.instant()) + "-" + Integer.toString(RANDOM.nextInt(36 * 36 * 36), 36));
-    List<String> secretNames = AgentSecrets.namesOf(schedule.getSpec(), client, namespace);
     Optional<Job> active = Boolean.TRUE.equals(schedule.getSpec().getSkipIfRunning()) ? activeRun(schedule) : Optional.empty();
     if (active.isPresent()) {
       String activeName = active.get().getMetadata().getName();
-      client.resource(SchedulePlan.skipped(schedule, runId, ScheduleStatus.Trigger.WEBHOOK, activeName, secretNames, settings))
-          .create();
-      return Outcome.of(Kind.SKIPPED, runId, "run " + activeName + " is still active and the schedule has skipIfRunning: true");
+      countSkippedCall(active.get());
+      return Outcome.of(Kind.SKIPPED, activeName, "run " + activeName + " is still active and the schedule has skipIfRunning: true");
     }
+    String runId = SchedulePlan.runId(schedule, ScheduleStatus.Trigger.WEBHOOK,
+        CALL_TIME.format(clock.instant()) + "-" + Integer.toString(RANDOM.nextInt(36 * 36 * 36), 36));
+    List<String> secretNames = AgentSecrets.namesOf(schedule.getSpec(), client, namespace);
     Job job = client.resource(SchedulePlan.run(schedule, runId, ScheduleStatus.Trigger.WEBHOOK, body.length > 0,
         secretNames, settings)).create();
     if (body.length > 0) {
@@ -119,6 +122,25 @@ public final class WebhookTrigger {
       }
     }
     return Outcome.of(Kind.STARTED, runId, null);
+  }
+
+  /** On the active run's Job, guarded by its resourceVersion: a call counted meanwhile by another replica is re-read. */
+  private void countSkippedCall(Job active) {
+    Job job = active;
+    for (int attempt = 1; ; attempt++) {
+      try {
+        client.resource(RunHistory.SkippedCalls.counted(job, clock.instant().truncatedTo(ChronoUnit.SECONDS))).update();
+        return;
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != HttpURLConnection.HTTP_CONFLICT || attempt == MAX_COUNT_ATTEMPTS) {
+          throw e;
+        }
+      }
+      job = client.resource(active).get();
+      if (job == null) {
+        return; // the run ended and its Job went: nothing left to count on
+      }
+    }
   }
 
   private Schedule find(String namespace, String name) {

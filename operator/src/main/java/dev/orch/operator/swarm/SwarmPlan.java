@@ -10,7 +10,6 @@ import dev.orch.operator.agent.AgentPod;
 import dev.orch.operator.core.Labels;
 import dev.orch.operator.core.OperatorSettings;
 import dev.orch.operator.core.Plan;
-import dev.orch.operator.core.RestartRequest;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -56,7 +55,7 @@ public final class SwarmPlan {
     SwarmSpec spec = swarm.getSpec();
     Map<String, String> labels = Labels.of(swarm, spec.getAgent(), "agent");
     labels.put(REPLICA_INDEX_LABEL, Integer.toString(index));
-    var workload = new AgentPod.Workload(labels, RestartRequest.podAnnotations(swarm), 3000, true, "Always", List.of(
+    var workload = new AgentPod.Workload(labels, ReplicaRestart.podAnnotations(swarm, index), 3000, true, "Always", List.of(
         new EnvVarBuilder().withName("ORB_REPLICA_INDEX").withValue(Integer.toString(index)).build(),
         new EnvVarBuilder().withName("ORB_REPLICA_COUNT").withValue(Integer.toString(spec.getReplicas())).build()));
     boolean stopped = crashLoopPaused || Boolean.TRUE.equals(spec.getPaused());

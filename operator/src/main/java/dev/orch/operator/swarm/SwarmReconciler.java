@@ -37,7 +37,7 @@ import io.micrometer.core.instrument.Timer;
 
 /**
  * Swarm → one Deployment per replica ({@link SwarmPlan} says why). Top to bottom: check the vault; track
- * crash loops per replica from its pods; apply the plan (a crash-looping replica at zero pods, the others
+ * crash loops per replica from its pods (a restart of the swarm or of one replica resets them); apply the plan (a crash-looping replica at zero pods, the others
  * untouched); write the per-replica status.
  */
 @Workflow(explicitInvocation = true, dependents = @Dependent(name = "members", type = SwarmMembers.class))
@@ -77,13 +77,13 @@ public class SwarmReconciler implements Reconciler<Swarm> {
     Map<Integer, List<Pod>> pods = context.getSecondaryResources(Pod.class).stream()
         .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
         .collect(Collectors.groupingBy(p -> index(p.getMetadata().getLabels())));
-    boolean restartRequested = RestartRequest.isNew(swarm, SwarmStatus::getLastRestartAt);
+    boolean swarmRestartRequested = RestartRequest.isNew(swarm, SwarmStatus::getLastRestartAt);
     Instant now = Instant.now();
     Map<Integer, CrashLoop.Result> tracked = new HashMap<>();
     for (int index = 0; index < swarm.getSpec().getReplicas(); index++) {
       tracked.put(index, CrashLoop.track(SwarmStatusCalculator.counters(swarm.getStatus(), index),
           pods.getOrDefault(index, List.of()), AgentPod.AGENT_CONTAINER, swarm.getSpec().getMaxRestartFailures(),
-          restartRequested, settings.stableAfter(), now));
+          swarmRestartRequested || ReplicaRestart.isNew(swarm, index), settings.stableAfter(), now));
     }
     Map<Integer, CrashLoop.Counters> crashes = tracked.entrySet().stream()
         .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().counters()));

@@ -17,8 +17,15 @@ import io.fabric8.generator.annotation.ValidationRule;
         + " && (!has(self.requiredSecrets) || self.requiredSecrets.all(n, !n.startsWith('ORB_REPLICA_')))",
     message = "ORB_REPLICA_INDEX and ORB_REPLICA_COUNT are set by the swarm for each replica; remove ORB_REPLICA_*"
         + " names from env, secrets and requiredSecrets")
+@ValidationRule(
+    value = "!has(self.maxFailedReplicas) || self.maxFailedReplicas < self.replicas",
+    // A fixed message: the API server estimates string(int) in a messageExpression as unbounded and refuses the CRD.
+    message = "maxFailedReplicas must be less than replicas: a swarm whose replicas may all fail would count as Ready"
+        + " with none running; lower maxFailedReplicas or raise replicas",
+    reason = "FieldValueInvalid",
+    fieldPath = ".maxFailedReplicas")
 @JsonClassDescription("What runs (agent, bundle, command, args, env, secrets, resources, placement), how many replicas, the"
-    + " crash-loop threshold per replica and pause.")
+    + " crash-loop threshold per replica, how many failed replicas are tolerated, and pause.")
 public class SwarmSpec extends AgentTemplate {
 
   @Required
@@ -33,6 +40,13 @@ public class SwarmSpec extends AgentTemplate {
   @Default("5")
   @JsonPropertyDescription("Consecutive failed restarts after which a replica is paused on its own (1-50); the others keep running.")
   private Integer maxRestartFailures = 5;
+
+  @Min(0)
+  @Max(99)
+  @Default("0")
+  @JsonPropertyDescription("How many failed replicas the swarm tolerates (0-99, less than replicas): up to this many it"
+      + " stays Ready, with the failed ones named in the Ready message and status.failed; beyond it, it is Stalled.")
+  private Integer maxFailedReplicas = 0;
 
   @Default("false")
   @JsonPropertyDescription("Stop every replica and keep the configuration; set back to false to resume.")
@@ -52,6 +66,14 @@ public class SwarmSpec extends AgentTemplate {
 
   public void setMaxRestartFailures(Integer maxRestartFailures) {
     this.maxRestartFailures = maxRestartFailures;
+  }
+
+  public Integer getMaxFailedReplicas() {
+    return maxFailedReplicas;
+  }
+
+  public void setMaxFailedReplicas(Integer maxFailedReplicas) {
+    this.maxFailedReplicas = maxFailedReplicas;
   }
 
   public Boolean getPaused() {

@@ -19,6 +19,10 @@ public class SwarmStatus extends OrchStatus {
   @JsonPropertyDescription("Replicas the swarm should run.")
   private Integer replicas;
 
+  @JsonPropertyDescription("Replicas whose Deployment is in place and that have not failed (running or starting);"
+      + " deployed + failedCount = replicas once every Deployment exists.")
+  private Integer deployed;
+
   @JsonPropertyDescription("Replicas that are running and ready.")
   private Integer ready;
 
@@ -29,7 +33,7 @@ public class SwarmStatus extends OrchStatus {
   @JsonPropertyDescription("Replicas that failed, each with its index and why; the others keep running.")
   private List<FailedReplica> failed = new ArrayList<>();
 
-  @JsonPropertyDescription("The last restart request (annotation orch.dev/restartedAt) acted on.")
+  @JsonPropertyDescription("The last restart request of every replica (annotation orch.dev/restartedAt) acted on.")
   private String lastRestartAt;
 
   @Size(max = 100)
@@ -50,7 +54,9 @@ public class SwarmStatus extends OrchStatus {
       @JsonPropertyDescription("Restarts of the replica's agent, kept when its pod is replaced.") Long restarts,
       @JsonPropertyDescription("Restarts that failed again in a row.") Integer consecutiveRestartFailures,
       @Size(max = 4096) @JsonPropertyDescription("The replica's last failure.") String lastError,
-      @JsonPropertyDescription("Crash-loop bookkeeping of this replica.") CrashLoopRecord crashLoop) {
+      @JsonPropertyDescription("Crash-loop bookkeeping of this replica.") CrashLoopRecord crashLoop,
+      @JsonPropertyDescription("The last restart request of this replica alone (annotation"
+          + " orch.dev/restartedAt.INDEX) acted on.") String lastRestartAt) {
   }
 
   public Integer getReplicas() {
@@ -59,6 +65,14 @@ public class SwarmStatus extends OrchStatus {
 
   public void setReplicas(Integer replicas) {
     this.replicas = replicas;
+  }
+
+  public Integer getDeployed() {
+    return deployed;
+  }
+
+  public void setDeployed(Integer deployed) {
+    this.deployed = deployed;
   }
 
   public Integer getReady() {

@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.stream.Collectors;
 
 import dev.orch.operator.agent.AgentDeployment;
@@ -19,8 +18,9 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 
 /**
- * A Swarm's status as a pure function of its members: each replica's own state, the honest count of ready
- * ones and the failed ones by index. A partial failure is a stable Stalled condition, not a flapping Ready.
+ * A Swarm's status as a pure function of its members: each replica's own state, the honest counts of deployed
+ * and ready ones and the failed ones by index. A partial failure beyond what the spec tolerates is a stable
+ * Stalled condition, not a flapping Ready.
  */
 final class SwarmStatusCalculator {
   private SwarmStatusCalculator() {
@@ -32,7 +32,7 @@ final class SwarmStatusCalculator {
 
   /** A member's counters as the status keeps them, for {@link CrashLoop#track}. */
   static CrashLoop.Counters counters(SwarmStatus status, int index) {
-    return Optional.ofNullable(status).flatMap(s -> s.getMembers().stream().filter(m -> m.replicaIndex() == index).findFirst())
+    return ReplicaRestart.member(status, index)
         .map(m -> CrashLoop.Counters.of(m.restarts(), m.consecutiveRestartFailures(), m.lastError(), m.crashLoop()))
         .orElseGet(CrashLoop.Counters::none);
   }
@@ -44,6 +44,7 @@ final class SwarmStatusCalculator {
     List<SwarmStatus.Member> members = new ArrayList<>();
     List<SwarmStatus.FailedReplica> failed = new ArrayList<>();
     int ready = 0;
+    int deployed = 0;
     for (int index = 0; index < spec.getReplicas(); index++) {
       CrashLoop.Counters crashes = seen.crashes().get(index);
       Deployment deployment = seen.deployments().get(Integer.toString(index));
@@ -52,7 +53,7 @@ final class SwarmStatusCalculator {
         state = AgentState.CRASH_LOOP;
         failed.add(new SwarmStatus.FailedReplica(index, "CrashLoop", "replica " + index + " paused after "
             + crashes.consecutiveFailures() + " consecutive failed restarts; last error: " + crashes.lastError()
-            + ". Fix the cause, then restart the swarm: " + RestartRequest.command(swarm)));
+            + ". Fix the cause, then restart this replica alone: " + ReplicaRestart.command(swarm, index)));
       } else if (Boolean.TRUE.equals(spec.getPaused())) {
         state = AgentState.PAUSED;
       } else if (AgentDeployment.readyReplicas(deployment) > 0) {
@@ -61,38 +62,54 @@ final class SwarmStatusCalculator {
       } else {
         state = AgentState.PROVISIONING;
       }
+      if (deployment != null && (state == AgentState.RUNNING || state == AgentState.PROVISIONING)) {
+        deployed++;
+      }
       String pod = seen.pods().getOrDefault(index, List.of()).stream().map(p -> p.getMetadata().getName()).sorted()
           .findFirst().orElse(null);
       members.add(new SwarmStatus.Member(index, pod, state, crashes.restartCount(), crashes.consecutiveFailures(),
-          crashes.lastError(), crashes.record()));
+          crashes.lastError(), crashes.record(), ReplicaRestart.actedOn(swarm, index)));
     }
 
     SwarmStatus status = new SwarmStatus();
     status.setObservedGeneration(generation);
     status.setReplicas(spec.getReplicas());
+    status.setDeployed(deployed);
     status.setReady(ready);
     status.setFailed(failed);
     status.setFailedCount(failed.size());
     status.setMembers(members);
     String restartedAt = RestartRequest.requestedAt(swarm);
     status.setLastRestartAt(restartedAt != null ? restartedAt : previous.getLastRestartAt());
-    String counts = ready + "/" + spec.getReplicas() + " replicas ready";
-    Verdict verdict;
-    if (!seen.secrets().satisfied()) {
-      verdict = Verdict.stalled("MissingSecrets", seen.secrets().message());
-    } else if (Boolean.TRUE.equals(spec.getPaused())) {
-      verdict = Verdict.idle("Paused", "paused by spec.paused; set it to false to resume");
-    } else if (!failed.isEmpty()) {
-      verdict = Verdict.stalled("ReplicasFailed", counts + "; failed replicas: "
-          + failed.stream().map(f -> f.replicaIndex() + " (" + f.error() + ")").collect(Collectors.joining(", "))
-          + "; see status.failed");
-    } else if (ready == spec.getReplicas()) {
-      verdict = Verdict.ready("AllReplicasReady", counts);
-    } else {
-      verdict = Verdict.progressing("ReplicasStarting", counts);
-    }
-    status.setConditions(Conditions.merge(previous.getConditions(), verdict, generation, seen.now()));
+    status.setConditions(Conditions.merge(previous.getConditions(), verdict(swarm, seen.secrets(), ready, failed),
+        generation, seen.now()));
     return status;
+  }
+
+  /**
+   * Failed replicas up to spec.maxFailedReplicas are an outcome the user accepted (reference 004 lives with 47 of
+   * 50): the swarm is Ready once all the others are, and the Ready message names the failed ones. Beyond it, the
+   * swarm is Stalled; both messages say how to restart a failed replica alone.
+   */
+  private static Verdict verdict(Swarm swarm, SecretCheck secrets, int ready, List<SwarmStatus.FailedReplica> failed) {
+    SwarmSpec spec = swarm.getSpec();
+    String counts = ready + "/" + spec.getReplicas() + " replicas ready";
+    int tolerated = spec.getMaxFailedReplicas() == null ? 0 : spec.getMaxFailedReplicas();
+    String failures = failed.isEmpty() ? "" : "; " + failed.size() + " failed ("
+        + failed.stream().map(f -> f.replicaIndex() + ": " + f.error()).collect(Collectors.joining(", "))
+        + "), spec.maxFailedReplicas is " + tolerated + "; once fixed, restart a failed replica alone with "
+        + ReplicaRestart.command(swarm, failed.get(0).replicaIndex()) + " (status.failed has each one's command)";
+    if (!secrets.satisfied()) {
+      return Verdict.stalled("MissingSecrets", secrets.message());
+    } else if (Boolean.TRUE.equals(spec.getPaused())) {
+      return Verdict.idle("Paused", "paused by spec.paused; set it to false to resume");
+    } else if (failed.size() > tolerated) {
+      return Verdict.stalled("ReplicasFailed", counts + failures);
+    } else if (ready + failed.size() < spec.getReplicas()) {
+      return Verdict.progressing("ReplicasStarting", counts + failures);
+    }
+    return failed.isEmpty() ? Verdict.ready("AllReplicasReady", counts)
+        : Verdict.ready("ReplicasFailedWithinTolerance", counts + failures);
   }
 
   static List<Notice> events(Swarm swarm, SwarmStatus before, SwarmStatus after) {
@@ -110,7 +127,7 @@ final class SwarmStatusCalculator {
       }
     }
     if (Conditions.isTrue(after.getConditions(), Conditions.READY) && !Conditions.isTrue(previous.getConditions(), Conditions.READY)) {
-      notices.add(Notice.normal("Ready", "all " + after.getReplicas() + " replicas ready"));
+      notices.add(Notice.normal("Ready", Conditions.find(after.getConditions(), Conditions.READY).orElseThrow().getMessage()));
     }
     return notices;
   }

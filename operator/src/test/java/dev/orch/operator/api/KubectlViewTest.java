@@ -45,7 +45,7 @@ class KubectlViewTest {
   @Test
   void printerColumnsAndShortNames() {
     assertThat(headerOf(kubectl("get", "asvc"))).containsExactly("NAME", "AGENT", "STATE", "HEALTH", "RESTARTS", "URL", "AGE");
-    assertThat(headerOf(kubectl("get", "swm"))).containsExactly("NAME", "AGENT", "REPLICAS", "READY", "FAILED", "AGE");
+    assertThat(headerOf(kubectl("get", "swm"))).containsExactly("NAME", "AGENT", "REPLICAS", "DEPLOYED", "READY", "FAILED", "AGE");
     assertThat(headerOf(kubectl("get", "sched")))
         .containsExactly("NAME", "TYPE", "SCHEDULE", "LAST", "RUN", "LAST", "STATUS", "NEXT", "RUN", "AGE");
     assertThat(kubectl("get", "asvc", "discord-bot")).contains("acme/discord-bot@1.2.0");

@@ -236,7 +236,7 @@ class HelmInstallTest {
           jobs -> !jobs.isEmpty());
 
       // The webhook endpoint acts with the operator's identity too: it reads the Schedule, lists its Jobs, and
-      // creates the run's Job, its input Secret and a skipped-call marker.
+      // creates the run's Job and its input Secret, and counts a skipped call on the active run's Job.
       String token = WebhookTokens.of(admin, "deploy-hook");
       var webhooks = new WebhookTrigger(operatorIdentity, settings, Clock.systemUTC());
       String namespace = admin.getNamespace();

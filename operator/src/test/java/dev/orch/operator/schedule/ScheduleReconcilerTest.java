@@ -95,6 +95,18 @@ class ScheduleReconcilerTest {
   }
 
   @Test
+  void aScheduleWithoutTimeZoneGetsAUtcCronJobAsItsNextFireAtAssumes() {
+    client.resource(schedule("hourly", s -> s.setSchedule("15 * * * *"))).create();
+    CronJob cronJob = await().atMost(TIMEOUT).until(() -> client.batch().v1().cronjobs().withName("hourly").get(), c -> c != null);
+    assertThat(cronJob.getSpec().getTimeZone())
+        .as("without a zone the CronJob would fire in kube-controller-manager's local zone").isEqualTo("UTC");
+    Schedule scheduled = awaitStatus("hourly", s -> s.getNextFireAt() != null);
+    assertThat(Instant.parse(scheduled.getStatus().getNextFireAt()).atZone(java.time.ZoneOffset.UTC).getMinute()).isEqualTo(15);
+    assertThat(Conditions.find(scheduled.getStatus().getConditions(), Conditions.READY).orElseThrow().getMessage())
+        .isEqualTo("runs on \"15 * * * *\" (UTC)");
+  }
+
+  @Test
   void manualTriggerRunsWhileDisabledAndRecordsExitCodeOutputAndTrimmedHistory() {
     client.resource(schedule("reports", s -> {
       s.setSchedule("0 9 * * 1-5");
@@ -121,6 +133,38 @@ class ScheduleReconcilerTest {
     Schedule trimmed = awaitStatus("reports", s -> s.getRuns().stream().filter(r -> r.status() == RunStatus.SUCCESS).count() == 2);
     assertThat(trimmed.getStatus().getRuns()).as("history trimmed to historyLimit").hasSize(2)
         .allSatisfy(r -> assertThat(r.status()).isEqualTo(RunStatus.SUCCESS));
+  }
+
+  /**
+   * The CronJob controller trims and reports every Job whose controller reference carries the CronJob's name;
+   * runs started by hand must not be among them. Its own Jobs are made here as `kubectl create job --from=cronjob/`
+   * makes them; once the controller has trimmed those, it has looked at the manual runs too.
+   */
+  @Test
+  void theCronJobControllerLeavesManualRunsAlone() {
+    client.resource(schedule("clash", s -> s.setSchedule("0 0 1 1 *"))).create();
+    CronJob cronJob = await().atMost(TIMEOUT).until(() -> client.batch().v1().cronjobs().withName("clash").get(), c -> c != null);
+    trigger("clash", "finished");
+    String finished = awaitStatus("clash", s -> !s.getRuns().isEmpty()).getStatus().getRuns().get(0).id();
+    finishJob(finished, 0);
+    awaitStatus("clash", s -> s.getRuns().stream().anyMatch(r -> r.id().equals(finished) && r.status() == RunStatus.SUCCESS));
+    trigger("clash", "active");
+    String active = awaitStatus("clash", s -> s.getRuns().size() == 2).getStatus().getRuns().stream()
+        .map(ScheduleStatus.Run::id).filter(id -> !id.equals(finished)).findFirst().orElseThrow();
+
+    List<String> cronRuns = java.util.stream.IntStream.range(0, 4).mapToObj(i -> client.resource(new io.fabric8.kubernetes.api.model.batch.v1.JobBuilder()
+        .withNewMetadata().withName("clash-by-hand-" + i).withLabels(cronJob.getSpec().getJobTemplate().getMetadata().getLabels())
+        .withOwnerReferences(new io.fabric8.kubernetes.api.model.OwnerReferenceBuilder().withApiVersion("batch/v1").withKind("CronJob")
+            .withName("clash").withUid(cronJob.getMetadata().getUid()).withController(true).build())
+        .endMetadata().withSpec(cronJob.getSpec().getJobTemplate().getSpec()).build()).create().getMetadata().getName()).toList();
+    cronRuns.forEach(job -> finishJob(job, 0));
+    await().atMost(TIMEOUT).until(() -> cronRuns.stream().filter(job -> client.batch().v1().jobs().withName(job).get() != null).count() == 3);
+
+    assertThat(client.batch().v1().jobs().withName(finished).get()).as("a finished manual run outlives CronJob trimming").isNotNull();
+    assertThat(client.batch().v1().jobs().withName(active).get()).isNotNull();
+    await().during(Duration.ofSeconds(2)).atMost(TIMEOUT).untilAsserted(() -> assertThat(client.v1().events().list().getItems())
+        .filteredOn(e -> "UnexpectedJob".equals(e.getReason()))
+        .noneSatisfy(e -> assertThat(e.getMessage()).containsAnyOf(finished, active)));
   }
 
   @Test
@@ -198,20 +242,35 @@ class ScheduleReconcilerTest {
   }
 
   @Test
-  void aCallWhileARunIsActiveIsRecordedAsSkipped() {
-    String token = webhookSchedule("busy", s -> { });
+  void aBurstOfSkippedCallsIsOneEntryAndNeverPushesTheActiveRunOut() {
+    String token = webhookSchedule("busy", s -> s.setHistoryLimit(2));
     WebhookTrigger.Outcome first = webhooks.fire(client.getNamespace(), "busy", token, new byte[0]);
     awaitStatus("busy", s -> !s.getRuns().isEmpty() && s.getRuns().get(0).status() == RunStatus.RUNNING);
-    WebhookTrigger.Outcome second = webhooks.fire(client.getNamespace(), "busy", token, new byte[0]);
-    assertThat(second.kind()).isEqualTo(WebhookTrigger.Kind.SKIPPED);
-    assertThat(second.detail()).contains(first.run());
+    List<WebhookTrigger.Outcome> skipped = java.util.stream.IntStream.range(0, 5)
+        .mapToObj(i -> webhooks.fire(client.getNamespace(), "busy", token, new byte[0])).toList();
+    assertThat(skipped).allSatisfy(o -> {
+      assertThat(o.kind()).isEqualTo(WebhookTrigger.Kind.SKIPPED);
+      assertThat(o.run()).isEqualTo(first.run());
+      assertThat(o.detail()).contains(first.run());
+    });
 
-    Schedule skipped = awaitStatus("busy", s -> s.getRuns().stream().anyMatch(r -> r.status() == RunStatus.SKIPPED));
-    ScheduleStatus.Run run = skipped.getStatus().getRuns().stream().filter(r -> r.status() == RunStatus.SKIPPED).findFirst().orElseThrow();
-    assertThat(run.id()).isEqualTo(second.run());
-    assertThat(run.output()).contains(first.run());
-    await().atMost(TIMEOUT).untilAsserted(() -> assertThat(client.batch().v1().jobs().withName(second.run()).get())
-        .as("the skipped call's marker Job is removed once recorded").isNull());
+    Schedule counted = awaitStatus("busy", s -> s.getRuns().stream().anyMatch(r -> Integer.valueOf(5).equals(r.count())));
+    assertThat(counted.getStatus().getRuns()).hasSize(2);
+    ScheduleStatus.Run entry = counted.getStatus().getRuns().get(0);
+    assertThat(entry.status()).isEqualTo(RunStatus.SKIPPED);
+    assertThat(entry.trigger()).isEqualTo(ScheduleStatus.Trigger.WEBHOOK);
+    assertThat(entry.blockedBy()).isEqualTo(first.run());
+    assertThat(entry.lastFiredAt()).isGreaterThanOrEqualTo(entry.firedAt());
+    assertThat(counted.getStatus().getRuns().get(1)).as("the active run stays in a history of two")
+        .satisfies(r -> assertThat(r.id()).isEqualTo(first.run()))
+        .satisfies(r -> assertThat(r.status()).isEqualTo(RunStatus.RUNNING));
+    assertThat(client.batch().v1().jobs().withLabel(Labels.INSTANCE, "busy").list().getItems())
+        .as("skipped calls leave no objects behind").hasSize(1);
+
+    finishRun("busy", 1, 0, "done\n");
+    Schedule done = awaitStatus("busy", s -> s.getRuns().stream().anyMatch(r -> r.status() == RunStatus.SUCCESS));
+    assertThat(done.getStatus().getRuns()).extracting(ScheduleStatus.Run::id)
+        .containsExactly(ScheduleStatus.Run.skippedId(first.run()), first.run());
   }
 
   @Test
@@ -272,6 +331,13 @@ class ScheduleReconcilerTest {
         .stream().filter(p -> p.getStatus() == null || p.getStatus().getPhase() == null || "Pending".equals(p.getStatus().getPhase())).toList(),
         list -> !list.isEmpty());
     Kubelet.finished(client, pods.get(0), exitCode, output);
+  }
+
+  /** Ends the pod of one Job the way a kubelet would. */
+  private void finishJob(String job, int exitCode) {
+    Pod pod = await().atMost(TIMEOUT).until(() -> client.pods().withLabel(RunHistory.JOB_NAME_LABEL, job).list().getItems(),
+        list -> !list.isEmpty()).get(0);
+    Kubelet.finished(client, pod, exitCode, "done\n");
   }
 
   private Schedule schedule(String name, Consumer<ScheduleSpec> customize) {

@@ -1,6 +1,7 @@
 package dev.orch.operator.swarm;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
@@ -20,6 +21,7 @@ import dev.orch.operator.core.AgentState;
 import dev.orch.operator.core.Conditions;
 import dev.orch.operator.core.Labels;
 import dev.orch.operator.core.OperatorSettings;
+import dev.orch.operator.testing.ArgoHealth;
 import dev.orch.operator.testing.CustomResources;
 import dev.orch.operator.testing.Kubelet;
 import dev.orch.operator.testing.RunningOperator;
@@ -29,6 +31,7 @@ import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 
 /** Swarm against a real API server and controller manager; the test plays the kubelet. */
 @WithKubernetes(controllerManager = true)
@@ -67,6 +70,8 @@ class SwarmReconcilerTest {
     Kubelet.markReady(client, Map.of(Labels.INSTANCE, "shards"));
     Swarm ready = awaitStatus("shards", s -> s.getReady() == 3);
     assertThat(Conditions.isTrue(ready.getStatus().getConditions(), "Ready")).isTrue();
+    assertThat(ready.getStatus().getDeployed()).as("reference 004: \"3 deployed, 0 failed\"").isEqualTo(3);
+    assertThat(ready.getStatus().getFailedCount()).isZero();
     assertThat(ready.getStatus().getMembers()).extracting(SwarmStatus.Member::state).containsOnly(AgentState.RUNNING);
     assertThat(ready.getStatus().getMembers()).allSatisfy(m -> assertThat(m.pod()).startsWith("shards-" + m.replicaIndex() + "-"));
   }
@@ -115,11 +120,82 @@ class SwarmReconcilerTest {
   }
 
   @Test
+  void failuresWithinMaxFailedReplicasKeepTheSwarmReadyAndOneReplicaRestartsAlone() {
+    client.resource(swarm("tolerant", 4, s -> {
+      s.setMaxRestartFailures(2);
+      s.setMaxFailedReplicas(1);
+    })).create();
+    await().atMost(TIMEOUT).until(() -> client.pods().withLabel(Labels.INSTANCE, "tolerant").list().getItems().size() == 4);
+    Kubelet.markReady(client, Map.of(Labels.INSTANCE, "tolerant"));
+    awaitStatus("tolerant", s -> s.getReady() == 4);
+    crash("tolerant", 2);
+    Swarm tolerated = awaitStatus("tolerant", s -> s.getFailedCount() == 1);
+    assertThat(tolerated.getStatus().getDeployed()).isEqualTo(3);
+    Condition ready = Conditions.find(tolerated.getStatus().getConditions(), Conditions.READY).orElseThrow();
+    assertThat(ready.getStatus()).as("one failed replica is within maxFailedReplicas: 1").isEqualTo("True");
+    assertThat(ready.getReason()).isEqualTo("ReplicasFailedWithinTolerance");
+    assertThat(ready.getMessage()).contains("3/4 replicas ready", "1 failed (2: CrashLoop)", "orch.dev/restartedAt.2=");
+    assertThat(Conditions.isTrue(tolerated.getStatus().getConditions(), Conditions.STALLED)).isFalse();
+    assertThat(ArgoHealth.of(tolerated).status()).as("Argo CD: a tolerated failure is Healthy").isEqualTo("Healthy");
+    String restartCommand = "kubectl -n " + client.getNamespace() + " annotate swarm tolerant orch.dev/restartedAt.2=";
+    assertThat(tolerated.getStatus().getFailed().get(0).message()).contains(restartCommand);
+    await().atMost(TIMEOUT).until(() -> client.apps().deployments().withName("tolerant-2").get().getSpec().getReplicas() == 0);
+
+    crash("tolerant", 0);
+    Swarm beyond = awaitStatus("tolerant", s -> s.getFailedCount() == 2);
+    assertThat(Conditions.find(beyond.getStatus().getConditions(), Conditions.STALLED).orElseThrow())
+        .satisfies(c -> assertThat(c.getStatus()).isEqualTo("True"))
+        .satisfies(c -> assertThat(c.getReason()).isEqualTo("ReplicasFailed"));
+    assertThat(Conditions.isTrue(beyond.getStatus().getConditions(), Conditions.READY)).isFalse();
+    assertThat(ArgoHealth.of(beyond).status()).isEqualTo("Degraded");
+
+    long replica0Generation = client.apps().deployments().withName("tolerant-0").get().getMetadata().getGeneration();
+    long replica1Generation = client.apps().deployments().withName("tolerant-1").get().getMetadata().getGeneration();
+    edit("tolerant", s -> s.getMetadata().setAnnotations(Map.of("orch.dev/restartedAt.2", "2026-11-30T03:00:00Z")));
+    Swarm restarted = awaitStatus("tolerant", s -> s.getFailedCount() == 1);
+    assertThat(restarted.getStatus().getFailed()).extracting(SwarmStatus.FailedReplica::replicaIndex).containsExactly(0);
+    assertThat(restarted.getStatus().getMembers().get(2).lastRestartAt()).isEqualTo("2026-11-30T03:00:00Z");
+    assertThat(restarted.getStatus().getMembers().get(2).consecutiveRestartFailures()).isZero();
+    Deployment replica2 = await().atMost(TIMEOUT).until(() -> client.apps().deployments().withName("tolerant-2").get(),
+        d -> d.getSpec().getReplicas() == 1);
+    assertThat(replica2.getSpec().getTemplate().getMetadata().getAnnotations())
+        .containsEntry("orch.dev/restartedAt.2", "2026-11-30T03:00:00Z");
+    assertThat(client.apps().deployments().withName("tolerant-1").get().getMetadata().getGeneration())
+        .as("the other replicas are not rolled").isEqualTo(replica1Generation);
+    assertThat(client.apps().deployments().withName("tolerant-0").get().getMetadata().getGeneration())
+        .as("another failed replica stays paused").isEqualTo(replica0Generation);
+
+    // Acted on once: the same request, still present when the replica crash-loops again, does not resume it.
+    Pod fresh = await().atMost(TIMEOUT).until(() -> client.pods().withLabel(Labels.INSTANCE, "tolerant")
+        .withLabel(SwarmPlan.REPLICA_INDEX_LABEL, "2").list().getItems().stream()
+        .filter(p -> p.getMetadata().getAnnotations() != null && p.getMetadata().getAnnotations().containsKey("orch.dev/restartedAt.2"))
+        .findFirst(), java.util.Optional::isPresent).orElseThrow();
+    Kubelet.crashed(client, fresh, 2, 1, "still broken");
+    awaitStatus("tolerant", s -> s.getFailedCount() == 2);
+    await().during(Duration.ofSeconds(2)).atMost(TIMEOUT)
+        .until(() -> client.apps().deployments().withName("tolerant-2").get().getSpec().getReplicas() == 0);
+  }
+
+  @Test
+  void maxFailedReplicasMustLeaveOneReplicaToRun() {
+    assertThatThrownBy(() -> client.resource(swarm("hopeless", 3, s -> s.setMaxFailedReplicas(3))).create())
+        .isInstanceOf(KubernetesClientException.class)
+        .hasMessageContaining("spec.maxFailedReplicas").hasMessageContaining("maxFailedReplicas must be less than replicas");
+  }
+
+  @Test
   void deletingTheSwarmRemovesEveryMember() {
     client.resource(swarm("doomed", 3, s -> { })).create();
     await().atMost(TIMEOUT).until(() -> members("doomed").size() == 3);
     client.resources(Swarm.class).withName("doomed").delete();
     await().atMost(TIMEOUT).until(() -> members("doomed").isEmpty());
+  }
+
+  /** The replica's agent has crashed often enough to be paused (the tests use maxRestartFailures 2). */
+  private void crash(String swarm, int index) {
+    Pod pod = client.pods().withLabel(SwarmPlan.REPLICA_INDEX_LABEL, Integer.toString(index))
+        .withLabel(Labels.INSTANCE, swarm).list().getItems().get(0);
+    Kubelet.crashed(client, pod, 2, 3, "ConnectionRefusedError: queue unreachable");
   }
 
   private Swarm swarm(String name, int replicas, Consumer<SwarmSpec> customize) {
