@@ -12,7 +12,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.LoadingCache;
-import dev.orch.operator.core.AgentSecrets;
+import dev.orch.operator.agent.SecretNames;
+import dev.orch.operator.core.BundleCheck;
+import dev.orch.operator.core.BundleConfigMaps;
 import dev.orch.operator.core.Conditions;
 import dev.orch.operator.core.Labels;
 import dev.orch.operator.core.OperatorSettings;
@@ -99,7 +101,11 @@ public final class WebhookTrigger {
 
     String runId = SchedulePlan.runId(schedule, ScheduleStatus.Trigger.WEBHOOK,
         CALL_TIME.format(clock.instant()) + "-" + Integer.toString(RANDOM.nextInt(36 * 36 * 36), 36));
-    List<String> secretNames = AgentSecrets.namesOf(schedule.getSpec(), client, namespace);
+    BundleCheck bundle = BundleConfigMaps.fetch(client, namespace, schedule.getSpec());
+    if (bundle.problem().isPresent()) {
+      return Outcome.of(Kind.NOT_READY, null, bundle.problem().get().reason() + ": " + bundle.problem().get().message());
+    }
+    List<String> secretNames = SecretNames.of(schedule.getSpec(), bundle.requiredSecrets());
     Optional<Job> active = Boolean.TRUE.equals(schedule.getSpec().getSkipIfRunning()) ? activeRun(schedule) : Optional.empty();
     if (active.isPresent()) {
       String activeName = active.get().getMetadata().getName();

@@ -9,6 +9,7 @@ import java.util.stream.Collectors;
 
 import dev.orch.operator.agent.AgentDeployment;
 import dev.orch.operator.core.AgentState;
+import dev.orch.operator.core.BundleCheck;
 import dev.orch.operator.core.Conditions;
 import dev.orch.operator.core.Conditions.Verdict;
 import dev.orch.operator.core.CrashLoop;
@@ -27,7 +28,7 @@ final class SwarmStatusCalculator {
   }
 
   record Observation(Map<String, Deployment> deployments, Map<Integer, List<Pod>> pods,
-      Map<Integer, CrashLoop.Counters> crashes, SecretCheck secrets, String now) {
+      Map<Integer, CrashLoop.Counters> crashes, BundleCheck bundle, SecretCheck secrets, String now) {
   }
 
   /** A member's counters as the status keeps them, for {@link CrashLoop#track}. */
@@ -78,7 +79,9 @@ final class SwarmStatusCalculator {
     status.setLastRestartAt(restartedAt != null ? restartedAt : previous.getLastRestartAt());
     String counts = ready + "/" + spec.getReplicas() + " replicas ready";
     Verdict verdict;
-    if (!seen.secrets().satisfied()) {
+    if (seen.bundle().problem().isPresent()) {
+      verdict = seen.bundle().problem().get().verdict();
+    } else if (!seen.secrets().satisfied()) {
       verdict = Verdict.stalled("MissingSecrets", seen.secrets().message());
     } else if (Boolean.TRUE.equals(spec.getPaused())) {
       verdict = Verdict.idle("Paused", "paused by spec.paused; set it to false to resume");

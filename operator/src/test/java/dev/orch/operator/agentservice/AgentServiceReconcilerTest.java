@@ -23,10 +23,12 @@ import dev.orch.localcluster.WithKubernetes;
 import dev.orch.operator.agent.Bundle;
 import dev.orch.operator.agent.EnvVar;
 import dev.orch.operator.core.AgentState;
+import dev.orch.operator.core.BundleCheck;
 import dev.orch.operator.core.Conditions;
 import dev.orch.operator.core.Labels;
 import dev.orch.operator.core.OperatorSettings;
 import dev.orch.operator.core.RestartRequest;
+import dev.orch.operator.testing.Bundles;
 import dev.orch.operator.testing.CustomResources;
 import dev.orch.operator.testing.Kubelet;
 import dev.orch.operator.testing.RunningOperator;
@@ -34,6 +36,7 @@ import dev.orch.operator.testing.Vault;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
@@ -158,6 +161,84 @@ class AgentServiceReconcilerTest {
     assertThat(eventReasons("worker")).contains("Paused", "Resumed");
   }
 
+  /** Issue 14, defect 6: a one-instance bot must never run twice, not even during an update. */
+  @Test
+  void aOneInstanceServiceStopsItsPodBeforeTheUpdatedOneStarts() {
+    AgentService applied = apply(service("singleton", spec -> spec.setEnv(List.of(new EnvVar("GREETING", "hello")))));
+    Pod first = await().atMost(TIMEOUT).until(() -> pods(applied), pods -> pods.size() == 1).get(0);
+    Kubelet.markReady(client, Labels.selector(applied));
+    awaitStatus("singleton", s -> s.getState() == AgentState.RUNNING);
+
+    edit("singleton", s -> s.getSpec().setEnv(List.of(new EnvVar("GREETING", "hi"))));
+    // The updated pod is created only once the old one is gone; a rolling update would run both (the new one
+    // never turns ready here, so the old one would stay).
+    List<Pod> updated = await().atMost(TIMEOUT).until(() -> pods(applied),
+        pods -> pods.stream().anyMatch(p -> !templateHash(p).equals(templateHash(first))));
+    assertThat(updated).as("pods after the update").singleElement()
+        .satisfies(p -> assertThat(p.getMetadata().getName()).isNotEqualTo(first.getMetadata().getName()));
+    assertThat(client.apps().deployments().withName("singleton").get().getSpec().getStrategy().getType()).isEqualTo("Recreate");
+  }
+
+  @Test
+  void anAgentWithoutHttpGetsNoServiceAndNoPort() {
+    apply(service("outbound", spec -> spec.setHttp(AgentServiceSpec.Http.none())));
+    Deployment deployment = await().atMost(TIMEOUT).until(() -> client.apps().deployments().withName("outbound").get(), d -> d != null);
+    assertThat(env(deployment.getSpec().getTemplate().getSpec().getContainers().get(0), "PORT")).isNull();
+    AgentService provisioning = awaitStatus("outbound", s -> s.getState() == AgentState.PROVISIONING);
+    assertThat(provisioning.getStatus().getInternalUrl()).isNull();
+    assertThat(client.services().withName("outbound").get()).isNull();
+
+    edit("outbound", s -> s.getSpec().setHttp(AgentServiceSpec.Http.on(3000)));
+    await().atMost(TIMEOUT).until(() -> client.services().withName("outbound").get() != null);
+    edit("outbound", s -> s.getSpec().setHttp(AgentServiceSpec.Http.none()));
+    await().atMost(TIMEOUT).until(() -> client.services().withName("outbound").get() == null);
+  }
+
+  /** Issue 14, defect 7: a missing bundle says so and what to run, and the service deploys once it exists. */
+  @Test
+  void aMissingBundleStallsWithTheCommandThatCreatesItAndDeploysWhenItAppears() {
+    applyWithoutBundle(service("no-code", spec -> { }));
+    AgentService stalled = awaitStatus("no-code", s -> Conditions.isTrue(s.getConditions(), "Stalled"));
+    Condition condition = Conditions.find(stalled.getStatus().getConditions(), "Stalled").orElseThrow();
+    assertThat(condition.getReason()).isEqualTo("BundleNotFound");
+    assertThat(condition.getMessage()).contains("no-code-bundle does not exist",
+        "kubectl -n " + client.getNamespace() + " create configmap no-code-bundle --from-file=",
+        "label configmap no-code-bundle orch.dev/bundle=true", "kubectl apply -k");
+    assertThat(stalled.getStatus().getState()).isEqualTo(AgentState.FAILED);
+    assertThat(client.apps().deployments().withName("no-code").get()).as("nothing deployed without the code").isNull();
+    assertThat(eventReasons("no-code")).contains("BundleNotFound");
+
+    Bundles.put(client, "no-code-bundle", Bundles.HELLO);
+    await().atMost(TIMEOUT).until(() -> client.apps().deployments().withName("no-code").get() != null);
+    awaitStatus("no-code", s -> s.getState() == AgentState.PROVISIONING && !Conditions.isTrue(s.getConditions(), "Stalled"));
+  }
+
+  @Test
+  void aBundleWithoutTheLabelIsNamedWithTheCommandThatAddsIt() {
+    Bundles.putUnlabelled(client, "unlabelled-bundle", Bundles.HELLO);
+    applyWithoutBundle(service("unlabelled", spec -> { }));
+    AgentService stalled = awaitStatus("unlabelled", s -> Conditions.isTrue(s.getConditions(), "Stalled"));
+    Condition condition = Conditions.find(stalled.getStatus().getConditions(), "Stalled").orElseThrow();
+    assertThat(condition.getReason()).isEqualTo("BundleNotLabelled");
+    assertThat(condition.getMessage()).contains("kubectl -n " + client.getNamespace()
+        + " label configmap unlabelled-bundle orch.dev/bundle=true");
+
+    Bundles.put(client, "unlabelled-bundle", Bundles.HELLO);
+    await().atMost(TIMEOUT).until(() -> client.apps().deployments().withName("unlabelled").get() != null);
+  }
+
+  /** Issue 14, defect 7: new code in the bundle ConfigMap reaches the pods. */
+  @Test
+  void editingTheBundleRollsThePods() {
+    AgentService applied = apply(service("evolving", spec -> { }));
+    String before = await().atMost(TIMEOUT).until(() -> bundleDigest("evolving"), digest -> digest != null);
+    await().atMost(TIMEOUT).until(() -> client.apps().replicaSets().withLabels(Labels.selector(applied)).list().getItems().size() == 1);
+
+    Bundles.put(client, "evolving-bundle", Map.of("main.py", "print('hello, world')\n"));
+    await().atMost(TIMEOUT).until(() -> bundleDigest("evolving"), digest -> digest != null && !digest.equals(before));
+    await().atMost(TIMEOUT).until(() -> client.apps().replicaSets().withLabels(Labels.selector(applied)).list().getItems().size() == 2);
+  }
+
   @Test
   void restartAnnotationRollsFreshPodsAndResetsTheFailureCounter() {
     apply(service("restartable", spec -> { }));
@@ -249,7 +330,13 @@ class AgentServiceReconcilerTest {
     return service;
   }
 
+  /** Creates the service and, first, its bundle ConfigMap. */
   private AgentService apply(AgentService service) {
+    Bundles.put(client, service.getSpec().getBundle().configMap().name(), Bundles.HELLO);
+    return applyWithoutBundle(service);
+  }
+
+  private AgentService applyWithoutBundle(AgentService service) {
     return client.resource(service).create();
   }
 
@@ -265,6 +352,20 @@ class AgentServiceReconcilerTest {
     return await().atMost(TIMEOUT).until(() -> client.resources(Event.class).list().getItems().stream()
         .filter(e -> e.getRegarding() != null && name.equals(e.getRegarding().getName())).map(Event::getReason).toList(),
         reasons -> !reasons.isEmpty());
+  }
+
+  private List<Pod> pods(AgentService service) {
+    return client.pods().withLabels(Labels.selector(service)).list().getItems();
+  }
+
+  private static String templateHash(Pod pod) {
+    return pod.getMetadata().getLabels().get("pod-template-hash");
+  }
+
+  private String bundleDigest(String name) {
+    Deployment deployment = client.apps().deployments().withName(name).get();
+    return deployment == null || deployment.getSpec().getTemplate().getMetadata().getAnnotations() == null ? null
+        : deployment.getSpec().getTemplate().getMetadata().getAnnotations().get(BundleCheck.DIGEST_ANNOTATION);
   }
 
   private static String env(Container container, String name) {
