@@ -1,8 +1,14 @@
 package dev.orch.operator.core;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 
 import dev.orch.operator.agent.AgentTemplate;
 import dev.orch.operator.agent.BundleManifest;
@@ -36,11 +42,10 @@ public record BundleCheck(Optional<Problem> problem, List<String> requiredSecret
     return new BundleCheck(Optional.empty(), List.of(), Map.of());
   }
 
-  /** @param bundle a ConfigMap as {@link BundleConfigMaps} caches it (digest annotation and manifest only) */
   static BundleCheck found(ConfigMap bundle) {
     String manifest = bundle.getData() == null ? null : bundle.getData().get(BundleManifest.FILE);
     return new BundleCheck(Optional.empty(), manifest == null ? List.of() : BundleManifest.requiredSecrets(manifest),
-        Map.of(DIGEST_ANNOTATION, bundle.getMetadata().getAnnotations().get(DIGEST_ANNOTATION)));
+        Map.of(DIGEST_ANNOTATION, digest(bundle)));
   }
 
   static BundleCheck notFound(String namespace, String name) {
@@ -76,5 +81,32 @@ public record BundleCheck(Optional<Problem> problem, List<String> requiredSecret
   /** The bundle's ConfigMap name, when the agent's bundle is a ConfigMap. */
   static Optional<String> configMapName(AgentTemplate agent) {
     return Optional.ofNullable(agent.getBundle()).map(b -> b.configMap()).map(c -> c.name());
+  }
+
+  /** SHA-256 over every file's name and content, in name order: any edit of the code changes it. */
+  static String digest(ConfigMap bundle) {
+    try {
+      MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
+      Map<String, String> text = bundle.getData() == null ? Map.of() : bundle.getData();
+      Map<String, String> binary = bundle.getBinaryData() == null ? Map.of() : bundle.getBinaryData();
+      for (var file : new TreeMap<>(text).entrySet()) {
+        update(sha256, "data", file.getKey(), file.getValue());
+      }
+      for (var file : new TreeMap<>(binary).entrySet()) {
+        update(sha256, "binaryData", file.getKey(), file.getValue());
+      }
+      return HexFormat.of().formatHex(sha256.digest());
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every Java runtime provides SHA-256", e);
+    }
+  }
+
+  /** Length-prefixed parts, so that no two different bundles feed the digest the same bytes. */
+  private static void update(MessageDigest sha256, String... parts) {
+    for (String part : parts) {
+      byte[] bytes = part.getBytes(StandardCharsets.UTF_8);
+      sha256.update(ByteBuffer.allocate(Integer.BYTES).putInt(bytes.length).array());
+      sha256.update(bytes);
+    }
   }
 }

@@ -12,29 +12,28 @@ import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 
-/** What the operator keeps of a bundle ConfigMap and concludes from it, without a cluster. */
-class BundleConfigMapsTest {
+/** What the operator concludes from a bundle ConfigMap, without a cluster. */
+class BundleCheckTest {
   private static final String MANIFEST = "{\"required_secrets\": [\"DISCORD_BOT_TOKEN\"]}";
 
   @Test
-  void theCacheKeepsTheManifestAndADigestButNotTheCode() {
-    ConfigMap cached = BundleConfigMaps.digested(bundle(Map.of("main.py", "print(1)\n", "orchagent.json", MANIFEST)));
-    assertThat(cached.getData()).containsOnlyKeys("orchagent.json");
-    assertThat(cached.getMetadata().getLabels()).containsEntry(BundleConfigMaps.LABEL, "true");
-    BundleCheck found = BundleCheck.found(cached);
+  void aFoundBundleGivesItsManifestsSecretsAndTheDigestOfItsFiles() {
+    ConfigMap bundle = bundle(Map.of("main.py", "print(1)\n", "orchagent.json", MANIFEST));
+    BundleCheck found = BundleCheck.found(bundle);
     assertThat(found.satisfied()).isTrue();
     assertThat(found.requiredSecrets()).containsExactly("DISCORD_BOT_TOKEN");
-    assertThat(found.podAnnotations()).containsOnlyKeys(BundleCheck.DIGEST_ANNOTATION);
+    assertThat(found.podAnnotations()).containsExactly(Map.entry(BundleCheck.DIGEST_ANNOTATION, BundleCheck.digest(bundle)));
+    assertThat(BundleCheck.notAConfigMap().podAnnotations()).isEmpty();
   }
 
   @Test
   void anyEditOfTheFilesChangesTheDigestAndNothingElseDoes() {
-    String original = BundleConfigMaps.digest(bundle(Map.of("main.py", "print(1)\n")));
-    assertThat(BundleConfigMaps.digest(bundle(Map.of("main.py", "print(1)\n")))).isEqualTo(original);
-    assertThat(BundleConfigMaps.digest(bundle(Map.of("main.py", "print(2)\n")))).isNotEqualTo(original);
-    assertThat(BundleConfigMaps.digest(bundle(Map.of("app.py", "print(1)\n")))).as("renamed").isNotEqualTo(original);
-    assertThat(BundleConfigMaps.digest(bundle(Map.of("main.py", "print(1)\n", "extra.py", "")))).as("added").isNotEqualTo(original);
-    assertThat(BundleConfigMaps.digest(new ConfigMapBuilder(bundle(Map.of())).withBinaryData(Map.of("main.py", "cHJpbnQoMSkK")).build()))
+    String original = BundleCheck.digest(bundle(Map.of("main.py", "print(1)\n")));
+    assertThat(BundleCheck.digest(bundle(Map.of("main.py", "print(1)\n")))).isEqualTo(original);
+    assertThat(BundleCheck.digest(bundle(Map.of("main.py", "print(2)\n")))).isNotEqualTo(original);
+    assertThat(BundleCheck.digest(bundle(Map.of("app.py", "print(1)\n")))).as("renamed").isNotEqualTo(original);
+    assertThat(BundleCheck.digest(bundle(Map.of("main.py", "print(1)\n", "extra.py", "")))).as("added").isNotEqualTo(original);
+    assertThat(BundleCheck.digest(new ConfigMapBuilder(bundle(Map.of())).withBinaryData(Map.of("main.py", "cHJpbnQoMSkK")).build()))
         .as("the same file as binaryData").isNotEqualTo(original);
   }
 
