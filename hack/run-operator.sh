@@ -54,7 +54,7 @@ In another terminal:
   kubectl get orch                                   # discord-bot: state failed, its token is missing
   kubectl describe agentservice discord-bot          # Stalled / MissingSecrets names DISCORD_BOT_TOKEN
   kubectl create secret generic orch-secrets --from-literal=DISCORD_BOT_TOKEN=not-a-real-token
-  kubectl get deployment,service discord-bot         # deployed as soon as the key exists
+  kubectl get deployment discord-bot                 # deployed as soon as the key exists (no Service: no HTTP port)
   kubectl apply -k examples/                         # every other example
 
 Stop with Ctrl-C (the control plane and its data go away with it).
