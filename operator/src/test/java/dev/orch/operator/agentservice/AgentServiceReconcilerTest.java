@@ -121,7 +121,7 @@ class AgentServiceReconcilerTest {
     assertThat(running.getStatus().getConditions()).extracting(Condition::getType, Condition::getStatus)
         .containsExactly(org.assertj.core.groups.Tuple.tuple("Ready", "True"), org.assertj.core.groups.Tuple.tuple("Reconciling", "False"),
             org.assertj.core.groups.Tuple.tuple("Stalled", "False"));
-    assertThat(eventReasons("bot")).contains("Deploying", "Running");
+    awaitEvents("bot", "Deploying", "Running");
   }
 
   @Test
@@ -135,7 +135,7 @@ class AgentServiceReconcilerTest {
     assertThat(condition.getReason()).isEqualTo("MissingSecrets");
     assertThat(condition.getMessage()).contains("TELEGRAM_TOKEN", "OPENAI_KEY", "kubectl -n " + client.getNamespace());
     assertThat(client.apps().deployments().withName("needs-keys").get()).as("nothing deployed without secrets").isNull();
-    assertThat(eventReasons("needs-keys")).contains("Failed");
+    awaitEvents("needs-keys", "Failed");
 
     Vault.put(client, Map.of("TELEGRAM_TOKEN", "a", "OPENAI_KEY", "b"));
     await().atMost(TIMEOUT).until(() -> client.apps().deployments().withName("needs-keys").get() != null);
@@ -158,7 +158,7 @@ class AgentServiceReconcilerTest {
 
     edit("worker", s -> s.getSpec().setPaused(false));
     await().atMost(TIMEOUT).until(() -> client.apps().deployments().withName("worker").get().getSpec().getReplicas() == 1);
-    assertThat(eventReasons("worker")).contains("Paused", "Resumed");
+    awaitEvents("worker", "Paused", "Resumed");
   }
 
   /** Issue 14, defect 6: a one-instance bot must never run twice, not even during an update. */
@@ -206,7 +206,7 @@ class AgentServiceReconcilerTest {
         "label configmap no-code-bundle orch.dev/bundle=true", "kubectl apply -k");
     assertThat(stalled.getStatus().getState()).isEqualTo(AgentState.FAILED);
     assertThat(client.apps().deployments().withName("no-code").get()).as("nothing deployed without the code").isNull();
-    assertThat(eventReasons("no-code")).contains("BundleNotFound");
+    awaitEvents("no-code", "BundleNotFound");
 
     Bundles.put(client, "no-code-bundle", Bundles.HELLO);
     await().atMost(TIMEOUT).until(() -> client.apps().deployments().withName("no-code").get() != null);
@@ -249,7 +249,7 @@ class AgentServiceReconcilerTest {
         .getSpec().getTemplate().getMetadata().getAnnotations().get(RestartRequest.ANNOTATION)));
     AgentService restarted = awaitStatus("restartable", s -> at.equals(s.getLastRestartAt()));
     assertThat(restarted.getStatus().getConsecutiveRestartFailures()).isZero();
-    assertThat(eventReasons("restartable")).contains("Restarted");
+    awaitEvents("restartable", "Restarted");
   }
 
   @Test
@@ -304,6 +304,7 @@ class AgentServiceReconcilerTest {
     AgentService applied = apply(service("steady", spec -> spec.setRequiredSecrets(List.of("DISCORD_BOT_TOKEN"))));
     await().atMost(TIMEOUT).until(() -> Kubelet.markReady(client, Labels.selector(applied)) > 0);
     awaitStatus("steady", s -> s.getState() == AgentState.RUNNING);
+    awaitEvents("steady", "Running");
 
     operator.close();
     var auditLog = ((LocalControlPlane) cluster).auditLog();
@@ -348,10 +349,11 @@ class AgentServiceReconcilerTest {
     return CustomResources.awaitStatus(client, AgentService.class, name, test, TIMEOUT);
   }
 
-  private List<String> eventReasons(String name) {
-    return await().atMost(TIMEOUT).until(() -> client.resources(Event.class).list().getItems().stream()
-        .filter(e -> e.getRegarding() != null && name.equals(e.getRegarding().getName())).map(Event::getReason).toList(),
-        reasons -> !reasons.isEmpty());
+  /** Events are written just after the status that a test waits for, so wait for them too. */
+  private void awaitEvents(String name, String... reasons) {
+    await().atMost(TIMEOUT).untilAsserted(() -> assertThat(client.resources(Event.class).list().getItems().stream()
+        .filter(e -> e.getRegarding() != null && name.equals(e.getRegarding().getName())).map(Event::getReason).toList())
+        .contains(reasons));
   }
 
   private List<Pod> pods(AgentService service) {

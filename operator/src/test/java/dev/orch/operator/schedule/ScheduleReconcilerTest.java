@@ -263,7 +263,8 @@ class ScheduleReconcilerTest {
     assertThat(condition.getReason()).isEqualTo("BundleNotFound");
     assertThat(condition.getMessage()).contains("kubectl -n " + client.getNamespace() + " create configmap coded-hook-bundle");
     await().atMost(TIMEOUT).until(() -> client.resources(Event.class).list().getItems().stream()
-        .anyMatch(e -> "coded-hook".equals(e.getRegarding().getName()) && "BundleNotFound".equals(e.getReason())));
+        .anyMatch(e -> e.getRegarding() != null && "coded-hook".equals(e.getRegarding().getName())
+            && "BundleNotFound".equals(e.getReason())));
     String token = tokenOf("coded-hook");
     WebhookTrigger.Outcome refused = webhooks.fire(client.getNamespace(), "coded-hook", token, new byte[0]);
     assertThat(refused.kind()).isEqualTo(WebhookTrigger.Kind.NOT_READY);
