@@ -26,8 +26,8 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
  */
 public record BundleCheck(Optional<Problem> problem, List<String> requiredSecrets, Map<String, String> podAnnotations) {
   public static final String DIGEST_ANNOTATION = "orch.dev/bundle-sha256";
-  public static final String NOT_FOUND = "BundleNotFound";
-  public static final String NOT_LABELLED = "BundleNotLabelled";
+  private static final String NOT_FOUND = "BundleNotFound";
+  private static final String NOT_LABELLED = "BundleNotLabelled";
 
   /** A condition reason and a message that says what to do. */
   public record Problem(String reason, String message) {

@@ -31,6 +31,10 @@ public final class BundleConfigMaps {
   private BundleConfigMaps() {
   }
 
+  /**
+   * Watches the labelled ConfigMaps of the controller's namespaces; an event on one reconciles every resource whose
+   * bundle names it, found through an index of the primaries by bundle.
+   */
   public static <P extends CustomResource<? extends AgentTemplate, ?>> InformerEventSource<ConfigMap, P> eventSource(
       EventSourceContext<P> context) {
     var primaries = context.getPrimaryCache();
