@@ -47,8 +47,8 @@ import io.micrometer.core.instrument.Timer;
 
 /**
  * Schedule → a CronJob (type cron) whose Jobs are the runs; a manual trigger (annotation orch.dev/trigger)
- * starts a Job now, ignoring enabled and skipIfRunning. Top to bottom: check the bundle and the vault; apply the plan; start
- * a manual run if one was asked for; fold the observed Jobs into the run history; write status.
+ * starts a Job now, ignoring enabled and skipIfRunning. Top to bottom: check the bundle and the vault; apply the
+ * plan; start a manual run if one was asked for; fold the observed Jobs into the run history; write status.
  */
 @Workflow(explicitInvocation = true, dependents = @Dependent(name = "cronjob", type = CronJobDependent.class,
     reconcilePrecondition = PlannedDependent.InPlan.class))

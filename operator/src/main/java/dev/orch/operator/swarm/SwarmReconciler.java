@@ -36,9 +36,9 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
 /**
- * Swarm → one Deployment per replica ({@link SwarmPlan} says why). Top to bottom: check the bundle and the vault; track
- * crash loops per replica from its pods; apply the plan (a crash-looping replica at zero pods, the others
- * untouched); write the per-replica status.
+ * Swarm → one Deployment per replica ({@link SwarmPlan} says why). Top to bottom: check the bundle and the
+ * vault; track crash loops per replica from its pods; apply the plan (a crash-looping replica at zero pods, the
+ * others untouched); write the per-replica status.
  */
 @Workflow(explicitInvocation = true, dependents = @Dependent(name = "members", type = SwarmMembers.class))
 @ControllerConfiguration(name = "swarm", generationAwareEventProcessing = false)
