@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
 
+import dev.orch.operator.core.BundleConfigMaps;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -40,7 +41,8 @@ final class Cluster {
 
   /** The bundle ConfigMap an example's kustomization would make from these files. */
   void bundle(String name, Map<String, String> files) {
-    client.configMaps().resource(new ConfigMapBuilder().withNewMetadata().withName(name).endMetadata()
+    client.configMaps().resource(new ConfigMapBuilder().withNewMetadata().withName(name)
+            .addToLabels(BundleConfigMaps.LABEL, "true").endMetadata()
         .withData(files).build()).fieldManager("orch-node-tests").forceConflicts().serverSideApply();
   }
 

@@ -3,6 +3,8 @@ package dev.orch.operator.agent;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
+import java.util.TreeMap;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -40,7 +42,7 @@ import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
  * <p>Runner contract (environment): ORCH_AGENT, ORCH_BUNDLE_KIND (configmap|url|git|image), ORCH_BUNDLE_URL,
  * ORCH_BUNDLE_SHA256, ORCH_GIT_REPOSITORY, ORCH_GIT_REF, ORCH_GIT_PATH, ORCH_COMMAND and ORCH_ARGS (JSON
  * arrays), ORCH_SECRET_NAMES (comma-separated names whose values the runner masks in logs), ORCH_WORKSPACE,
- * ORCH_STATUS_DIR, PORT and ORCHAGENT_HTTP_PORT.
+ * ORCH_STATUS_DIR, and PORT and ORCHAGENT_HTTP_PORT for agents that serve HTTP.
  */
 public final class AgentPod {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -60,13 +62,21 @@ public final class AgentPod {
   /**
    * What differs between the kinds that run agents.
    *
-   * @param httpPort the app's port, exported as PORT and ORCHAGENT_HTTP_PORT
+   * @param httpPort the app's port, exported as PORT and ORCHAGENT_HTTP_PORT; empty for an agent that serves no
+   *     HTTP (the gateway still answers /health from the status file, and has nothing to proxy to)
    * @param withGateway services get the gateway; one-off runs do not
    * @param restartPolicy Always for services and swarms, Never for scheduled runs
    * @param extraEnv variables the kind adds (e.g. ORB_REPLICA_INDEX), placed before the user's env
    */
-  public record Workload(Map<String, String> labels, Map<String, String> annotations, int httpPort,
+  public record Workload(Map<String, String> labels, Map<String, String> annotations, OptionalInt httpPort,
       boolean withGateway, String restartPolicy, List<io.fabric8.kubernetes.api.model.EnvVar> extraEnv) {
+  }
+
+  /** Pod-template annotations whose change rolls fresh pods: a restart request and the bundle's digest. */
+  public static Map<String, String> rollingAnnotations(Map<String, String> restart, Map<String, String> bundle) {
+    Map<String, String> annotations = new TreeMap<>(restart);
+    annotations.putAll(bundle);
+    return annotations;
   }
 
   public static PodTemplateSpec template(AgentTemplate agent, List<String> secretNames, Workload workload,
@@ -157,8 +167,10 @@ public final class AgentPod {
     add(env, "ORCH_WORKSPACE", WORKSPACE);
     add(env, "ORCH_STATUS_DIR", STATUS_DIR);
     add(env, "HOME", "/tmp");
-    add(env, "PORT", Integer.toString(workload.httpPort()));
-    add(env, "ORCHAGENT_HTTP_PORT", Integer.toString(workload.httpPort()));
+    workload.httpPort().ifPresent(port -> {
+      add(env, "PORT", Integer.toString(port));
+      add(env, "ORCHAGENT_HTTP_PORT", Integer.toString(port));
+    });
     env.addAll(workload.extraEnv());
     if (agent.getEnv() != null) {
       agent.getEnv().forEach(e -> add(env, e.name(), e.value() == null ? "" : e.value()));
@@ -183,17 +195,19 @@ public final class AgentPod {
     return List.of(command.get(0).strip().split(" +"));
   }
 
-  private static Container gateway(OperatorSettings settings, int httpPort) {
+  private static Container gateway(OperatorSettings settings, OptionalInt httpPort) {
     Probe readiness = new ProbeBuilder().withNewHttpGet().withPath("/health").withPort(new IntOrString(GATEWAY_PORT))
         .endHttpGet().withPeriodSeconds(5).withTimeoutSeconds(2).withFailureThreshold(2).build();
     // Liveness checks only that the gateway itself answers: a dead agent is the runner's to restart, and
     // restarting the gateway for it would not help.
     Probe liveness = new ProbeBuilder().withNewTcpSocket().withPort(new IntOrString(GATEWAY_PORT)).endTcpSocket()
         .withPeriodSeconds(10).withTimeoutSeconds(2).withFailureThreshold(3).build();
+    List<io.fabric8.kubernetes.api.model.EnvVar> env = new ArrayList<>();
+    httpPort.ifPresent(port -> add(env, "ORCHAGENT_HTTP_PORT", Integer.toString(port)));
+    add(env, "ORCH_STATUS_DIR", STATUS_DIR);
     return new ContainerBuilder().withName(GATEWAY_CONTAINER).withImage(settings.gatewayImage())
         .addNewPort().withName("http").withContainerPort(GATEWAY_PORT).withProtocol("TCP").endPort()
-        .addNewEnv().withName("ORCHAGENT_HTTP_PORT").withValue(Integer.toString(httpPort)).endEnv()
-        .addNewEnv().withName("ORCH_STATUS_DIR").withValue(STATUS_DIR).endEnv()
+        .withEnv(env)
         .withReadinessProbe(readiness).withLivenessProbe(liveness)
         .withVolumeMounts(mount("status", STATUS_DIR), mount("tmp", "/tmp"))
         .withSecurityContext(restricted()).withTerminationMessagePolicy("FallbackToLogsOnError")

@@ -6,12 +6,10 @@ import java.util.List;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.fabric8.kubernetes.api.model.ConfigMap;
-import io.fabric8.kubernetes.client.KubernetesClient;
 
 /**
  * What the operator can learn from a bundle without running it: the {@code required_secrets} of its
- * orchagent.json, for bundles it can read (a ConfigMap in the resource's namespace).
+ * orchagent.json, for bundles it can read (a ConfigMap in the resource's namespace, see BundleConfigMaps).
  */
 public final class BundleManifest {
   public static final String FILE = "orchagent.json";
@@ -20,19 +18,8 @@ public final class BundleManifest {
   private BundleManifest() {
   }
 
-  /** Required secrets declared by the bundle; empty when the bundle cannot be read here. */
-  public static List<String> requiredSecrets(KubernetesClient client, String namespace, Bundle bundle) {
-    if (bundle.configMap() == null) {
-      return List.of();
-    }
-    ConfigMap configMap = client.configMaps().inNamespace(namespace).withName(bundle.configMap().name()).get();
-    if (configMap == null || configMap.getData() == null || !configMap.getData().containsKey(FILE)) {
-      return List.of();
-    }
-    return requiredSecrets(configMap.getData().get(FILE));
-  }
-
-  static List<String> requiredSecrets(String manifest) {
+  /** The required_secrets an orchagent.json declares; none when it cannot be read. */
+  public static List<String> requiredSecrets(String manifest) {
     try {
       JsonNode names = JSON.readTree(manifest).path("required_secrets");
       List<String> secrets = new ArrayList<>();

@@ -3,6 +3,7 @@ package dev.orch.operator.agentservice;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 import dev.orch.operator.agent.AgentDeployment;
 import dev.orch.operator.agent.AgentPod;
@@ -37,21 +38,45 @@ public final class AgentServicePlan {
   }
 
   /**
+   * @param bundleAnnotations the bundle's digest, so that an edit of its files rolls fresh pods
    * @param crashLoopPaused the crash-loop tracker paused the service: it runs no pods until restarted
    */
-  public static Plan of(AgentService service, List<String> secretNames, boolean crashLoopPaused, OperatorSettings settings) {
+  public static Plan of(AgentService service, List<String> secretNames, Map<String, String> bundleAnnotations,
+      boolean crashLoopPaused, OperatorSettings settings) {
     AgentServiceSpec spec = service.getSpec();
     boolean stopped = stopped(service, crashLoopPaused);
     return new Plan()
-        .with(deployment(service, secretNames, stopped, settings))
-        .with(service(service))
+        .with(deployment(service, secretNames, bundleAnnotations, stopped, settings))
+        .with(servesHttp(spec) ? service(service) : null)
         .with(publicHost(service, settings).map(host -> ingress(service, host, settings)).orElse(null))
         .with(autoscaled(spec) && !stopped ? autoscaler(service) : null)
         .with(spec.getMinInstances() > 1 && !stopped ? disruptionBudget(service) : null);
   }
 
-  static int httpPort(AgentServiceSpec spec) {
-    return spec.getHttp() != null && spec.getHttp().port() != null ? spec.getHttp().port() : DEFAULT_HTTP_PORT;
+  /** Without an http section an agent serves HTTP on the default port; http.enabled: false says it serves none. */
+  static boolean servesHttp(AgentServiceSpec spec) {
+    return spec.getHttp() == null || !Boolean.FALSE.equals(spec.getHttp().enabled());
+  }
+
+  static OptionalInt httpPort(AgentServiceSpec spec) {
+    if (!servesHttp(spec)) {
+      return OptionalInt.empty();
+    }
+    return OptionalInt.of(spec.getHttp() != null && spec.getHttp().port() != null ? spec.getHttp().port() : DEFAULT_HTTP_PORT);
+  }
+
+  /**
+   * The spec's strategy, or at most one pod at a time for agents that serve no HTTP (a bot or a worker running
+   * twice answers or works twice) and for one-instance services (a singleton by choice); a rolling update for
+   * HTTP services that may run several instances, which must not drop requests. Canary is not implemented yet
+   * and rolls like rolling.
+   */
+  static AgentDeployment.Rollout rollout(AgentServiceSpec spec) {
+    AgentServiceSpec.RolloutStrategy chosen = spec.getRollout() == null ? null : spec.getRollout().strategy();
+    if (chosen == null) {
+      return !servesHttp(spec) || spec.getMaxInstances() == 1 ? AgentDeployment.Rollout.RECREATE : AgentDeployment.Rollout.ROLLING;
+    }
+    return chosen == AgentServiceSpec.RolloutStrategy.RECREATE ? AgentDeployment.Rollout.RECREATE : AgentDeployment.Rollout.ROLLING;
   }
 
   static boolean autoscaled(AgentServiceSpec spec) {
@@ -63,8 +88,14 @@ public final class AgentServicePlan {
     return crashLoopPaused || Boolean.TRUE.equals(service.getSpec().getPaused());
   }
 
-  /** The ingress host: the resource's own, or NAME-NAMESPACE.BASE_DOMAIN when the operator has a base domain. */
+  /**
+   * The ingress host: the resource's own, or NAME-NAMESPACE.BASE_DOMAIN when the operator has a base domain;
+   * none for an agent that serves no HTTP.
+   */
   static Optional<String> publicHost(AgentService service, OperatorSettings settings) {
+    if (!servesHttp(service.getSpec())) {
+      return Optional.empty();
+    }
     if (service.getSpec().getIngress() != null) {
       return Optional.of(service.getSpec().getIngress().host());
     }
@@ -79,19 +110,22 @@ public final class AgentServicePlan {
     return publicHost(service, settings).map(host -> (tls ? "https://" : "http://") + host + path);
   }
 
-  static String internalUrl(AgentService service) {
-    return "http://" + service.getMetadata().getName() + "." + service.getMetadata().getNamespace() + ".svc";
+  /** The Service's in-cluster URL; none for an agent that serves no HTTP, which has no Service. */
+  static Optional<String> internalUrl(AgentService service) {
+    return servesHttp(service.getSpec())
+        ? Optional.of("http://" + service.getMetadata().getName() + "." + service.getMetadata().getNamespace() + ".svc")
+        : Optional.empty();
   }
 
-  private static Deployment deployment(AgentService service, List<String> secretNames, boolean stopped,
-      OperatorSettings settings) {
+  private static Deployment deployment(AgentService service, List<String> secretNames,
+      Map<String, String> bundleAnnotations, boolean stopped, OperatorSettings settings) {
     AgentServiceSpec spec = service.getSpec();
     var workload = new AgentPod.Workload(Labels.of(service, spec.getAgent(), "agent"),
-        RestartRequest.podAnnotations(service), httpPort(spec),
+        AgentPod.rollingAnnotations(RestartRequest.podAnnotations(service), bundleAnnotations), httpPort(spec),
         true, "Always", List.of());
     Integer replicas = stopped ? Integer.valueOf(0) : autoscaled(spec) ? null : spec.getMinInstances();
     return AgentDeployment.of(metadata(service, "agent"), Labels.selector(service),
-        AgentPod.template(spec, secretNames, workload, settings), replicas);
+        AgentPod.template(spec, secretNames, workload, settings), replicas, rollout(spec));
   }
 
   private static Service service(AgentService service) {

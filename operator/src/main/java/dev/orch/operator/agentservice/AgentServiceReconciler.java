@@ -14,6 +14,8 @@ import dev.orch.operator.agentservice.AgentServiceDependents.ServiceDependent;
 import dev.orch.operator.core.AgentSecrets;
 import dev.orch.operator.core.AgentState;
 import dev.orch.operator.core.AlertWebhook;
+import dev.orch.operator.core.BundleCheck;
+import dev.orch.operator.core.BundleConfigMaps;
 import dev.orch.operator.core.CrashLoop;
 import dev.orch.operator.core.CrashLoopRecord;
 import dev.orch.operator.core.EventRecorder;
@@ -44,13 +46,13 @@ import io.micrometer.core.instrument.Timer;
 /**
  * AgentService → Deployment, Service and, as needed, Ingress, HorizontalPodAutoscaler and PodDisruptionBudget.
  *
- * <p>Top to bottom: check the vault Secret holds every key the agent needs; if it does, compute the plan
- * ({@link AgentServicePlan}) and let the workflow apply it with server-side apply; if not, leave the running
- * Deployment untouched. Then compute the status from what is observed and write it only when it changed.
+ * <p>Top to bottom: check that the bundle ConfigMap exists and the vault Secret holds every key the agent needs;
+ * if so, compute the plan ({@link AgentServicePlan}) and let the workflow apply it with server-side apply; if
+ * not, leave the running Deployment untouched. Then compute the status from what is observed and write it only when it changed.
  */
 @Workflow(explicitInvocation = true, dependents = {
     @Dependent(name = "deployment", type = DeploymentDependent.class),
-    @Dependent(name = "service", type = ServiceDependent.class),
+    @Dependent(name = "service", type = ServiceDependent.class, reconcilePrecondition = PlannedDependent.InPlan.class),
     @Dependent(name = "ingress", type = IngressDependent.class, reconcilePrecondition = PlannedDependent.InPlan.class),
     @Dependent(name = "autoscaler", type = AutoscalerDependent.class, reconcilePrecondition = PlannedDependent.InPlan.class),
     @Dependent(name = "disruption-budget", type = DisruptionBudgetDependent.class, reconcilePrecondition = PlannedDependent.InPlan.class)})
@@ -77,7 +79,7 @@ public class AgentServiceReconciler implements Reconciler<AgentService> {
     events = new EventRecorder(context.getClient());
     registerStateGauges(context.getPrimaryCache());
     var pods = OwnedResources.eventSource(context, Pod.class, "pods");
-    return List.of(vault, pods);
+    return List.of(vault, pods, BundleConfigMaps.eventSource(context));
   }
 
   @Override
@@ -91,7 +93,8 @@ public class AgentServiceReconciler implements Reconciler<AgentService> {
   }
 
   private UpdateControl<AgentService> reconcileTimed(AgentService service, Context<AgentService> context) {
-    AgentSecrets secrets = AgentSecrets.of(service, service.getSpec(), context.getClient(), vault);
+    BundleCheck bundle = BundleConfigMaps.check(service, context);
+    AgentSecrets secrets = AgentSecrets.of(service, service.getSpec(), bundle, vault);
 
     List<Pod> pods = context.getSecondaryResources(Pod.class).stream()
         .filter(p -> p.getMetadata().getDeletionTimestamp() == null).toList();
@@ -100,12 +103,13 @@ public class AgentServiceReconciler implements Reconciler<AgentService> {
         AgentPod.AGENT_CONTAINER, service.getSpec().getMaxRestartFailures(),
         RestartRequest.isNew(service, AgentServiceStatus::getLastRestartAt), settings.stableAfter(), now);
 
-    if (secrets.check().satisfied()) {
-      AgentServicePlan.of(service, secrets.names(), crashes.counters().record().isAutoPaused(), settings).applyIn(context);
+    if (bundle.satisfied() && secrets.check().satisfied()) {
+      AgentServicePlan.of(service, secrets.names(), bundle.podAnnotations(), crashes.counters().record().isAutoPaused(),
+          settings).applyIn(context);
     }
 
-    var seen = new AgentServiceStatusCalculator.Observation(context.getSecondaryResource(Deployment.class), secrets.check(),
-        crashes.counters(), now.truncatedTo(ChronoUnit.SECONDS).toString());
+    var seen = new AgentServiceStatusCalculator.Observation(context.getSecondaryResource(Deployment.class), bundle,
+        secrets.check(), crashes.counters(), now.truncatedTo(ChronoUnit.SECONDS).toString());
     AgentServiceStatus before = service.getStatus();
     AgentServiceStatus after = AgentServiceStatusCalculator.compute(service, seen, settings);
     UpdateControl<AgentService> done = crashes.recheckIn()
@@ -117,6 +121,7 @@ public class AgentServiceReconciler implements Reconciler<AgentService> {
     // The status (with the alert level marked as sent) is written before the alert goes out: after an operator
     // restart the level is already recorded, so an alert can be lost with the operator but never sent twice.
     AgentService written = StatusWriter.write(service, after, context);
+    bundle.noticeAfter(before == null ? null : before.getConditions()).ifPresent(notice -> events.emit(service, notice));
     AgentServiceStatusCalculator.events(service, before, after).forEach(notice -> events.emit(service, notice));
     if (crashes.crossed().isPresent()) {
       if (CrashLoop.CRITICAL.equals(crashes.crossed().get())) {

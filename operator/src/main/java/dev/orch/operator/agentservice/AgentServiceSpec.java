@@ -15,6 +15,11 @@ import io.fabric8.generator.annotation.ValidationRule;
 @ValidationRule(
     value = "self.minInstances <= self.maxInstances",
     message = "minInstances must not exceed maxInstances; raise maxInstances or lower minInstances")
+@ValidationRule(
+    value = "!has(self.ingress) || !has(self.http) || self.http.enabled",
+    fieldPath = ".ingress",
+    message = "an ingress routes to the agent's HTTP port, but http.enabled is false; remove ingress, or set"
+        + " http.enabled: true and http.port to the port the agent listens on")
 @JsonClassDescription("What runs (agent, bundle, command, args, env, secrets, resources, placement) and how: instances, HTTP port,"
     + " ingress, crash-loop threshold and alert URL, pause and rollout.")
 public class AgentServiceSpec extends AgentTemplate {
@@ -41,7 +46,8 @@ public class AgentServiceSpec extends AgentTemplate {
   @JsonPropertyDescription("Upper bound for autoscaling (1-100); above minInstances a HorizontalPodAutoscaler is created.")
   private Integer maxInstances = 1;
 
-  @JsonPropertyDescription("The agent's HTTP side: the port the app binds; the gateway on :8080 proxies to it.")
+  @JsonPropertyDescription("The agent's HTTP side: the port the app binds; the gateway on :8080 proxies to it."
+      + " Omitted: HTTP on port 3000. Agents that serve no HTTP (bots, workers) set enabled: false.")
   private Http http;
 
   @JsonPropertyDescription("Public HTTP(S) exposure through an Ingress; omit for agents that only make outbound connections.")
@@ -149,16 +155,35 @@ public class AgentServiceSpec extends AgentTemplate {
     this.rollout = rollout;
   }
 
+  @JsonInclude(JsonInclude.Include.NON_NULL)
   @ValidationRule(
       value = "!has(self.port) || self.port != 8080",
       fieldPath = ".port",
       message = "port 8080 belongs to the gateway sidecar (health checks); bind the app to another port such as 3000")
+  @ValidationRule(
+      value = "self.enabled || !has(self.port)",
+      fieldPath = ".port",
+      message = "http.port is set but http.enabled is false; remove port, or set enabled: true if the agent serves HTTP")
   public record Http(
+      @Default("true")
+      @JsonPropertyDescription("false when the agent serves no HTTP (a Discord bot, a queue worker): no Service, no"
+          + " ingress, no PORT variable, and updates stop the old pod before starting the new one. Default true.")
+      Boolean enabled,
+
       @Min(1)
       @Max(65535)
-      @Default("3000")
       @JsonPropertyDescription("Port the app listens on (default 3000); exported as PORT and ORCHAGENT_HTTP_PORT.")
       Integer port) {
+
+    /** HTTP on the given port. */
+    public static Http on(int port) {
+      return new Http(true, port);
+    }
+
+    /** An agent that serves no HTTP. */
+    public static Http none() {
+      return new Http(false, null);
+    }
   }
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -219,11 +244,14 @@ public class AgentServiceSpec extends AgentTemplate {
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
   @ValidationRule(
-      value = "!has(self.canaryWeight) || self.strategy == 'canary'",
+      value = "!has(self.canaryWeight) || has(self.strategy) && self.strategy == 'canary'",
       message = "rollout.canaryWeight only applies to strategy canary; set strategy: canary or remove canaryWeight")
   public record Rollout(
-      @Default("rolling")
-      @JsonPropertyDescription("rolling replaces pods gradually; canary first sends canaryWeight percent of traffic to the new version.")
+      @JsonPropertyDescription("How an update replaces the running pods. recreate stops the old pods before starting"
+          + " new ones: at most one version runs, with a short downtime (bots that must not answer twice). rolling"
+          + " starts a new pod and stops an old one once the new one is ready: no downtime, briefly one pod more."
+          + " canary first sends canaryWeight percent of traffic to the new version. Default: recreate when"
+          + " http.enabled is false or maxInstances is 1, rolling otherwise.")
       RolloutStrategy strategy,
 
       @Min(1)
@@ -234,6 +262,7 @@ public class AgentServiceSpec extends AgentTemplate {
 
   public enum RolloutStrategy {
     @com.fasterxml.jackson.annotation.JsonProperty("rolling") ROLLING,
+    @com.fasterxml.jackson.annotation.JsonProperty("recreate") RECREATE,
     @com.fasterxml.jackson.annotation.JsonProperty("canary") CANARY
   }
 }

@@ -7,6 +7,7 @@ import java.util.Optional;
 
 import dev.orch.operator.agent.AgentDeployment;
 import dev.orch.operator.core.AgentState;
+import dev.orch.operator.core.BundleCheck;
 import dev.orch.operator.core.Conditions;
 import dev.orch.operator.core.CrashLoop;
 import dev.orch.operator.core.Conditions.Verdict;
@@ -28,7 +29,8 @@ final class AgentServiceStatusCalculator {
   }
 
   /** What the reconciler saw this time, with the crash-loop counters it derived from the pods. */
-  record Observation(Optional<Deployment> deployment, SecretCheck secrets, CrashLoop.Counters crashes, String now) {
+  record Observation(Optional<Deployment> deployment, BundleCheck bundle, SecretCheck secrets, CrashLoop.Counters crashes,
+      String now) {
   }
 
   /** The counters as the status holds them, for {@link CrashLoop#track}. */
@@ -45,7 +47,7 @@ final class AgentServiceStatusCalculator {
     AgentServiceStatus status = new AgentServiceStatus();
     status.setObservedGeneration(generation);
     status.setUrl(AgentServicePlan.publicUrl(service, settings).orElse(null));
-    status.setInternalUrl(AgentServicePlan.internalUrl(service));
+    status.setInternalUrl(AgentServicePlan.internalUrl(service).orElse(null));
     status.setRestartCount(seen.crashes().restartCount());
     status.setConsecutiveRestartFailures(seen.crashes().consecutiveFailures());
     status.setLastError(seen.crashes().lastError());
@@ -55,11 +57,11 @@ final class AgentServiceStatusCalculator {
     String restartedAt = RestartRequest.requestedAt(service);
     status.setLastRestartAt(restartedAt != null ? restartedAt : previous.getLastRestartAt());
 
-    boolean rolledOut = seen.secrets().satisfied()
+    boolean deploys = seen.bundle().satisfied() && seen.secrets().satisfied();
+    boolean rolledOut = deploys
         && (previous.getObservedGeneration() == null || previous.getObservedGeneration() != generation
             || !Objects.equals(restartedAt, previous.getLastRestartAt()));
-    status.setDeployedAt(rolledOut || previous.getDeployedAt() == null && seen.secrets().satisfied()
-        ? seen.now() : previous.getDeployedAt());
+    status.setDeployedAt(rolledOut || previous.getDeployedAt() == null && deploys ? seen.now() : previous.getDeployedAt());
 
     Deployment deployment = seen.deployment().orElse(null);
     int ready = AgentDeployment.readyReplicas(deployment);
@@ -67,7 +69,11 @@ final class AgentServiceStatusCalculator {
     status.setReadyInstances(ready);
 
     Verdict verdict;
-    if (!seen.secrets().satisfied()) {
+    if (seen.bundle().problem().isPresent()) {
+      verdict = seen.bundle().problem().get().verdict();
+      status.setState(ready > 0 ? AgentState.RUNNING : AgentState.FAILED);
+      status.setLastError(verdict.message());
+    } else if (!seen.secrets().satisfied()) {
       verdict = Verdict.stalled("MissingSecrets", seen.secrets().message());
       // Said by the Stalled condition only: lastError is the agent's last crash, which the crash-loop counters
       // carry on, and a missing secret written there outlived the secret's arrival.

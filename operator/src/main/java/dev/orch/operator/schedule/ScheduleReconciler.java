@@ -15,6 +15,8 @@ import java.util.Optional;
 import java.util.stream.Collectors;
 
 import dev.orch.operator.core.AgentSecrets;
+import dev.orch.operator.core.BundleCheck;
+import dev.orch.operator.core.BundleConfigMaps;
 import dev.orch.operator.core.Conditions;
 import dev.orch.operator.core.Conditions.Verdict;
 import dev.orch.operator.core.EventRecorder;
@@ -46,8 +48,8 @@ import io.micrometer.core.instrument.Timer;
 
 /**
  * Schedule → a CronJob (type cron) whose Jobs are the runs; a manual trigger (annotation orch.dev/trigger)
- * starts a Job now, ignoring enabled and skipIfRunning. Top to bottom: check the vault; apply the plan; start
- * a manual run if one was asked for; fold the observed Jobs into the run history; write status.
+ * starts a Job now, ignoring enabled and skipIfRunning. Top to bottom: check the bundle and the vault; apply the
+ * plan; start a manual run if one was asked for; fold the observed Jobs into the run history; write status.
  */
 @Workflow(explicitInvocation = true, dependents = @Dependent(name = "cronjob", type = CronJobDependent.class,
     reconcilePrecondition = PlannedDependent.InPlan.class))
@@ -73,7 +75,7 @@ public class ScheduleReconciler implements Reconciler<Schedule> {
     vault = new VaultSecretEventSource<>(context, settings.vaultSecretName());
     events = new EventRecorder(context.getClient());
     return List.of(vault, OwnedResources.eventSource(context, Job.class, "runs"),
-        OwnedResources.eventSource(context, Pod.class, "pods"));
+        OwnedResources.eventSource(context, Pod.class, "pods"), BundleConfigMaps.eventSource(context));
   }
 
   @Override
@@ -97,10 +99,13 @@ public class ScheduleReconciler implements Reconciler<Schedule> {
     status.setWebhook(cron ? null : webhook(schedule, previous.getWebhook(), context.getClient()));
 
     Optional<String> invalidSchedule = cron ? NextFire.problem(spec.getSchedule(), spec.getTimeZone()) : Optional.empty();
-    AgentSecrets secrets = AgentSecrets.of(schedule, spec, context.getClient(), vault);
+    BundleCheck bundle = BundleConfigMaps.check(schedule, context);
+    AgentSecrets secrets = AgentSecrets.of(schedule, spec, bundle, vault);
     Verdict verdict;
     if (invalidSchedule.isPresent()) {
       verdict = Verdict.stalled("InvalidSchedule", invalidSchedule.get());
+    } else if (bundle.problem().isPresent()) {
+      verdict = bundle.problem().get().verdict();
     } else if (!secrets.check().satisfied()) {
       verdict = Verdict.stalled("MissingSecrets", secrets.check().message());
     } else {
@@ -139,6 +144,7 @@ public class ScheduleReconciler implements Reconciler<Schedule> {
 
     if (!StatusWriter.unchanged(schedule.getStatus(), status)) {
       StatusWriter.write(schedule, status, context);
+      bundle.noticeAfter(previous.getConditions()).ifPresent(notice -> events.emit(schedule, notice));
       emitRunEvents(schedule, previous.getRuns(), runs);
     }
     pruneJobs(jobs, context.getClient());

@@ -14,7 +14,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.LoadingCache;
-import dev.orch.operator.core.AgentSecrets;
+import dev.orch.operator.agent.SecretNames;
+import dev.orch.operator.core.BundleCheck;
+import dev.orch.operator.core.BundleConfigMaps;
 import dev.orch.operator.core.Conditions;
 import dev.orch.operator.core.Labels;
 import dev.orch.operator.core.OperatorSettings;
@@ -101,6 +103,10 @@ public final class WebhookTrigger {
           .map(c -> c.getReason() + ": " + c.getMessage()).orElse("the schedule has not been reconciled yet"));
     }
 
+    BundleCheck bundle = BundleConfigMaps.fetch(client, namespace, schedule.getSpec());
+    if (bundle.problem().isPresent()) {
+      return Outcome.of(Kind.NOT_READY, null, bundle.problem().get().reason() + ": " + bundle.problem().get().message());
+    }
     Optional<Job> active = Boolean.TRUE.equals(schedule.getSpec().getSkipIfRunning()) ? activeRun(schedule) : Optional.empty();
     if (active.isPresent()) {
       String activeName = active.get().getMetadata().getName();
@@ -109,7 +115,7 @@ public final class WebhookTrigger {
     }
     String runId = SchedulePlan.runId(schedule, ScheduleStatus.Trigger.WEBHOOK,
         CALL_TIME.format(clock.instant()) + "-" + Integer.toString(RANDOM.nextInt(36 * 36 * 36), 36));
-    List<String> secretNames = AgentSecrets.namesOf(schedule.getSpec(), client, namespace);
+    List<String> secretNames = SecretNames.of(schedule.getSpec(), bundle.requiredSecrets());
     Job job = client.resource(SchedulePlan.run(schedule, runId, ScheduleStatus.Trigger.WEBHOOK, body.length > 0,
         secretNames, settings)).create();
     if (body.length > 0) {

@@ -3,6 +3,7 @@ package dev.orch.operator.swarm;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.Set;
 
 import dev.orch.operator.agent.AgentDeployment;
@@ -30,12 +31,15 @@ public final class SwarmPlan {
   }
 
   /**
+   * @param bundleAnnotations the bundle's digest, so that an edit of its files rolls fresh pods
    * @param pausedReplicas indexes the crash-loop tracker paused; they keep their Deployment at zero pods
    */
-  public static Plan of(Swarm swarm, List<String> secretNames, Set<Integer> pausedReplicas, OperatorSettings settings) {
+  public static Plan of(Swarm swarm, List<String> secretNames, Map<String, String> bundleAnnotations,
+      Set<Integer> pausedReplicas, OperatorSettings settings) {
     Map<String, Deployment> members = new LinkedHashMap<>();
     for (int index = 0; index < swarm.getSpec().getReplicas(); index++) {
-      members.put(Integer.toString(index), member(swarm, index, secretNames, pausedReplicas.contains(index), settings));
+      members.put(Integer.toString(index), member(swarm, index, secretNames, bundleAnnotations, pausedReplicas.contains(index),
+          settings));
     }
     return new Plan().withAll(Deployment.class, members);
   }
@@ -50,18 +54,21 @@ public final class SwarmPlan {
     return selector;
   }
 
-  private static Deployment member(Swarm swarm, int index, List<String> secretNames, boolean crashLoopPaused,
-      OperatorSettings settings) {
+  private static Deployment member(Swarm swarm, int index, List<String> secretNames, Map<String, String> bundleAnnotations,
+      boolean crashLoopPaused, OperatorSettings settings) {
     SwarmSpec spec = swarm.getSpec();
     Map<String, String> labels = Labels.of(swarm, spec.getAgent(), "agent");
     labels.put(REPLICA_INDEX_LABEL, Integer.toString(index));
-    var workload = new AgentPod.Workload(labels, ReplicaRestart.podAnnotations(swarm, index), 3000, true, "Always", List.of(
+    var workload = new AgentPod.Workload(labels, AgentPod.rollingAnnotations(ReplicaRestart.podAnnotations(swarm, index),
+        bundleAnnotations), OptionalInt.of(3000), true, "Always", List.of(
         new EnvVarBuilder().withName("ORB_REPLICA_INDEX").withValue(Integer.toString(index)).build(),
         new EnvVarBuilder().withName("ORB_REPLICA_COUNT").withValue(Integer.toString(spec.getReplicas())).build()));
     boolean stopped = crashLoopPaused || Boolean.TRUE.equals(spec.getPaused());
     return AgentDeployment.of(
         new ObjectMetaBuilder().withName(memberName(swarm, index)).withNamespace(swarm.getMetadata().getNamespace())
             .withLabels(labels).build(),
-        memberSelector(swarm, index), AgentPod.template(spec, secretNames, workload, settings), stopped ? 0 : 1);
+        memberSelector(swarm, index), AgentPod.template(spec, secretNames, workload, settings), stopped ? 0 : 1,
+        // Each index is a singleton: two pods with one ORB_REPLICA_INDEX would work the same shard twice.
+        AgentDeployment.Rollout.RECREATE);
   }
 }

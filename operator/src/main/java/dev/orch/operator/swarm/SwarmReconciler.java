@@ -13,6 +13,8 @@ import java.util.stream.Collectors;
 
 import dev.orch.operator.agent.AgentPod;
 import dev.orch.operator.core.AgentSecrets;
+import dev.orch.operator.core.BundleCheck;
+import dev.orch.operator.core.BundleConfigMaps;
 import dev.orch.operator.core.CrashLoop;
 import dev.orch.operator.core.EventRecorder;
 import dev.orch.operator.core.OperatorSettings;
@@ -36,9 +38,9 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
 /**
- * Swarm → one Deployment per replica ({@link SwarmPlan} says why). Top to bottom: check the vault; track
- * crash loops per replica from its pods (a restart of the swarm or of one replica resets them); apply the plan (a crash-looping replica at zero pods, the others
- * untouched); write the per-replica status.
+ * Swarm → one Deployment per replica ({@link SwarmPlan} says why). Top to bottom: check the bundle and the
+ * vault; track crash loops per replica from its pods (a restart of the swarm or of one replica resets them); apply
+ * the plan (a crash-looping replica at zero pods, the others untouched); write the per-replica status.
  */
 @Workflow(explicitInvocation = true, dependents = @Dependent(name = "members", type = SwarmMembers.class))
 @ControllerConfiguration(name = "swarm", generationAwareEventProcessing = false)
@@ -59,7 +61,7 @@ public class SwarmReconciler implements Reconciler<Swarm> {
   public List<EventSource<?, Swarm>> prepareEventSources(EventSourceContext<Swarm> context) {
     vault = new VaultSecretEventSource<>(context, settings.vaultSecretName());
     events = new EventRecorder(context.getClient());
-    return List.of(vault, OwnedResources.eventSource(context, Pod.class, "pods"));
+    return List.of(vault, OwnedResources.eventSource(context, Pod.class, "pods"), BundleConfigMaps.eventSource(context));
   }
 
   @Override
@@ -73,7 +75,8 @@ public class SwarmReconciler implements Reconciler<Swarm> {
   }
 
   private UpdateControl<Swarm> reconcileTimed(Swarm swarm, Context<Swarm> context) {
-    AgentSecrets secrets = AgentSecrets.of(swarm, swarm.getSpec(), context.getClient(), vault);
+    BundleCheck bundle = BundleConfigMaps.check(swarm, context);
+    AgentSecrets secrets = AgentSecrets.of(swarm, swarm.getSpec(), bundle, vault);
     Map<Integer, List<Pod>> pods = context.getSecondaryResources(Pod.class).stream()
         .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
         .collect(Collectors.groupingBy(p -> index(p.getMetadata().getLabels())));
@@ -94,11 +97,11 @@ public class SwarmReconciler implements Reconciler<Swarm> {
     Optional<Duration> recheck = tracked.values().stream().flatMap(r -> r.recheckIn().stream())
         .min(Comparator.naturalOrder());
 
-    if (secrets.check().satisfied()) {
-      SwarmPlan.of(swarm, secrets.names(), paused, settings).applyIn(context);
+    if (bundle.satisfied() && secrets.check().satisfied()) {
+      SwarmPlan.of(swarm, secrets.names(), bundle.podAnnotations(), paused, settings).applyIn(context);
     }
 
-    var seen = new SwarmStatusCalculator.Observation(SwarmMembers.byIndex(context), pods, crashes, secrets.check(),
+    var seen = new SwarmStatusCalculator.Observation(SwarmMembers.byIndex(context), pods, crashes, bundle, secrets.check(),
         now.truncatedTo(ChronoUnit.SECONDS).toString());
     SwarmStatus before = swarm.getStatus();
     SwarmStatus after = SwarmStatusCalculator.compute(swarm, seen);
@@ -111,6 +114,7 @@ public class SwarmReconciler implements Reconciler<Swarm> {
     if (newlyPaused > 0) {
       meters.counter("orch.crashloop.pauses", "kind", "Swarm").increment(newlyPaused);
     }
+    bundle.noticeAfter(before == null ? null : before.getConditions()).ifPresent(notice -> events.emit(swarm, notice));
     SwarmStatusCalculator.events(swarm, before, after).forEach(notice -> events.emit(swarm, notice));
     return done;
   }

@@ -8,6 +8,7 @@ import java.util.stream.Collectors;
 
 import dev.orch.operator.agent.AgentDeployment;
 import dev.orch.operator.core.AgentState;
+import dev.orch.operator.core.BundleCheck;
 import dev.orch.operator.core.Conditions;
 import dev.orch.operator.core.Conditions.Verdict;
 import dev.orch.operator.core.CrashLoop;
@@ -27,7 +28,7 @@ final class SwarmStatusCalculator {
   }
 
   record Observation(Map<String, Deployment> deployments, Map<Integer, List<Pod>> pods,
-      Map<Integer, CrashLoop.Counters> crashes, SecretCheck secrets, String now) {
+      Map<Integer, CrashLoop.Counters> crashes, BundleCheck bundle, SecretCheck secrets, String now) {
   }
 
   /** A member's counters as the status keeps them, for {@link CrashLoop#track}. */
@@ -81,8 +82,9 @@ final class SwarmStatusCalculator {
     status.setMembers(members);
     String restartedAt = RestartRequest.requestedAt(swarm);
     status.setLastRestartAt(restartedAt != null ? restartedAt : previous.getLastRestartAt());
-    status.setConditions(Conditions.merge(previous.getConditions(), verdict(swarm, seen.secrets(), ready, failed),
-        generation, seen.now()));
+    Verdict verdict = seen.bundle().problem().isPresent() ? seen.bundle().problem().get().verdict()
+        : verdict(swarm, seen.secrets(), ready, failed);
+    status.setConditions(Conditions.merge(previous.getConditions(), verdict, generation, seen.now()));
     return status;
   }
 

@@ -3,6 +3,7 @@ package dev.orch.operator.agentservice;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 
@@ -26,7 +27,7 @@ class AgentServicePlanTest {
 
   @Test
   void minimalServiceIsOneInstanceBehindAServiceAndNothingElse() {
-    Plan plan = AgentServicePlan.of(service(s -> { }), List.of(), false, SETTINGS);
+    Plan plan = AgentServicePlan.of(service(s -> { }), List.of(), Map.of(), false, SETTINGS);
     assertThat(plan.get(Deployment.class)).get().satisfies(d -> assertThat(d.getSpec().getReplicas()).isEqualTo(1));
     assertThat(plan.get(Service.class)).isPresent();
     assertThat(plan.get(Ingress.class)).isEmpty();
@@ -40,7 +41,7 @@ class AgentServicePlanTest {
       s.setPaused(true);
       s.setMinInstances(2);
       s.setMaxInstances(4);
-    }), List.of(), false, SETTINGS);
+    }), List.of(), Map.of(), false, SETTINGS);
     assertThat(plan.get(Deployment.class).orElseThrow().getSpec().getReplicas()).isZero();
     assertThat(plan.get(HorizontalPodAutoscaler.class)).isEmpty();
     assertThat(plan.get(PodDisruptionBudget.class)).isEmpty();
@@ -48,20 +49,20 @@ class AgentServicePlanTest {
 
   @Test
   void crashLoopPauseScalesToZeroLikeAUserPause() {
-    Plan plan = AgentServicePlan.of(service(s -> { }), List.of(), true, SETTINGS);
+    Plan plan = AgentServicePlan.of(service(s -> { }), List.of(), Map.of(), true, SETTINGS);
     assertThat(plan.get(Deployment.class).orElseThrow().getSpec().getReplicas()).isZero();
   }
 
   @Test
   void autoscaledServiceLeavesReplicasToTheAutoscaler() {
-    Plan plan = AgentServicePlan.of(service(s -> s.setMaxInstances(3)), List.of(), false, SETTINGS);
+    Plan plan = AgentServicePlan.of(service(s -> s.setMaxInstances(3)), List.of(), Map.of(), false, SETTINGS);
     assertThat(plan.get(Deployment.class).orElseThrow().getSpec().getReplicas()).isNull();
     assertThat(plan.get(HorizontalPodAutoscaler.class).orElseThrow().getSpec().getMaxReplicas()).isEqualTo(3);
   }
 
   @Test
   void httpPortReachesTheAgentAndTheGateway() {
-    Deployment deployment = AgentServicePlan.of(service(s -> s.setHttp(new AgentServiceSpec.Http(5000))), List.of(), false, SETTINGS)
+    Deployment deployment = AgentServicePlan.of(service(s -> s.setHttp(AgentServiceSpec.Http.on(5000))), List.of(), Map.of(), false, SETTINGS)
         .get(Deployment.class).orElseThrow();
     Container agent = deployment.getSpec().getTemplate().getSpec().getContainers().get(0);
     Container gateway = deployment.getSpec().getTemplate().getSpec().getInitContainers().get(0);
@@ -71,10 +72,60 @@ class AgentServicePlanTest {
   }
 
   @Test
+  void agentWithoutHttpGetsNoServiceNoIngressNoPortAndStopsBeforeItStarts() {
+    AgentService bot = service(s -> s.setHttp(AgentServiceSpec.Http.none()));
+    Plan plan = AgentServicePlan.of(bot, List.of(), Map.of(), false, SETTINGS.withBaseDomain("agents.example.com"));
+    assertThat(plan.get(Service.class)).isEmpty();
+    assertThat(plan.get(Ingress.class)).as("no base-domain ingress without a port").isEmpty();
+    Deployment deployment = plan.get(Deployment.class).orElseThrow();
+    Container agent = deployment.getSpec().getTemplate().getSpec().getContainers().get(0);
+    Container gateway = deployment.getSpec().getTemplate().getSpec().getInitContainers().get(0);
+    assertThat(agent.getEnv()).extracting(EnvVar::getName).doesNotContain("PORT", "ORCHAGENT_HTTP_PORT");
+    assertThat(gateway.getEnv()).extracting(EnvVar::getName).doesNotContain("ORCHAGENT_HTTP_PORT");
+    assertThat(gateway.getReadinessProbe().getHttpGet().getPath()).as("health still comes from the gateway").isEqualTo("/health");
+    assertThat(deployment.getSpec().getStrategy().getType()).isEqualTo("Recreate");
+    assertThat(deployment.getSpec().getStrategy().getRollingUpdate()).isNull();
+    assertThat(AgentServicePlan.internalUrl(bot)).isEmpty();
+    assertThat(AgentServicePlan.publicUrl(bot, SETTINGS.withBaseDomain("agents.example.com"))).isEmpty();
+  }
+
+  @Test
+  void defaultRolloutRecreatesSingletonsAndRollsScalableHttpServices() {
+    assertThat(strategy(service(s -> { }))).as("one instance by default").isEqualTo("Recreate");
+    assertThat(strategy(service(s -> s.setMaxInstances(3)))).isEqualTo("RollingUpdate");
+    assertThat(strategy(service(s -> {
+      s.setMinInstances(2);
+      s.setMaxInstances(2);
+    }))).isEqualTo("RollingUpdate");
+    assertThat(strategy(service(s -> {
+      s.setHttp(AgentServiceSpec.Http.none());
+      s.setMaxInstances(3);
+    }))).as("no port: never two at once, even when scaled").isEqualTo("Recreate");
+    Deployment rolling = AgentServicePlan.of(service(s -> s.setMaxInstances(3)), List.of(), Map.of(), false, SETTINGS)
+        .get(Deployment.class).orElseThrow();
+    assertThat(rolling.getSpec().getStrategy().getRollingUpdate().getMaxUnavailable().getIntVal()).isZero();
+  }
+
+  @Test
+  void explicitRolloutStrategyWinsOverTheDefault() {
+    assertThat(strategy(service(s -> s.setRollout(new AgentServiceSpec.Rollout(AgentServiceSpec.RolloutStrategy.ROLLING, null)))))
+        .isEqualTo("RollingUpdate");
+    assertThat(strategy(service(s -> {
+      s.setMinInstances(2);
+      s.setMaxInstances(4);
+      s.setRollout(new AgentServiceSpec.Rollout(AgentServiceSpec.RolloutStrategy.RECREATE, null));
+    }))).isEqualTo("Recreate");
+    assertThat(strategy(service(s -> {
+      s.setMaxInstances(3);
+      s.setRollout(new AgentServiceSpec.Rollout(AgentServiceSpec.RolloutStrategy.CANARY, 10));
+    }))).as("canary is not implemented and rolls").isEqualTo("RollingUpdate");
+  }
+
+  @Test
   void baseDomainPublishesTheServiceUnderItsOwnHost() {
     AgentService service = service(s -> { });
     OperatorSettings withDomain = SETTINGS.withBaseDomain("agents.example.com");
-    Ingress ingress = AgentServicePlan.of(service, List.of(), false, withDomain).get(Ingress.class).orElseThrow();
+    Ingress ingress = AgentServicePlan.of(service, List.of(), Map.of(), false, withDomain).get(Ingress.class).orElseThrow();
     assertThat(ingress.getSpec().getRules().get(0).getHost()).isEqualTo("bot-team-a.agents.example.com");
     assertThat(AgentServicePlan.publicUrl(service, withDomain)).contains("http://bot-team-a.agents.example.com");
     assertThat(AgentServicePlan.publicUrl(service, SETTINGS)).isEmpty();
@@ -85,7 +136,7 @@ class AgentServicePlanTest {
     Deployment deployment = AgentServicePlan.of(service(s -> {
       s.setBundle(new Bundle(null, null, null, null, "registry.example.com/acme/bot:1"));
       s.setCommand(List.of("python", "bot.py"));
-    }), List.of(), false, SETTINGS).get(Deployment.class).orElseThrow();
+    }), List.of(), Map.of(), false, SETTINGS).get(Deployment.class).orElseThrow();
     var pod = deployment.getSpec().getTemplate().getSpec();
     assertThat(pod.getInitContainers()).extracting(Container::getName).containsExactly("gateway");
     assertThat(pod.getContainers().get(0).getImage()).isEqualTo("registry.example.com/acme/bot:1");
@@ -96,7 +147,7 @@ class AgentServicePlanTest {
   void withoutNativeSidecarsTheGatewayIsASecondContainer() {
     OperatorSettings old = new OperatorSettings("r", "g", Optional.empty(), "orch-secrets", Optional.empty(), false,
         java.time.Duration.ofMinutes(10), Optional.empty(), OperatorSettings.Webhooks.DEFAULTS);
-    var pod = AgentServicePlan.of(service(s -> { }), List.of(), false, old).get(Deployment.class).orElseThrow()
+    var pod = AgentServicePlan.of(service(s -> { }), List.of(), Map.of(), false, old).get(Deployment.class).orElseThrow()
         .getSpec().getTemplate().getSpec();
     assertThat(pod.getInitContainers()).extracting(Container::getName).containsExactly("prepare");
     assertThat(pod.getContainers()).extracting(Container::getName).containsExactly("agent", "gateway");
@@ -104,11 +155,16 @@ class AgentServicePlanTest {
 
   @Test
   void secretsAreReferencedNeverCopied() {
-    var agent = AgentServicePlan.of(service(s -> { }), List.of("API_KEY", "DB_URL"), false, SETTINGS).get(Deployment.class)
+    var agent = AgentServicePlan.of(service(s -> { }), List.of("API_KEY", "DB_URL"), Map.of(), false, SETTINGS).get(Deployment.class)
         .orElseThrow().getSpec().getTemplate().getSpec().getContainers().get(0);
     assertThat(value(agent, "ORCH_SECRET_NAMES")).isEqualTo("API_KEY,DB_URL");
     assertThat(agent.getEnv()).filteredOn(e -> e.getName().equals("API_KEY")).singleElement()
         .satisfies(e -> assertThat(e.getValueFrom().getSecretKeyRef().getName()).isEqualTo("orch-secrets"));
+  }
+
+  private static String strategy(AgentService service) {
+    return AgentServicePlan.of(service, List.of(), Map.of(), false, SETTINGS).get(Deployment.class).orElseThrow()
+        .getSpec().getStrategy().getType();
   }
 
   static AgentService service(Consumer<AgentServiceSpec> customize) {

@@ -23,10 +23,12 @@ import dev.orch.localcluster.WithKubernetes;
 import dev.orch.operator.agent.Bundle;
 import dev.orch.operator.agent.EnvVar;
 import dev.orch.operator.core.AgentState;
+import dev.orch.operator.core.BundleCheck;
 import dev.orch.operator.core.Conditions;
 import dev.orch.operator.core.Labels;
 import dev.orch.operator.core.OperatorSettings;
 import dev.orch.operator.core.RestartRequest;
+import dev.orch.operator.testing.Bundles;
 import dev.orch.operator.testing.CustomResources;
 import dev.orch.operator.testing.Kubelet;
 import dev.orch.operator.testing.RunningOperator;
@@ -34,6 +36,7 @@ import dev.orch.operator.testing.Vault;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
@@ -118,7 +121,7 @@ class AgentServiceReconcilerTest {
     assertThat(running.getStatus().getConditions()).extracting(Condition::getType, Condition::getStatus)
         .containsExactly(org.assertj.core.groups.Tuple.tuple("Ready", "True"), org.assertj.core.groups.Tuple.tuple("Reconciling", "False"),
             org.assertj.core.groups.Tuple.tuple("Stalled", "False"));
-    assertThat(eventReasons("bot")).contains("Deploying", "Running");
+    awaitEvents("bot", "Deploying", "Running");
   }
 
   @Test
@@ -132,7 +135,7 @@ class AgentServiceReconcilerTest {
     assertThat(condition.getReason()).isEqualTo("MissingSecrets");
     assertThat(condition.getMessage()).contains("TELEGRAM_TOKEN", "OPENAI_KEY", "kubectl -n " + client.getNamespace());
     assertThat(client.apps().deployments().withName("needs-keys").get()).as("nothing deployed without secrets").isNull();
-    assertThat(eventReasons("needs-keys")).contains("Failed");
+    awaitEvents("needs-keys", "Failed");
 
     Vault.put(client, Map.of("TELEGRAM_TOKEN", "a", "OPENAI_KEY", "b"));
     await().atMost(TIMEOUT).until(() -> client.apps().deployments().withName("needs-keys").get() != null);
@@ -180,8 +183,85 @@ class AgentServiceReconcilerTest {
 
     edit("worker", s -> s.getSpec().setPaused(false));
     await().atMost(TIMEOUT).until(() -> client.apps().deployments().withName("worker").get().getSpec().getReplicas() == 1);
-    // The event follows the Deployment's scale-up, so it may not be there yet.
-    await().atMost(TIMEOUT).untilAsserted(() -> assertThat(eventReasons("worker")).contains("Paused", "Resumed"));
+    awaitEvents("worker", "Paused", "Resumed");
+  }
+
+  /** Issue 14, defect 6: a one-instance bot must never run twice, not even during an update. */
+  @Test
+  void aOneInstanceServiceStopsItsPodBeforeTheUpdatedOneStarts() {
+    AgentService applied = apply(service("singleton", spec -> spec.setEnv(List.of(new EnvVar("GREETING", "hello")))));
+    Pod first = await().atMost(TIMEOUT).until(() -> pods(applied), pods -> pods.size() == 1).get(0);
+    Kubelet.markReady(client, Labels.selector(applied));
+    awaitStatus("singleton", s -> s.getState() == AgentState.RUNNING);
+
+    edit("singleton", s -> s.getSpec().setEnv(List.of(new EnvVar("GREETING", "hi"))));
+    // The updated pod is created only once the old one is gone; a rolling update would run both (the new one
+    // never turns ready here, so the old one would stay).
+    List<Pod> updated = await().atMost(TIMEOUT).until(() -> pods(applied),
+        pods -> pods.stream().anyMatch(p -> !templateHash(p).equals(templateHash(first))));
+    assertThat(updated).as("pods after the update").singleElement()
+        .satisfies(p -> assertThat(p.getMetadata().getName()).isNotEqualTo(first.getMetadata().getName()));
+    assertThat(client.apps().deployments().withName("singleton").get().getSpec().getStrategy().getType()).isEqualTo("Recreate");
+  }
+
+  @Test
+  void anAgentWithoutHttpGetsNoServiceAndNoPort() {
+    apply(service("outbound", spec -> spec.setHttp(AgentServiceSpec.Http.none())));
+    Deployment deployment = await().atMost(TIMEOUT).until(() -> client.apps().deployments().withName("outbound").get(), d -> d != null);
+    assertThat(env(deployment.getSpec().getTemplate().getSpec().getContainers().get(0), "PORT")).isNull();
+    AgentService provisioning = awaitStatus("outbound", s -> s.getState() == AgentState.PROVISIONING);
+    assertThat(provisioning.getStatus().getInternalUrl()).isNull();
+    assertThat(client.services().withName("outbound").get()).isNull();
+
+    edit("outbound", s -> s.getSpec().setHttp(AgentServiceSpec.Http.on(3000)));
+    await().atMost(TIMEOUT).until(() -> client.services().withName("outbound").get() != null);
+    edit("outbound", s -> s.getSpec().setHttp(AgentServiceSpec.Http.none()));
+    await().atMost(TIMEOUT).until(() -> client.services().withName("outbound").get() == null);
+  }
+
+  /** Issue 14, defect 7: a missing bundle says so and what to run, and the service deploys once it exists. */
+  @Test
+  void aMissingBundleStallsWithTheCommandThatCreatesItAndDeploysWhenItAppears() {
+    applyWithoutBundle(service("no-code", spec -> { }));
+    AgentService stalled = awaitStatus("no-code", s -> Conditions.isTrue(s.getConditions(), "Stalled"));
+    Condition condition = Conditions.find(stalled.getStatus().getConditions(), "Stalled").orElseThrow();
+    assertThat(condition.getReason()).isEqualTo("BundleNotFound");
+    assertThat(condition.getMessage()).contains("no-code-bundle does not exist",
+        "kubectl -n " + client.getNamespace() + " create configmap no-code-bundle --from-file=",
+        "label configmap no-code-bundle orch.dev/bundle=true", "kubectl apply -k");
+    assertThat(stalled.getStatus().getState()).isEqualTo(AgentState.FAILED);
+    assertThat(client.apps().deployments().withName("no-code").get()).as("nothing deployed without the code").isNull();
+    awaitEvents("no-code", "BundleNotFound");
+
+    Bundles.put(client, "no-code-bundle", Bundles.HELLO);
+    await().atMost(TIMEOUT).until(() -> client.apps().deployments().withName("no-code").get() != null);
+    awaitStatus("no-code", s -> s.getState() == AgentState.PROVISIONING && !Conditions.isTrue(s.getConditions(), "Stalled"));
+  }
+
+  @Test
+  void aBundleWithoutTheLabelIsNamedWithTheCommandThatAddsIt() {
+    Bundles.putUnlabelled(client, "unlabelled-bundle", Bundles.HELLO);
+    applyWithoutBundle(service("unlabelled", spec -> { }));
+    AgentService stalled = awaitStatus("unlabelled", s -> Conditions.isTrue(s.getConditions(), "Stalled"));
+    Condition condition = Conditions.find(stalled.getStatus().getConditions(), "Stalled").orElseThrow();
+    assertThat(condition.getReason()).isEqualTo("BundleNotLabelled");
+    assertThat(condition.getMessage()).contains("kubectl -n " + client.getNamespace()
+        + " label configmap unlabelled-bundle orch.dev/bundle=true");
+
+    Bundles.put(client, "unlabelled-bundle", Bundles.HELLO);
+    await().atMost(TIMEOUT).until(() -> client.apps().deployments().withName("unlabelled").get() != null);
+  }
+
+  /** Issue 14, defect 7: new code in the bundle ConfigMap reaches the pods. */
+  @Test
+  void editingTheBundleRollsThePods() {
+    AgentService applied = apply(service("evolving", spec -> { }));
+    String before = await().atMost(TIMEOUT).until(() -> bundleDigest("evolving"), digest -> digest != null);
+    await().atMost(TIMEOUT).until(() -> client.apps().replicaSets().withLabels(Labels.selector(applied)).list().getItems().size() == 1);
+
+    Bundles.put(client, "evolving-bundle", Map.of("main.py", "print('hello, world')\n"));
+    await().atMost(TIMEOUT).until(() -> bundleDigest("evolving"), digest -> digest != null && !digest.equals(before));
+    await().atMost(TIMEOUT).until(() -> client.apps().replicaSets().withLabels(Labels.selector(applied)).list().getItems().size() == 2);
   }
 
   @Test
@@ -194,7 +274,7 @@ class AgentServiceReconcilerTest {
         .getSpec().getTemplate().getMetadata().getAnnotations().get(RestartRequest.ANNOTATION)));
     AgentService restarted = awaitStatus("restartable", s -> at.equals(s.getLastRestartAt()));
     assertThat(restarted.getStatus().getConsecutiveRestartFailures()).isZero();
-    assertThat(eventReasons("restartable")).contains("Restarted");
+    awaitEvents("restartable", "Restarted");
   }
 
   @Test
@@ -249,6 +329,7 @@ class AgentServiceReconcilerTest {
     AgentService applied = apply(service("steady", spec -> spec.setRequiredSecrets(List.of("DISCORD_BOT_TOKEN"))));
     await().atMost(TIMEOUT).until(() -> Kubelet.markReady(client, Labels.selector(applied)) > 0);
     awaitStatus("steady", s -> s.getState() == AgentState.RUNNING);
+    awaitEvents("steady", "Running");
 
     operator.close();
     var auditLog = ((LocalControlPlane) cluster).auditLog();
@@ -275,7 +356,13 @@ class AgentServiceReconcilerTest {
     return service;
   }
 
+  /** Creates the service and, first, its bundle ConfigMap. */
   private AgentService apply(AgentService service) {
+    Bundles.put(client, service.getSpec().getBundle().configMap().name(), Bundles.HELLO);
+    return applyWithoutBundle(service);
+  }
+
+  private AgentService applyWithoutBundle(AgentService service) {
     return client.resource(service).create();
   }
 
@@ -287,10 +374,25 @@ class AgentServiceReconcilerTest {
     return CustomResources.awaitStatus(client, AgentService.class, name, test, TIMEOUT);
   }
 
-  private List<String> eventReasons(String name) {
-    return await().atMost(TIMEOUT).until(() -> client.resources(Event.class).list().getItems().stream()
-        .filter(e -> e.getRegarding() != null && name.equals(e.getRegarding().getName())).map(Event::getReason).toList(),
-        reasons -> !reasons.isEmpty());
+  /** Events are written just after the status that a test waits for, so wait for them too. */
+  private void awaitEvents(String name, String... reasons) {
+    await().atMost(TIMEOUT).untilAsserted(() -> assertThat(client.resources(Event.class).list().getItems().stream()
+        .filter(e -> e.getRegarding() != null && name.equals(e.getRegarding().getName())).map(Event::getReason).toList())
+        .contains(reasons));
+  }
+
+  private List<Pod> pods(AgentService service) {
+    return client.pods().withLabels(Labels.selector(service)).list().getItems();
+  }
+
+  private static String templateHash(Pod pod) {
+    return pod.getMetadata().getLabels().get("pod-template-hash");
+  }
+
+  private String bundleDigest(String name) {
+    Deployment deployment = client.apps().deployments().withName(name).get();
+    return deployment == null || deployment.getSpec().getTemplate().getMetadata().getAnnotations() == null ? null
+        : deployment.getSpec().getTemplate().getMetadata().getAnnotations().get(BundleCheck.DIGEST_ANNOTATION);
   }
 
   private static String env(Container container, String name) {

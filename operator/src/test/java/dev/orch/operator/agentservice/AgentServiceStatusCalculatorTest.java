@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 
 import dev.orch.operator.agentservice.AgentServiceStatusCalculator.Observation;
 import dev.orch.operator.core.AgentState;
+import dev.orch.operator.core.BundleCheck;
 import dev.orch.operator.core.EventRecorder.Notice;
 import dev.orch.operator.core.OperatorSettings;
 import dev.orch.operator.core.SecretCheck;
@@ -72,7 +73,8 @@ class AgentServiceStatusCalculatorTest {
   }
 
   private static Observation seen(Deployment deployment, SecretCheck secrets, String now) {
-    return new Observation(Optional.ofNullable(deployment), secrets, AgentServiceStatusCalculator.counters(null), now);
+    return new Observation(Optional.ofNullable(deployment), BundleCheck.notAConfigMap(), secrets,
+        AgentServiceStatusCalculator.counters(null), now);
   }
 
   private static Deployment readyDeployment(int ready) {

@@ -168,8 +168,11 @@ class ApiServerValidationTest {
         refused("minInstances above maxInstances", AGENT_SERVICE, "spec", "{minInstances: 3, maxInstances: 2}", "minInstances must not exceed maxInstances"),
         refused("alertWebhookUrl over plain http", AGENT_SERVICE, "spec.alertWebhookUrl", "http://hooks.example.com/x", "alertWebhookUrl must be an https:// URL"),
         refused("http.port taken by the gateway", AGENT_SERVICE, "spec.http", "{port: 8080}", "port 8080 belongs to the gateway sidecar"),
+        refused("http.port on an agent without HTTP", AGENT_SERVICE, "spec.http", "{enabled: false, port: 3000}", "http.port is set but http.enabled is false"),
+        refused("ingress on an agent without HTTP", AGENT_SERVICE, "spec", "{http: {enabled: false}, ingress: {host: bot.example.com}}", "an ingress routes to the agent's HTTP port, but http.enabled is false"),
         refused("canaryWeight without canary", AGENT_SERVICE, "spec.rollout", "{strategy: rolling, canaryWeight: 20}", "canaryWeight only applies to strategy canary"),
-        refused("unknown rollout strategy", AGENT_SERVICE, "spec.rollout", "{strategy: blue-green}", "Unsupported value: \"blue-green\": supported values: \"canary\", \"rolling\""),
+        refused("canaryWeight without a strategy", AGENT_SERVICE, "spec.rollout", "{canaryWeight: 20}", "canaryWeight only applies to strategy canary"),
+        refused("unknown rollout strategy", AGENT_SERVICE, "spec.rollout", "{strategy: blue-green}", "Unsupported value: \"blue-green\": supported values: \"canary\", \"recreate\", \"rolling\""),
         refused("ingress host with an underscore", AGENT_SERVICE, "spec.ingress", "{host: my_bot.example.com}", "ingress.host must be a fully qualified DNS name in lower case (letters, digits, '-' and '.'), e.g. bot.example.com"),
         // Identity and bundle.
         refused("agent without an org", AGENT_SERVICE, "spec.agent", "discord-bot", "agent must be org/name or org/name@version"),

@@ -85,6 +85,8 @@ class HelmChartTest {
         .singleElement().satisfies(r -> assertThat(r.getVerbs()).containsExactly("create", "patch"));
     assertThat(rulesFor(operatorRole.getRules(), "", "pods")).singleElement()
         .satisfies(r -> assertThat(r.getVerbs()).containsExactly("get", "list", "watch"));
+    assertThat(rulesFor(operatorRole.getRules(), "", "configmaps")).as("bundles: watched, and read by name").singleElement()
+        .satisfies(r -> assertThat(r.getVerbs()).containsExactly("get", "list", "watch"));
     assertThat(rulesFor(operatorRole.getRules(), "orch.dev", "agentservices/status")).singleElement()
         .satisfies(r -> assertThat(r.getVerbs()).containsExactly("patch"));
     ClusterRole vault = named(objects, ClusterRole.class, "rel-orch-operator-vault");

@@ -30,6 +30,7 @@ import dev.orch.localcluster.WithKubernetes;
 import dev.orch.operator.agentservice.AgentService;
 import dev.orch.operator.agentservice.AgentServiceReconciler;
 import dev.orch.operator.core.AgentState;
+import dev.orch.operator.core.BundleCheck;
 import dev.orch.operator.core.Conditions;
 import dev.orch.operator.core.Labels;
 import dev.orch.operator.core.OperatorSettings;
@@ -213,12 +214,21 @@ class HelmInstallTest {
       assertThat(admin.resources(HorizontalPodAutoscaler.class).withName("telegram-webhook").get().getSpec().getMaxReplicas()).isEqualTo(4);
       assertThat(admin.resources(PodDisruptionBudget.class).withName("telegram-webhook").get()).isNotNull();
       assertThat(admin.services().withName("telegram-webhook").get()).isNotNull();
+      assertThat(strategy("telegram-webhook")).as("an HTTP service of 2-4 instances rolls").isEqualTo("RollingUpdate");
+      for (String outbound : List.of("discord-bot", "queue-worker")) {
+        assertThat(admin.services().withName(outbound).get()).as("Service of %s, which has no HTTP port", outbound).isNull();
+        assertThat(strategy(outbound)).as("%s never runs twice", outbound).isEqualTo("Recreate");
+        assertThat(admin.apps().deployments().withName(outbound).get().getSpec().getTemplate().getMetadata().getAnnotations())
+            .as("the digest of the bundle the chart's RBAC lets the operator watch").containsKey(BundleCheck.DIGEST_ANNOTATION);
+      }
 
       List<Deployment> members = await().atMost(TIMEOUT).until(() -> admin.apps().deployments()
           .withLabel(SwarmPlan.REPLICA_INDEX_LABEL).list().getItems(), d -> d.size() == 10);
       assertThat(members).extracting(d -> d.getMetadata().getLabels().get(SwarmPlan.REPLICA_INDEX_LABEL))
           .containsExactlyInAnyOrder("0", "1", "2", "3", "4", "5", "6", "7", "8", "9");
       awaitStatus(Swarm.class, "issue-shards", s -> s.getStatus().getMembers() != null && s.getStatus().getMembers().size() == 10);
+      assertThat(members).extracting(d -> d.getSpec().getStrategy().getType()).as("each replica index is a singleton")
+          .containsOnly("Recreate");
 
       Schedule cron = awaitStatus(Schedule.class, "daily-report", s -> Conditions.isTrue(s.getStatus().getConditions(), "Ready"));
       assertThat(cron.getStatus().getNextFireAt()).isNotNull();
@@ -331,6 +341,10 @@ class HelmInstallTest {
         """.formatted(name), AgentService.class);
     service.getMetadata().setNamespace(admin.getNamespace());
     return service;
+  }
+
+  private String strategy(String deployment) {
+    return admin.apps().deployments().withName(deployment).get().getSpec().getStrategy().getType();
   }
 
   private Map<String, String> agentEnv(String deployment) {

@@ -28,17 +28,20 @@ import dev.orch.operator.core.Conditions;
 import dev.orch.operator.core.Labels;
 import dev.orch.operator.core.OperatorSettings;
 import dev.orch.operator.schedule.ScheduleStatus.RunStatus;
+import dev.orch.operator.testing.Bundles;
 import dev.orch.operator.testing.CustomResources;
 import dev.orch.operator.testing.Kubelet;
 import dev.orch.operator.testing.RunningOperator;
 import dev.orch.operator.testing.Vault;
 import dev.orch.operator.testing.WebhookTokens;
+import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
+import io.fabric8.kubernetes.api.model.events.v1.Event;
 import io.fabric8.kubernetes.client.KubernetesClient;
 
 /** Schedules against a real API server with the Job and CronJob controllers running; the test plays the kubelet. */
@@ -305,6 +308,37 @@ class ScheduleReconcilerTest {
     assertThat(Conditions.find(stalled.getStatus().getConditions(), Conditions.STALLED).orElseThrow().getMessage())
         .contains("\"61 * * * *\" is not a valid cron expression").contains("minute hour day-of-month month day-of-week");
     assertThat(client.batch().v1().cronjobs().withName("typo").get()).isNull();
+  }
+  /** Issue 14, defect 7 for schedules: a missing bundle stalls with the fix, refuses webhook calls, and is watched for. */
+  @Test
+  void aMissingBundleStallsTheScheduleAndItsWebhookUntilTheBundleExists() {
+    client.resource(schedule("coded-hook", s -> {
+      s.setType(ScheduleSpec.Type.WEBHOOK);
+      s.setRequiredSecrets(null);
+      s.setBundle(new Bundle(new Bundle.ConfigMapSource("coded-hook-bundle"), null, null, null, null));
+    })).create();
+    Schedule stalled = awaitStatus("coded-hook", s -> s.getWebhook() != null && Conditions.isTrue(s.getConditions(), "Stalled"));
+    Condition condition = Conditions.find(stalled.getStatus().getConditions(), "Stalled").orElseThrow();
+    assertThat(condition.getReason()).isEqualTo("BundleNotFound");
+    assertThat(condition.getMessage()).contains("kubectl -n " + client.getNamespace() + " create configmap coded-hook-bundle");
+    await().atMost(TIMEOUT).until(() -> client.resources(Event.class).list().getItems().stream()
+        .anyMatch(e -> e.getRegarding() != null && "coded-hook".equals(e.getRegarding().getName())
+            && "BundleNotFound".equals(e.getReason())));
+    String token = tokenOf("coded-hook");
+    WebhookTrigger.Outcome refused = webhooks.fire(client.getNamespace(), "coded-hook", token, new byte[0]);
+    assertThat(refused.kind()).isEqualTo(WebhookTrigger.Kind.NOT_READY);
+    assertThat(refused.detail()).contains("BundleNotFound");
+
+    Bundles.put(client, "coded-hook-bundle", Map.of("main.py", "print('deploying')\n",
+        "orchagent.json", "{\"required_secrets\": [\"REPORT_TOKEN\"]}"));
+    awaitStatus("coded-hook", s -> Conditions.isTrue(s.getConditions(), Conditions.READY));
+    WebhookTrigger.Outcome started = webhooks.fire(client.getNamespace(), "coded-hook", token, new byte[0]);
+    assertThat(started.kind()).isEqualTo(WebhookTrigger.Kind.STARTED);
+    assertThat(client.batch().v1().jobs().withName(started.run()).get().getSpec().getTemplate().getSpec().getContainers().get(0)
+        .getEnv()).as("the secret the bundle's orchagent.json requires").anySatisfy(e -> {
+          assertThat(e.getName()).isEqualTo("REPORT_TOKEN");
+          assertThat(e.getValueFrom().getSecretKeyRef().getKey()).isEqualTo("REPORT_TOKEN");
+        });
   }
 
   /** Creates a webhook schedule, waits until it is ready and returns its token, read as a user would. */

@@ -18,10 +18,12 @@ import org.junit.jupiter.api.TestInstance;
 import dev.orch.localcluster.WithKubernetes;
 import dev.orch.operator.agent.Bundle;
 import dev.orch.operator.core.AgentState;
+import dev.orch.operator.core.BundleCheck;
 import dev.orch.operator.core.Conditions;
 import dev.orch.operator.core.Labels;
 import dev.orch.operator.core.OperatorSettings;
 import dev.orch.operator.testing.ArgoHealth;
+import dev.orch.operator.testing.Bundles;
 import dev.orch.operator.testing.CustomResources;
 import dev.orch.operator.testing.Kubelet;
 import dev.orch.operator.testing.RunningOperator;
@@ -117,6 +119,29 @@ class SwarmReconcilerTest {
         && client.apps().deployments().withName("workers-3").get().getSpec().getReplicas() == 0);
     assertThat(client.apps().deployments().withName("workers-0").get().getSpec().getReplicas()).isEqualTo(1);
     assertThat(client.apps().deployments().withName("workers-2").get().getSpec().getReplicas()).isEqualTo(1);
+  }
+
+  /** Issue 14, defects 6 and 7 for swarms: a missing bundle stalls with the fix; its edit rolls every replica, one at a time per index. */
+  @Test
+  void aMissingBundleStallsAndTheBundleOnceThereRollsEveryReplicaWhenItChanges() {
+    client.resource(swarm("coders", 2, s -> s.setBundle(new Bundle(new Bundle.ConfigMapSource("coders-bundle"), null, null, null, null))))
+        .create();
+    Swarm stalled = awaitStatus("coders", s -> Conditions.isTrue(s.getConditions(), "Stalled"));
+    Condition condition = Conditions.find(stalled.getStatus().getConditions(), "Stalled").orElseThrow();
+    assertThat(condition.getReason()).isEqualTo("BundleNotFound");
+    assertThat(condition.getMessage()).contains("kubectl -n " + client.getNamespace() + " create configmap coders-bundle");
+    assertThat(members("coders")).isEmpty();
+
+    Bundles.put(client, "coders-bundle", Bundles.HELLO);
+    await().atMost(TIMEOUT).until(() -> members("coders").size() == 2);
+    assertThat(members("coders")).extracting(d -> d.getSpec().getStrategy().getType())
+        .as("two pods with one ORB_REPLICA_INDEX would work one shard twice").containsOnly("Recreate");
+    String before = digest(members("coders").get(0));
+    assertThat(before).isNotNull();
+
+    Bundles.put(client, "coders-bundle", Map.of("main.py", "print('v2')\n"));
+    await().atMost(TIMEOUT).until(() -> members("coders").stream().map(SwarmReconcilerTest::digest)
+        .allMatch(d -> d != null && !d.equals(before)));
   }
 
   @Test
@@ -221,6 +246,11 @@ class SwarmReconcilerTest {
 
   private Swarm awaitStatus(String name, Predicate<SwarmStatus> test) {
     return CustomResources.awaitStatus(client, Swarm.class, name, test, TIMEOUT);
+  }
+
+  private static String digest(Deployment deployment) {
+    var annotations = deployment.getSpec().getTemplate().getMetadata().getAnnotations();
+    return annotations == null ? null : annotations.get(BundleCheck.DIGEST_ANNOTATION);
   }
 
   private static String env(Deployment deployment, String name) {
