@@ -41,8 +41,10 @@ final class RunHistory {
   static final String SKIPPED_CALLS_ANNOTATION = "orch.dev/skipped-calls";
   static final String VANISHED = "its Job was deleted before the run ended, so its outcome is unknown";
   private static final ObjectMapper JSON = new ObjectMapper();
+  // Times are whole seconds: within one, the skipped calls came after the run that blocked them, so they go first.
   private static final Comparator<Run> NEWEST_FIRST = Comparator
-      .comparing(Run::latestFiredAt, Comparator.nullsLast(Comparator.reverseOrder())).thenComparing(Run::id);
+      .comparing(Run::latestFiredAt, Comparator.nullsLast(Comparator.reverseOrder()))
+      .thenComparing(r -> r.status() != RunStatus.SKIPPED).thenComparing(Run::id);
 
   private RunHistory() {
   }

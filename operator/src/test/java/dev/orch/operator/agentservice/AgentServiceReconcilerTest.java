@@ -147,7 +147,7 @@ class AgentServiceReconcilerTest {
   @Test
   void aOneEntryCommandWithSpacesRunsAsWordsAsTheReferencesCommandFlagDoes() {
     apply(service("split-command", spec -> spec.setCommand(List.of("python worker.py"))));
-    apply(service("split-image-command", spec -> {
+    applyWithoutBundle(service("split-image-command", spec -> {
       spec.setBundle(new Bundle(null, null, null, null, "registry.example.com/acme/worker:1.0"));
       spec.setCommand(List.of(" python  worker.py --fast"));
     }));
