@@ -4,14 +4,15 @@ MVN := hack/mvn -B
 KUBE_BIN = $(shell hack/kube-binaries.sh | tail -n1)
 HELM_BIN = $(shell hack/helm-binary.sh | tail -n1)
 
-.PHONY: build test run crds kube-binaries helm-binary images clean bench-agentservice bench-crashloop bench-swarm
+.PHONY: build test run crds kube-binaries helm-binary images clean bench-agentservice bench-crashloop bench-swarm prerequisites
 
 ## build: compile every module and package the operator (no tests)
 build:
 	$(MVN) package -DskipTests
 
-## test: build the Kubernetes binaries and helm once (cached), then run every test against a real API server
-test: kube-binaries helm-binary
+## test: install missing system packages, build the Kubernetes binaries and helm once (cached), then run every
+## test against a real API server
+test: prerequisites kube-binaries helm-binary
 	ORCH_KUBE_BIN="$(KUBE_BIN)" ORCH_HELM_BIN="$(HELM_BIN)" $(MVN) verify
 
 ## run: run the operator against KUBECONFIG's cluster, or against a local control plane when there is none
@@ -25,6 +26,10 @@ crds:
 	cp operator/target/crds/*.yml crds/
 	cp crds/*.yml helm/orch-operator/crds/
 
+## prerequisites: install podman, runc and debootstrap when missing (the pod tests build images with them)
+prerequisites:
+	hack/install-prerequisites.sh
+
 ## kube-binaries: build etcd, kube-apiserver, kube-controller-manager and kubectl (no-op when cached)
 kube-binaries:
 	hack/kube-binaries.sh >/dev/null
@@ -34,7 +39,7 @@ helm-binary:
 	hack/helm-binary.sh >/dev/null
 
 ## images: build localhost/orch-operator, orch-runner and orch-gateway with podman (no-op when inputs are unchanged)
-images:
+images: prerequisites
 	hack/images.sh >/dev/null
 
 clean:
