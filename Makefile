@@ -4,7 +4,7 @@ MVN := hack/mvn -B
 KUBE_BIN = $(shell hack/kube-binaries.sh | tail -n1)
 HELM_BIN = $(shell hack/helm-binary.sh | tail -n1)
 
-.PHONY: build test run crds kube-binaries helm-binary images clean bench-agentservice bench-crashloop bench-swarm prerequisites
+.PHONY: build test run crds kube-binaries helm-binary images clean bench-agentservice bench-crashloop bench-swarm bench-memory prerequisites
 
 ## build: compile every module and package the operator (no tests)
 build:
@@ -45,20 +45,30 @@ images: prerequisites
 clean:
 	$(MVN) -q clean
 
-BENCH = $(MVN) -q -pl operator -am test-compile -DskipTests && ORCH_KUBE_BIN="$(KUBE_BIN)" $(MVN) -q -pl operator exec:java \
-  -Dexec.classpathScope=test -Dexec.cleanupDaemonThreads=false -Dorch.repo.dir=$(CURDIR) -Dexec.mainClass=dev.orch.operator.bench
+# $(call bench,PHASE,CLASS): run a benchmark's main class from the operator's test classpath after building up to
+# PHASE. exec:java runs in the operator module alone, which then resolves its sibling orch-local-cluster (and the
+# parent POM) from the local repository: those two are installed first, so the benchmarks run from a fresh checkout.
+bench = $(MVN) -q -pl local-cluster -am install -DskipTests && ORCH_KUBE_BIN="$(KUBE_BIN)" $(MVN) -q -pl operator \
+  $(1) exec:java -Dexec.classpathScope=test -Dexec.cleanupDaemonThreads=false -Dorch.repo.dir=$(CURDIR) \
+  -Dexec.mainClass=dev.orch.operator.bench.$(2)
 
 ## bench-agentservice: apply 100 and 1,000 AgentServices to a local control plane and print convergence figures
 bench-agentservice: kube-binaries
-	$(BENCH).AgentServiceBenchmark
+	$(call bench,test-compile,AgentServiceBenchmark)
 
 ## bench-swarm: time from applying a 100-replica Swarm to all members created and status written
 bench-swarm: kube-binaries
-	$(BENCH).SwarmBenchmark
+	$(call bench,test-compile,SwarmBenchmark)
 
 ## bench-crashloop: latency from a pod status change to the AgentService status reflecting it (p50/p99 of 200)
 bench-crashloop: kube-binaries
-	$(BENCH).CrashLoopLatencyBenchmark
+	$(call bench,test-compile,CrashLoopLatencyBenchmark)
+
+## bench-memory: the packaged operator with the image's JVM options and the chart's memory limit, at 1,000 and
+## 5,000 AgentServices: live heap per service, RSS/PSS, peak RSS of the first sync after a restart
+## (BENCH_MEMORY_SIZES="1000" for one size)
+bench-memory: kube-binaries
+	$(call bench,package -DskipTests,OperatorMemoryBenchmark -Dexec.args="$(BENCH_MEMORY_SIZES)")
 
 .PHONY: bench-gateway
 ## bench-gateway: wrk direct vs through the gateway on loopback: added p50/p99 at ~1,000 req/s, throughput ratio, RSS
