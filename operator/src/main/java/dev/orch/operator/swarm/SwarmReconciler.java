@@ -15,6 +15,7 @@ import dev.orch.operator.agent.AgentPod;
 import dev.orch.operator.core.AgentSecrets;
 import dev.orch.operator.core.CrashLoop;
 import dev.orch.operator.core.EventRecorder;
+import dev.orch.operator.core.Labels;
 import dev.orch.operator.core.OperatorSettings;
 import dev.orch.operator.core.OwnedResources;
 import dev.orch.operator.core.ReconcileMetrics;
@@ -57,7 +58,7 @@ public class SwarmReconciler implements Reconciler<Swarm> {
   public List<EventSource<?, Swarm>> prepareEventSources(EventSourceContext<Swarm> context) {
     vault = new VaultSecretEventSource<>(context, settings.vaultSecretName());
     events = new EventRecorder(context.getClient());
-    return List.of(vault, OwnedResources.eventSource(context, Pod.class, "pods"));
+    return List.of(vault, OwnedResources.pods(context, Labels.MADE_FOR_SWARM));
   }
 
   @Override
