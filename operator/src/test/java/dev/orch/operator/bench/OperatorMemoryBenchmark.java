@@ -82,17 +82,21 @@ public final class OperatorMemoryBenchmark {
         System.out.printf("steady:                %s%n", steady);
         System.out.printf("live heap per service: %.1f KiB ((live - idle live) / N)%n",
             (steady.liveHeapBytes() - idle.liveHeapBytes()) / 1024.0 / n);
+        System.out.printf("top of the live heap:%n%s", steady.topClasses());
         operator.stop();
 
         operator = OperatorProcess.start(repo, jar, cluster, Integer.toString(n));
         long restartedAt = System.nanoTime();
-        awaitReconciled(operator, n);
+        if (!awaitReconciled(operator, n)) {
+          System.out.printf("restart, first sync:   the operator exited after %.0f s (peak RSS %d MiB): %s%n",
+              (System.nanoTime() - restartedAt) / 1e9, operator.peakRssMiB(), operator.lastLogLine());
+          return;
+        }
         Sample restarted = operator.sample();
         System.out.printf("restart, first sync:   %.0f s to reconcile all; %s%n", (System.nanoTime() - restartedAt) / 1e9,
             restarted);
         System.out.printf("headroom under the %d MiB limit: %.0f %% (peak RSS %d MiB)%n", CHART_MEMORY_LIMIT_MIB,
             100.0 * (CHART_MEMORY_LIMIT_MIB - restarted.peakRssMiB()) / CHART_MEMORY_LIMIT_MIB, restarted.peakRssMiB());
-        System.out.printf("top of the live heap:%n%s", restarted.topClasses());
       }
       operator.stop();
     }
@@ -122,13 +126,20 @@ public final class OperatorMemoryBenchmark {
     Thread.sleep(10_000);
   }
 
-  /** After a restart nothing changes in status, so "done" is the operator's own count of reconciles. */
-  private static void awaitReconciled(OperatorProcess operator, int n) throws InterruptedException {
+  /**
+   * After a restart nothing changes in status, so "done" is the operator's own count of reconciles; false when the
+   * operator exited first (out of memory, as the chart's defaults did before).
+   */
+  private static boolean awaitReconciled(OperatorProcess operator, int n) throws InterruptedException {
     long deadline = System.nanoTime() + CONVERGENCE_TIMEOUT.toNanos();
     while (System.nanoTime() < deadline && operator.reconciles() < n) {
+      if (!operator.isAlive()) {
+        return false;
+      }
       Thread.sleep(1000);
     }
     Thread.sleep(5000);
+    return operator.isAlive();
   }
 
   private static long converged(KubernetesClient client) {
@@ -160,10 +171,32 @@ public final class OperatorMemoryBenchmark {
   private static final class OperatorProcess {
     private final Process process;
     private final int port;
+    private final Path log;
+    private long peakRssMiB;
 
-    private OperatorProcess(Process process, int port) {
+    private OperatorProcess(Process process, int port, Path log) {
       this.process = process;
       this.port = port;
+      this.log = log;
+    }
+
+    /** Alive, and if so its high-water RSS noted, since a process that died has no /proc entry to read it from. */
+    boolean isAlive() {
+      try {
+        peakRssMiB = kib(Files.readString(Path.of("/proc/" + process.pid() + "/status")), "VmHWM") / 1024;
+      } catch (IOException e) {
+        return false;
+      }
+      return process.isAlive();
+    }
+
+    long peakRssMiB() {
+      return peakRssMiB;
+    }
+
+    String lastLogLine() throws IOException {
+      List<String> lines = Files.readAllLines(log);
+      return lines.isEmpty() ? "(empty log " + log + ")" : lines.get(lines.size() - 1) + " (log: " + log + ")";
     }
 
     static OperatorProcess start(Path repo, Path jar, ClusterConnection cluster, String label) throws Exception {
@@ -177,7 +210,7 @@ public final class OperatorMemoryBenchmark {
       ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
       builder.environment().putAll(Map.of("KUBECONFIG", cluster.kubeconfig().toString(),
           "QUARKUS_HTTP_PORT", Integer.toString(port), "QUARKUS_HTTP_HOST", "127.0.0.1"));
-      OperatorProcess operator = new OperatorProcess(builder.start(), port);
+      OperatorProcess operator = new OperatorProcess(builder.start(), port, log);
       long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
       while (operator.metrics().isEmpty()) {
         if (!operator.process.isAlive() || System.nanoTime() > deadline) {
@@ -218,7 +251,7 @@ public final class OperatorMemoryBenchmark {
       if (!total.find()) {
         throw new IllegalStateException("no Total line in jcmd GC.class_histogram:\n" + histogram);
       }
-      String top = histogram.lines().filter(l -> l.matches("^\\s*\\d+:.*")).limit(12).map(l -> "  " + l.strip() + "\n")
+      String top = histogram.lines().filter(l -> l.matches("^\\s*\\d+:\\s+\\d+.*")).limit(12).map(l -> "  " + l.strip() + "\n")
           .reduce("", String::concat);
       String rollup = Files.readString(Path.of("/proc/" + process.pid() + "/smaps_rollup"));
       String status = Files.readString(Path.of("/proc/" + process.pid() + "/status"));
