@@ -66,9 +66,10 @@ bench-crashloop: kube-binaries
 
 ## bench-memory: the packaged operator with the image's JVM options and the chart's memory limit, at 1,000 and
 ## 5,000 AgentServices: live heap per service, RSS/PSS, peak RSS of the first sync after a restart
-## (BENCH_MEMORY_SIZES="1000" for one size)
+## (BENCH_MEMORY_SIZES="1000" for one size, BENCH_MEMORY_LIMIT_MIB=2048 for another limit than the chart's 512)
 bench-memory: kube-binaries
-	$(call bench,package -DskipTests,OperatorMemoryBenchmark -Dexec.args="$(BENCH_MEMORY_SIZES)")
+	$(call bench,package -DskipTests,OperatorMemoryBenchmark -Dexec.args="$(BENCH_MEMORY_SIZES)" \
+	  -Dorch.bench.memory-limit-mib=$(or $(BENCH_MEMORY_LIMIT_MIB),512))
 
 .PHONY: bench-gateway
 ## bench-gateway: wrk direct vs through the gateway on loopback: added p50/p99 at ~1,000 req/s, throughput ratio, RSS

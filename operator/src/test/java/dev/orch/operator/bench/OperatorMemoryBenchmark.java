@@ -17,12 +17,8 @@ import java.util.regex.Pattern;
 
 import dev.orch.localcluster.ClusterConnection;
 import dev.orch.localcluster.SharedCluster;
-import dev.orch.operator.agent.Bundle;
-import dev.orch.operator.agentservice.AgentService;
-import dev.orch.operator.agentservice.AgentServiceSpec;
 import dev.orch.operator.testing.Vault;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -33,7 +29,7 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
  * its live heap per AgentService, resident memory and threads. A harness that prints numbers, not a test.
  *
  * <p>Outside a container the JVM sizes its heap from the machine's memory, so {@code -XX:MaxRAM} is set to the
- * chart's memory limit: the heap is then what it is in the pod. The kube-controller-manager runs, so each
+ * chart's memory limit (or {@code orch.bench.memory-limit-mib}): the heap is then what it is in the pod. The kube-controller-manager runs, so each
  * Deployment gets a ReplicaSet and a (never scheduled) Pod that the operator's pod informers see.
  *
  * <p>For each N (default 1,000 and 5,000, cumulative): after convergence, the live heap (a full GC through
@@ -41,9 +37,11 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
  * the first sync after a restart is the peak (its high-water RSS is reported too).
  */
 public final class OperatorMemoryBenchmark {
-  /** The chart's default memory limit (helm/orch-operator/values.yaml, resources.limits.memory). */
-  private static final String CHART_MEMORY_LIMIT = "512m";
-  private static final long CHART_MEMORY_LIMIT_MIB = 512;
+  /**
+   * The container's memory limit: the chart's default (helm/orch-operator/values.yaml, resources.limits.memory)
+   * unless {@code orch.bench.memory-limit-mib} says otherwise (5,000 services need more than the default).
+   */
+  private static final long MEMORY_LIMIT_MIB = Long.getLong("orch.bench.memory-limit-mib", 512);
   private static final Duration CONVERGENCE_TIMEOUT = Duration.ofMinutes(20);
   private static final Pattern HISTOGRAM_TOTAL = Pattern.compile("(?m)^Total\\s+(\\d+)\\s+(\\d+)\\s*$");
 
@@ -95,8 +93,8 @@ public final class OperatorMemoryBenchmark {
         Sample restarted = operator.sample();
         System.out.printf("restart, first sync:   %.0f s to reconcile all; %s%n", (System.nanoTime() - restartedAt) / 1e9,
             restarted);
-        System.out.printf("headroom under the %d MiB limit: %.0f %% (peak RSS %d MiB)%n", CHART_MEMORY_LIMIT_MIB,
-            100.0 * (CHART_MEMORY_LIMIT_MIB - restarted.peakRssMiB()) / CHART_MEMORY_LIMIT_MIB, restarted.peakRssMiB());
+        System.out.printf("headroom under the %d MiB limit: %.0f %% (peak RSS %d MiB)%n", MEMORY_LIMIT_MIB,
+            100.0 * (MEMORY_LIMIT_MIB - restarted.peakRssMiB()) / MEMORY_LIMIT_MIB, restarted.peakRssMiB());
       }
       operator.stop();
     }
@@ -107,7 +105,7 @@ public final class OperatorMemoryBenchmark {
     ExecutorService appliers = Executors.newFixedThreadPool(16);
     for (int i = from; i < to; i++) {
       String name = "agent-" + i;
-      appliers.submit(() -> client.resource(service(name, namespace)).create());
+      appliers.submit(() -> client.resource(AgentServiceBenchmark.service(name, namespace)).create());
     }
     appliers.shutdown();
     appliers.awaitTermination(30, TimeUnit.MINUTES);
@@ -116,7 +114,7 @@ public final class OperatorMemoryBenchmark {
   private static void awaitConverged(KubernetesClient client, int n) throws InterruptedException {
     long deadline = System.nanoTime() + CONVERGENCE_TIMEOUT.toNanos();
     long converged = 0;
-    while (System.nanoTime() < deadline && (converged = converged(client)) < n) {
+    while (System.nanoTime() < deadline && (converged = AgentServiceBenchmark.converged(client)) < n) {
       Thread.sleep(2000);
     }
     if (converged < n) {
@@ -140,22 +138,6 @@ public final class OperatorMemoryBenchmark {
     }
     Thread.sleep(5000);
     return operator.isAlive();
-  }
-
-  private static long converged(KubernetesClient client) {
-    return client.resources(AgentService.class).list().getItems().stream()
-        .filter(s -> s.getStatus() != null && Long.valueOf(1L).equals(s.getStatus().getObservedGeneration())).count();
-  }
-
-  private static AgentService service(String name, String namespace) {
-    AgentServiceSpec spec = new AgentServiceSpec();
-    spec.setAgent("acme/" + name);
-    spec.setBundle(new Bundle(null, "https://bundles.example.com/" + name + ".tar.gz", null, null, null));
-    spec.setRequiredSecrets(List.of("TOKEN"));
-    AgentService service = new AgentService();
-    service.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(namespace).build());
-    service.setSpec(spec);
-    return service;
   }
 
   /** One measurement of the operator process; memory in MiB except the live heap. */
@@ -206,7 +188,7 @@ public final class OperatorMemoryBenchmark {
       }
       Path log = repo.resolve("operator/target/bench-memory-operator-" + label + ".log");
       List<String> command = new ArrayList<>(List.of("java", "@" + repo.resolve("operator/image/jvm.options"),
-          "-XX:MaxRAM=" + CHART_MEMORY_LIMIT, "-jar", jar.toString()));
+          "-XX:MaxRAM=" + MEMORY_LIMIT_MIB + "m", "-jar", jar.toString()));
       ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
       builder.environment().putAll(Map.of("KUBECONFIG", cluster.kubeconfig().toString(),
           "QUARKUS_HTTP_PORT", Integer.toString(port), "QUARKUS_HTTP_HOST", "127.0.0.1"));
