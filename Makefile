@@ -68,7 +68,7 @@ bench-crashloop: kube-binaries
 ## 5,000 AgentServices: live heap per service, RSS/PSS, peak RSS of the first sync after a restart
 ## (BENCH_MEMORY_SIZES="1000" for one size, BENCH_MEMORY_LIMIT_MIB=2048 for another limit than the chart's 512)
 bench-memory: kube-binaries
-	$(call bench,package -DskipTests,OperatorMemoryBenchmark -Dexec.args="$(BENCH_MEMORY_SIZES)" \
+	$(call bench,package -DskipTests,OperatorMemoryBenchmark -Dorch.bench.sizes="$(or $(BENCH_MEMORY_SIZES),1000 5000)" \
 	  -Dorch.bench.memory-limit-mib=$(or $(BENCH_MEMORY_LIMIT_MIB),512))
 
 .PHONY: bench-gateway

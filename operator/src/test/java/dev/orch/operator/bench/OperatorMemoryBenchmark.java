@@ -32,9 +32,9 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
  * chart's memory limit (or {@code orch.bench.memory-limit-mib}): the heap is then what it is in the pod. The kube-controller-manager runs, so each
  * Deployment gets a ReplicaSet and a (never scheduled) Pod that the operator's pod informers see.
  *
- * <p>For each N (default 1,000 and 5,000, cumulative): after convergence, the live heap (a full GC through
- * {@code jcmd GC.class_histogram}), RSS and PSS; then a restart of the operator with N existing services, since
- * the first sync after a restart is the peak (its high-water RSS is reported too).
+ * <p>For each N ({@code orch.bench.sizes}, default 1,000 and 5,000, cumulative): after convergence, the live heap
+ * (a full GC through {@code jcmd GC.class_histogram}), RSS and PSS; then a restart of the operator with N existing
+ * services, since the first sync after a restart is the peak (its high-water RSS is reported too).
  */
 public final class OperatorMemoryBenchmark {
   /**
@@ -54,8 +54,9 @@ public final class OperatorMemoryBenchmark {
     if (!Files.exists(jar)) {
       throw new IllegalStateException(jar + " is missing; package the operator first (make bench-memory does)");
     }
-    List<Integer> given = java.util.Arrays.stream(args).filter(a -> !a.isBlank()).map(Integer::valueOf).toList();
-    List<Integer> sizes = given.isEmpty() ? List.of(1000, 5000) : given;
+    // A system property, not exec.args, which would also reach the operator module's own exec execution.
+    List<Integer> sizes = java.util.Arrays.stream(System.getProperty("orch.bench.sizes", "1000 5000").split("[ ,]+"))
+        .filter(size -> !size.isBlank()).map(Integer::valueOf).toList();
     ClusterConnection cluster = SharedCluster.get();
     cluster.ensureControllerManager();
     String namespace = "bench-memory-" + System.currentTimeMillis() % 100000;
