@@ -3,6 +3,10 @@ package dev.orch.operator.bench;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,8 +33,9 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
  * its live heap per AgentService, resident memory and threads. A harness that prints numbers, not a test.
  *
  * <p>Outside a container the JVM sizes its heap from the machine's memory, so {@code -XX:MaxRAM} is set to the
- * chart's memory limit (or {@code orch.bench.memory-limit-mib}): the heap is then what it is in the pod. The kube-controller-manager runs, so each
- * Deployment gets a ReplicaSet and a (never scheduled) Pod that the operator's pod informers see.
+ * chart's memory limit (or {@code orch.bench.memory-limit-mib}): the heap is then what it is in the pod. The
+ * kube-controller-manager runs, so each Deployment gets a ReplicaSet and a (never scheduled) Pod that the
+ * operator's pod informers see.
  *
  * <p>For each N ({@code orch.bench.sizes}, default 1,000 and 5,000, cumulative): after convergence, the live heap
  * (a full GC through {@code jcmd GC.class_histogram}), RSS and PSS; then a restart of the operator with N existing
@@ -206,9 +211,9 @@ public final class OperatorMemoryBenchmark {
 
     String metrics() {
       try {
-        var http = java.net.http.HttpClient.newHttpClient();
-        var response = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + "/q/metrics"))
-            .timeout(Duration.ofSeconds(10)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        var request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/metrics"))
+            .timeout(Duration.ofSeconds(10)).build();
+        var response = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
         return response.statusCode() == 200 ? response.body() : "";
       } catch (IOException e) {
         return "";
