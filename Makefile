@@ -5,18 +5,19 @@ KUBE_BIN = $(shell hack/kube-binaries.sh | tail -n1)
 HELM_BIN = $(shell hack/helm-binary.sh | tail -n1)
 NODE_BIN = $(shell hack/node-binaries.sh | tail -n1)
 
-.PHONY: build test run crds kube-binaries node-binaries helm-binary images clean bench-agentservice bench-crashloop bench-swarm
+.PHONY: build test run crds kube-binaries node-binaries helm-binary images clean bench-agentservice bench-crashloop bench-swarm bench-memory prerequisites
 
 ## build: compile every module and package the operator (no tests)
 build:
 	$(MVN) package -DskipTests
 
-## test: build the Kubernetes binaries, the node's binaries and helm once (cached), then run every test tier
-test: kube-binaries node-binaries helm-binary
+## test: install missing system packages, build the Kubernetes binaries, the node's binaries and helm once (cached),
+## then run every test tier
+test: prerequisites kube-binaries node-binaries helm-binary
 	ORCH_KUBE_BIN="$(KUBE_BIN)" ORCH_NODE_BIN="$(NODE_BIN)" ORCH_HELM_BIN="$(HELM_BIN)" $(MVN) verify
 
 ## run: run the operator against KUBECONFIG's cluster, or against a local cluster with a real node when there is none
-run: kube-binaries node-binaries
+run: prerequisites kube-binaries node-binaries
 	@echo "orch-operator: building (quietly; about a minute when nothing changed)"
 	@$(MVN) -q package -DskipTests
 	@hack/images.sh --skip-package runner gateway >/dev/null
@@ -28,6 +29,10 @@ crds:
 	rm -f crds/*.yml helm/orch-operator/crds/*.yml
 	cp operator/target/crds/*.yml crds/
 	cp crds/*.yml helm/orch-operator/crds/
+
+## prerequisites: install podman, runc, debootstrap, nftables, iptables and iproute2 when missing (images, pod tests, the local node)
+prerequisites:
+	hack/install-prerequisites.sh
 
 ## kube-binaries: build etcd, kube-apiserver, kube-controller-manager and kubectl (no-op when cached)
 kube-binaries:
@@ -42,26 +47,37 @@ helm-binary:
 	hack/helm-binary.sh >/dev/null
 
 ## images: build localhost/orch-operator, orch-runner and orch-gateway with podman (no-op when inputs are unchanged)
-images:
+images: prerequisites
 	hack/images.sh >/dev/null
 
 clean:
 	$(MVN) -q clean
 
-BENCH = $(MVN) -q -pl operator -am test-compile -DskipTests && ORCH_KUBE_BIN="$(KUBE_BIN)" $(MVN) -q -pl operator exec:java \
-  -Dexec.classpathScope=test -Dexec.cleanupDaemonThreads=false -Dorch.repo.dir=$(CURDIR) -Dexec.mainClass=dev.orch.operator.bench
+# $(call bench,PHASE,CLASS): run a benchmark's main class from the operator's test classpath after building up to
+# PHASE. exec:java runs in the operator module alone, which then resolves its sibling orch-local-cluster (and the
+# parent POM) from the local repository: those two are installed first, so the benchmarks run from a fresh checkout.
+bench = $(MVN) -q -pl local-cluster -am install -DskipTests && ORCH_KUBE_BIN="$(KUBE_BIN)" $(MVN) -q -pl operator \
+  $(1) exec:java -Dexec.classpathScope=test -Dexec.cleanupDaemonThreads=false -Dorch.repo.dir=$(CURDIR) \
+  -Dexec.mainClass=dev.orch.operator.bench.$(2)
 
 ## bench-agentservice: apply 100 and 1,000 AgentServices to a local control plane and print convergence figures
 bench-agentservice: kube-binaries
-	$(BENCH).AgentServiceBenchmark
+	$(call bench,test-compile,AgentServiceBenchmark)
 
 ## bench-swarm: time from applying a 100-replica Swarm to all members created and status written
 bench-swarm: kube-binaries
-	$(BENCH).SwarmBenchmark
+	$(call bench,test-compile,SwarmBenchmark)
 
 ## bench-crashloop: latency from a pod status change to the AgentService status reflecting it (p50/p99 of 200)
 bench-crashloop: kube-binaries
-	$(BENCH).CrashLoopLatencyBenchmark
+	$(call bench,test-compile,CrashLoopLatencyBenchmark)
+
+## bench-memory: the packaged operator with the image's JVM options and the chart's memory limit, at 1,000 and
+## 5,000 AgentServices: live heap per service, RSS/PSS, peak RSS of the first sync after a restart
+## (BENCH_MEMORY_SIZES="1000" for one size, BENCH_MEMORY_LIMIT_MIB=2048 for another limit than the chart's 512)
+bench-memory: kube-binaries
+	$(call bench,package -DskipTests,OperatorMemoryBenchmark -Dorch.bench.sizes="$(or $(BENCH_MEMORY_SIZES),1000 5000)" \
+	  -Dorch.bench.memory-limit-mib=$(or $(BENCH_MEMORY_LIMIT_MIB),512))
 
 .PHONY: bench-gateway
 ## bench-gateway: wrk direct vs through the gateway on loopback: added p50/p99 at ~1,000 req/s, throughput ratio, RSS

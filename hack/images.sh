@@ -12,7 +12,9 @@
 #   --skip-package  use the jars already in */target (the container tests call it this way, from inside
 #                   Maven, for runner and gateway); without it the modules are packaged first.
 # The last line on stdout is the containers.conf path; export it as CONTAINERS_CONF for other podman
-# commands (this machine needs runc and lowered ulimits, see ../shared/MACHINE-NOTES.md).
+# commands. It selects runc, because crun refuses to run on a host with cgroups in v1 "hybrid" mode, and
+# lowers the containers' nofile/nproc ulimits, because podman's defaults are higher than a VM's own limits
+# and a container may not raise them (every start fails with "setrlimit ... Operation not permitted").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

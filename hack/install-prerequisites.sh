@@ -12,8 +12,10 @@ done
 if ((${#missing[@]})); then
   echo "install-prerequisites: installing ${missing[*]}" >&2
   sudo=""; [[ $(id -u) -eq 0 ]] || sudo="sudo"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+  # Wait for a dpkg lock held by another apt run (unattended upgrades, a parallel install) instead of failing.
+  lock_wait=(-o DPkg::Lock::Timeout=600)
+  $sudo apt-get "${lock_wait[@]}" update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get "${lock_wait[@]}" install -y -qq "${missing[@]}" >/dev/null
 fi
 
 for tool in go java; do

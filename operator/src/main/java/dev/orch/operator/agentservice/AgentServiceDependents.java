@@ -1,41 +1,52 @@
 package dev.orch.operator.agentservice;
 
+import dev.orch.operator.core.Labels;
 import dev.orch.operator.core.PlannedDependent;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
+import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
 
-/** The objects an AgentService owns, one dependent resource each; their desired state comes from {@link AgentServicePlan}. */
+/**
+ * The objects an AgentService owns, one dependent resource each; their desired state comes from {@link AgentServicePlan}.
+ * Each informer caches only the objects the operator made for AgentServices.
+ */
 public final class AgentServiceDependents {
   private AgentServiceDependents() {
   }
 
+  @KubernetesDependent(informer = @Informer(labelSelector = Labels.MADE_FOR_AGENTSERVICE))
   public static final class DeploymentDependent extends PlannedDependent<Deployment, AgentService> {
     public DeploymentDependent() {
       super(Deployment.class);
     }
   }
 
+  @KubernetesDependent(informer = @Informer(labelSelector = Labels.MADE_FOR_AGENTSERVICE))
   public static final class ServiceDependent extends PlannedDependent<Service, AgentService> {
     public ServiceDependent() {
       super(Service.class);
     }
   }
 
+  @KubernetesDependent(informer = @Informer(labelSelector = Labels.MADE_FOR_AGENTSERVICE))
   public static final class IngressDependent extends PlannedDependent<Ingress, AgentService> {
     public IngressDependent() {
       super(Ingress.class);
     }
   }
 
+  @KubernetesDependent(informer = @Informer(labelSelector = Labels.MADE_FOR_AGENTSERVICE))
   public static final class AutoscalerDependent extends PlannedDependent<HorizontalPodAutoscaler, AgentService> {
     public AutoscalerDependent() {
       super(HorizontalPodAutoscaler.class);
     }
   }
 
+  @KubernetesDependent(informer = @Informer(labelSelector = Labels.MADE_FOR_AGENTSERVICE))
   public static final class DisruptionBudgetDependent extends PlannedDependent<PodDisruptionBudget, AgentService> {
     public DisruptionBudgetDependent() {
       super(PodDisruptionBudget.class);

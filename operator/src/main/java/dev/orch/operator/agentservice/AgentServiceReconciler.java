@@ -19,6 +19,7 @@ import dev.orch.operator.core.BundleConfigMaps;
 import dev.orch.operator.core.CrashLoop;
 import dev.orch.operator.core.CrashLoopRecord;
 import dev.orch.operator.core.EventRecorder;
+import dev.orch.operator.core.Labels;
 import dev.orch.operator.core.OperatorSettings;
 import dev.orch.operator.core.OwnedResources;
 import dev.orch.operator.core.PlannedDependent;
@@ -78,7 +79,7 @@ public class AgentServiceReconciler implements Reconciler<AgentService> {
     vault = new VaultSecretEventSource<>(context, settings.vaultSecretName());
     events = new EventRecorder(context.getClient());
     registerStateGauges(context.getPrimaryCache());
-    var pods = OwnedResources.eventSource(context, Pod.class, "pods");
+    var pods = OwnedResources.pods(context, Labels.MADE_FOR_AGENTSERVICE);
     return List.of(vault, pods, BundleConfigMaps.eventSource(context));
   }
 

@@ -14,6 +14,15 @@ public final class Labels {
   public static final String COMPONENT = "app.kubernetes.io/component";
   public static final String OWNER_KIND = "orch.dev/kind";
 
+  /*
+   * What the operator made for each kind (OWNER_KIND is the kind's name in lower case, see selector()), as
+   * constants so that informer annotations can use them: the informers of owned objects then cache the
+   * operator's own Deployments, Services, Pods... instead of every one in the cluster.
+   */
+  public static final String MADE_FOR_AGENTSERVICE = MANAGED_BY + "=" + OPERATOR + "," + OWNER_KIND + "=agentservice";
+  public static final String MADE_FOR_SWARM = MANAGED_BY + "=" + OPERATOR + "," + OWNER_KIND + "=swarm";
+  public static final String MADE_FOR_SCHEDULE = MANAGED_BY + "=" + OPERATOR + "," + OWNER_KIND + "=schedule";
+
   private Labels() {
   }
 

@@ -21,6 +21,7 @@ import dev.orch.operator.core.Conditions;
 import dev.orch.operator.core.Conditions.Verdict;
 import dev.orch.operator.core.EventRecorder;
 import dev.orch.operator.core.EventRecorder.Notice;
+import dev.orch.operator.core.Labels;
 import dev.orch.operator.core.OperatorSettings;
 import dev.orch.operator.core.ReconcileFailure;
 import dev.orch.operator.core.ReconcileMetrics;
@@ -74,8 +75,8 @@ public class ScheduleReconciler implements Reconciler<Schedule> {
   public List<EventSource<?, Schedule>> prepareEventSources(EventSourceContext<Schedule> context) {
     vault = new VaultSecretEventSource<>(context, settings.vaultSecretName());
     events = new EventRecorder(context.getClient());
-    return List.of(vault, OwnedResources.eventSource(context, Job.class, "runs"),
-        OwnedResources.eventSource(context, Pod.class, "pods"), BundleConfigMaps.eventSource(context));
+    return List.of(vault, OwnedResources.eventSource(context, Job.class, "runs", Labels.MADE_FOR_SCHEDULE),
+        OwnedResources.pods(context, Labels.MADE_FOR_SCHEDULE), BundleConfigMaps.eventSource(context));
   }
 
   @Override

@@ -3,13 +3,20 @@ package dev.orch.operator.swarm;
 import java.util.Map;
 import java.util.stream.Collectors;
 
+import dev.orch.operator.core.Labels;
 import dev.orch.operator.core.Plan;
 import dev.orch.operator.core.PlannedDependent;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.processing.dependent.BulkDependentResource;
+import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
 
-/** The replicas' Deployments, keyed by replica index; members the plan no longer has are deleted. */
+/**
+ * The replicas' Deployments, keyed by replica index; members the plan no longer has are deleted. The informer
+ * caches only the Deployments the operator made for Swarms.
+ */
+@KubernetesDependent(informer = @Informer(labelSelector = Labels.MADE_FOR_SWARM))
 public final class SwarmMembers extends PlannedDependent<Deployment, Swarm> implements BulkDependentResource<Deployment, Swarm> {
 
   public SwarmMembers() {

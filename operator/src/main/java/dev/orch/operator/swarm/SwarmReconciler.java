@@ -17,6 +17,7 @@ import dev.orch.operator.core.BundleCheck;
 import dev.orch.operator.core.BundleConfigMaps;
 import dev.orch.operator.core.CrashLoop;
 import dev.orch.operator.core.EventRecorder;
+import dev.orch.operator.core.Labels;
 import dev.orch.operator.core.OperatorSettings;
 import dev.orch.operator.core.OwnedResources;
 import dev.orch.operator.core.ReconcileFailure;
@@ -61,7 +62,7 @@ public class SwarmReconciler implements Reconciler<Swarm> {
   public List<EventSource<?, Swarm>> prepareEventSources(EventSourceContext<Swarm> context) {
     vault = new VaultSecretEventSource<>(context, settings.vaultSecretName());
     events = new EventRecorder(context.getClient());
-    return List.of(vault, OwnedResources.eventSource(context, Pod.class, "pods"), BundleConfigMaps.eventSource(context));
+    return List.of(vault, OwnedResources.pods(context, Labels.MADE_FOR_SWARM), BundleConfigMaps.eventSource(context));
   }
 
   @Override

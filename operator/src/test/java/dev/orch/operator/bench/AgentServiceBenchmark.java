@@ -139,7 +139,8 @@ public final class AgentServiceBenchmark {
     return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() / (1024 * 1024);
   }
 
-  private static long converged(KubernetesClient client) {
+  /** AgentServices whose status has observed their first generation. */
+  static long converged(KubernetesClient client) {
     return client.resources(AgentService.class).list().getItems().stream()
         .filter(s -> s.getStatus() != null && Long.valueOf(1L).equals(s.getStatus().getObservedGeneration())).count();
   }
@@ -151,7 +152,8 @@ public final class AgentServiceBenchmark {
     return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(p / 100.0 * sorted.size()) - 1));
   }
 
-  private static AgentService service(String name, String namespace) {
+  /** An AgentService as the benchmarks apply it: an https bundle and one required secret, TOKEN. */
+  static AgentService service(String name, String namespace) {
     AgentServiceSpec spec = new AgentServiceSpec();
     spec.setAgent("acme/" + name);
     spec.setBundle(new Bundle(null, "https://bundles.example.com/" + name + ".tar.gz", null, null, null));

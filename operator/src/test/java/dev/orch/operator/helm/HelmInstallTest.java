@@ -209,8 +209,12 @@ class HelmInstallTest {
           .containsEntry("CONCURRENCY", "4");
       assertThat(agentEnv("custom-entrypoint")).containsEntry("ORCH_COMMAND", "[\"python\"]")
           .containsEntry("ORCH_ARGS", "[\"start.py\",\"--verbose\",\"--port=3000\"]").containsEntry("PORT", "3000");
-      assertThat(admin.network().v1().ingresses().withName("telegram-webhook").get().getSpec().getRules().get(0).getHost())
-          .isEqualTo("telegram.example.com");
+      var telegramIngress = admin.network().v1().ingresses().withName("telegram-webhook").get().getSpec();
+      assertThat(telegramIngress.getRules().get(0).getHost()).isEqualTo("telegram.example.com");
+      assertThat(telegramIngress.getTls()).as("Telegram calls webhooks over HTTPS only").singleElement()
+          .satisfies(tls -> assertThat(tls.getHosts()).containsExactly("telegram.example.com"));
+      assertThat(admin.resources(AgentService.class).withName("telegram-webhook").get().getStatus().getUrl())
+          .isEqualTo("https://telegram.example.com/webhook");
       assertThat(admin.resources(HorizontalPodAutoscaler.class).withName("telegram-webhook").get().getSpec().getMaxReplicas()).isEqualTo(4);
       assertThat(admin.resources(PodDisruptionBudget.class).withName("telegram-webhook").get()).isNotNull();
       assertThat(admin.services().withName("telegram-webhook").get()).isNotNull();

@@ -3,8 +3,13 @@ package dev.orch.operator.testing;
 import java.util.List;
 import java.util.function.Function;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.orch.operator.core.AppliedFieldsOnly;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
@@ -41,10 +46,13 @@ public final class RunningOperator<P extends HasMetadata> implements AutoCloseab
     return new RunningOperator<>(started(client, leaderElection, reconcilers), meters);
   }
 
+  /** The operator gets its own client, reading JSON as the packaged operator's client does ({@link AppliedFieldsOnly}). */
   private static Operator started(KubernetesClient client, LeaderElectionConfiguration leaderElection,
       List<Reconciler<?>> reconcilers) {
+    KubernetesClient operatorClient = new KubernetesClientBuilder().withConfig(client.getConfiguration())
+        .withKubernetesSerialization(new KubernetesSerialization(AppliedFieldsOnly.install(new ObjectMapper()), true)).build();
     Operator operator = new Operator(o -> {
-      o.withKubernetesClient(client).withCloseClientOnStop(false).withStopOnInformerErrorDuringStartup(true);
+      o.withKubernetesClient(operatorClient).withCloseClientOnStop(true).withStopOnInformerErrorDuringStartup(true);
       if (leaderElection != null) {
         o.withLeaderElectionConfiguration(leaderElection);
       }
