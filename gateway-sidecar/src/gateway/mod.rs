@@ -1,7 +1,7 @@
 //! `orch-pod gateway`: the agent pod's sidecar on :8080 (see [`proxy`] and [`health`]), Prometheus metrics
 //! on :9090, and a graceful drain on SIGTERM.
 //!
-//! Concurrency is bounded by `ORCH_GATEWAY_MAX_CONNECTIONS` (1024) client connections: past the bound the
+//! Concurrency is bounded by `ORCH_GATEWAY_MAX_CONNECTIONS` (512) client connections: past the bound the
 //! gateway stops accepting, so further connections wait in the kernel's accept queue (and are refused once
 //! that is full) instead of each costing memory here. Memory freed after a burst is handed back to the
 //! kernel every couple of seconds.

@@ -44,7 +44,7 @@ impl Settings {
             stale_after: seconds(&env, "ORCH_GATEWAY_STALE_SECONDS", 10.0)?,
             drain_delay: seconds(&env, "ORCH_GATEWAY_DRAIN_DELAY_SECONDS", 3.0)?,
             drain_timeout: seconds(&env, "ORCH_GATEWAY_DRAIN_TIMEOUT_SECONDS", 20.0)?,
-            max_connections: number(&env, "ORCH_GATEWAY_MAX_CONNECTIONS", 1024)?,
+            max_connections: number(&env, "ORCH_GATEWAY_MAX_CONNECTIONS", 512)?,
         })
     }
 }
