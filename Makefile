@@ -56,6 +56,6 @@ bench-crashloop: kube-binaries
 	$(BENCH).CrashLoopLatencyBenchmark
 
 .PHONY: bench-gateway
-## bench-gateway: wrk direct vs through the gateway on loopback: added p50/p99 at ~1,000 req/s, throughput ratio, RSS
+## bench-gateway: wrk direct vs through the gateway and nginx on loopback: added p50/p99 at ~1,000 req/s, throughput, CPU per request, RSS/PSS
 bench-gateway:
 	hack/bench-gateway.sh
