@@ -93,6 +93,22 @@ class AgentServicePlanTest {
   }
 
   @Test
+  void runnerPodPreparesThenSupervisesWithASmallGateway() {
+    var pod = AgentServicePlan.of(service(s -> { }), List.of(), false, SETTINGS).get(Deployment.class).orElseThrow()
+        .getSpec().getTemplate().getSpec();
+    Container gateway = pod.getInitContainers().get(0);
+    Container prepare = pod.getInitContainers().get(1);
+    Container agent = pod.getContainers().get(0);
+    assertThat(prepare.getCommand()).containsExactly("/usr/local/bin/orch-prepare");
+    assertThat(agent.getCommand()).as("the supervisor is PID 1").containsExactly("/usr/local/bin/orch-pod", "supervise");
+    assertThat(prepare.getArgs()).isEmpty();
+    assertThat(agent.getArgs()).isEmpty();
+    assertThat(gateway.getCommand()).containsExactly("/usr/local/bin/orch-pod", "gateway");
+    assertThat(gateway.getResources().getRequests().get("memory").toString()).isEqualTo("16Mi");
+    assertThat(gateway.getResources().getLimits().get("memory").toString()).isEqualTo("64Mi");
+  }
+
+  @Test
   void withoutNativeSidecarsTheGatewayIsASecondContainer() {
     OperatorSettings old = new OperatorSettings("r", "g", Optional.empty(), "orch-secrets", Optional.empty(), false,
         java.time.Duration.ofMinutes(10), Optional.empty(), OperatorSettings.Webhooks.DEFAULTS);
