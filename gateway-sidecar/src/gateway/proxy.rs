@@ -23,8 +23,13 @@ use super::health::{AgentHealth, Verdict};
 use super::metrics::{Metrics, RequestGuard, UpstreamError};
 use super::settings::Settings;
 
-/// Idle connections to the agent are closed after this, so the pool shrinks back after a burst.
-const POOL_IDLE: Duration = Duration::from_secs(30);
+/// Idle keep-alive connections to the agent, at most. Under load, connections are busy rather than idle, so
+/// this bounds only what a burst leaves behind: each idle one costs ~40 KiB here and, in an agent that
+/// serves a thread per connection (Python's ThreadingHTTPServer), a thread there.
+const POOL_MAX_IDLE: usize = 32;
+/// Idle connections to the agent are closed after this (checked as often), so memory returns within
+/// seconds of a burst.
+const POOL_IDLE: Duration = Duration::from_secs(5);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Headers that describe one hop's connection and are not forwarded (RFC 9110, 7.6.1).
@@ -54,7 +59,7 @@ impl Gateway {
         connector.set_connect_timeout(Some(CONNECT_TIMEOUT));
         let client = Client::builder(TokioExecutor::new())
             .pool_idle_timeout(POOL_IDLE)
-            .pool_max_idle_per_host(settings.max_connections)
+            .pool_max_idle_per_host(POOL_MAX_IDLE)
             .pool_timer(TokioTimer::new())
             .build(connector);
         Gateway {
