@@ -145,6 +145,8 @@ async fn agent(request: Request<Incoming>) -> Result<Response<TestBody>, Infalli
 enum TestBody {
     Full(Full<Bytes>),
     Chunks(usize),
+    /// Whatever the test sends, when it sends it.
+    Channel(tokio::sync::mpsc::Receiver<Bytes>),
 }
 
 impl Body for TestBody {
@@ -157,6 +159,9 @@ impl Body for TestBody {
     ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
         match self.get_mut() {
             TestBody::Full(full) => Pin::new(full).poll_frame(cx),
+            TestBody::Channel(receiver) => receiver
+                .poll_recv(cx)
+                .map(|data| data.map(|data| Ok(Frame::data(data)))),
             TestBody::Chunks(0) => Poll::Ready(None),
             TestBody::Chunks(left) => {
                 *left -= 1;
@@ -257,6 +262,26 @@ async fn a_silent_agent_is_504_after_the_upstream_timeout() {
         metrics.contains("orch_gateway_responses_total{code=\"5xx\"} 1\n"),
         "{metrics}"
     );
+}
+
+#[tokio::test]
+async fn a_slow_upload_is_not_a_timeout_since_silence_counts_from_its_end() {
+    let gateway = Gateway::start("slow-upload");
+    serve_agent(gateway.agent_port).await;
+    let (sender, receiver) = tokio::sync::mpsc::channel(1);
+    tokio::spawn(async move {
+        for _ in 0..4 {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            sender.send(Bytes::from_static(b"part")).await.unwrap();
+        }
+    });
+    let request = Request::post(gateway.url("/count"))
+        .body(TestBody::Channel(receiver))
+        .unwrap();
+    let response = client().request(request).await.unwrap();
+    assert_eq!(response.status(), 200);
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    assert_eq!(String::from_utf8_lossy(&body), "received 16 bytes");
 }
 
 #[tokio::test]

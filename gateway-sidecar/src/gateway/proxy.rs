@@ -18,6 +18,7 @@ use hyper::{Method, Request, Response, StatusCode, Uri};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use tokio::sync::oneshot;
 
 use super::health::{AgentHealth, Verdict};
 use super::metrics::{Metrics, RequestGuard, UpstreamError};
@@ -47,7 +48,7 @@ pub struct Gateway {
     pub settings: Settings,
     pub metrics: Arc<Metrics>,
     health: AgentHealth,
-    client: Client<HttpConnector, Incoming>,
+    client: Client<HttpConnector, RequestBody>,
     agent: String,
     draining: AtomicBool,
 }
@@ -145,12 +146,21 @@ impl Gateway {
                 );
             }
         }
-        let answer =
-            tokio::time::timeout(self.settings.upstream_timeout, self.client.request(request))
-                .await;
+        let (parts, body) = request.into_parts();
+        let (body, body_sent) = RequestBody::new(body);
+        let answer = self.client.request(Request::from_parts(parts, body));
+        // The agent's silence is timed from the end of the request body, so a slow upload is not a 504.
+        let silence = async {
+            let _ = body_sent.await;
+            tokio::time::sleep(self.settings.upstream_timeout).await;
+        };
+        let answer = tokio::select! {
+            answer = answer => Some(answer),
+            () = silence => None,
+        };
         let mut response = match answer {
-            Ok(Ok(response)) => response,
-            Ok(Err(error)) => {
+            Some(Ok(response)) => response,
+            Some(Err(error)) => {
                 self.metrics.upstream_error(UpstreamError::Unreachable);
                 let text = if error.is_connect() {
                     format!(
@@ -166,7 +176,7 @@ impl Gateway {
                 };
                 return message(StatusCode::BAD_GATEWAY, text, Some(request_guard));
             }
-            Err(_) => {
+            None => {
                 self.metrics.upstream_error(UpstreamError::Timeout);
                 let text = format!(
                     "gateway timeout: the agent did not answer within {} s\n",
@@ -200,6 +210,51 @@ impl Gateway {
             inner: Either::Left(body),
             _request: Some(request_guard),
         })
+    }
+}
+
+/// The client's request body on its way to the agent; says when it has all been sent (or dropped).
+struct RequestBody {
+    inner: Incoming,
+    sent: Option<oneshot::Sender<()>>,
+}
+
+impl RequestBody {
+    fn new(inner: Incoming) -> (RequestBody, oneshot::Receiver<()>) {
+        let (sent, body_sent) = oneshot::channel();
+        let mut body = RequestBody {
+            inner,
+            sent: Some(sent),
+        };
+        if body.inner.is_end_stream() {
+            body.sent = None;
+        }
+        (body, body_sent)
+    }
+}
+
+impl Body for RequestBody {
+    type Data = Bytes;
+    type Error = hyper::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
+        let body = self.get_mut();
+        let frame = Pin::new(&mut body.inner).poll_frame(cx);
+        if let Poll::Ready(None | Some(Err(_))) = frame {
+            body.sent = None;
+        }
+        frame
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
     }
 }
 
