@@ -55,7 +55,11 @@ bench-swarm: kube-binaries
 bench-crashloop: kube-binaries
 	$(BENCH).CrashLoopLatencyBenchmark
 
-.PHONY: bench-gateway
+.PHONY: bench-gateway bench-pod
 ## bench-gateway: wrk direct vs through the gateway and nginx on loopback: added p50/p99 at ~1,000 req/s, throughput, CPU per request, RSS/PSS
 bench-gateway:
 	hack/bench-gateway.sh
+
+## bench-pod: 10 podman pods shaped like AgentPod: start times, per-pod PSS/RSS idle, under load and after a burst, supervisor CPU per log line
+bench-pod:
+	hack/bench-pod.sh

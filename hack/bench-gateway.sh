@@ -11,7 +11,10 @@
 #      The three paths take turns for three rounds and each figure is the median of its three runs.
 #   2. Throughput at 64 connections, unpaced, the ratio to direct, and each proxy's CPU time per request
 #      (user + system from /proc/PID/stat) under that load.
-#   3. Memory of both proxies: RSS and PSS (/proc/PID/smaps_rollup) idle, the largest RSS sampled under the
+#   3. Open loop, when vegeta is installed (go install github.com/tsenart/vegeta/v12@v12.12.0): 200 and
+#      1,000 requests/s at a constant rate, each path in turn; p50/p99, the requests over 10 ms, and each
+#      proxy's CPU per request at that rate.
+#   4. Memory of both proxies: RSS and PSS (/proc/PID/smaps_rollup) idle, the largest RSS sampled under the
 #      64-connection load, VmHWM (peak), and the gateway's RSS/PSS 3 s after the load.
 #
 # The backend is nginx answering 200 itself (one worker), so it is not the bottleneck; the reference proxy
@@ -59,6 +62,9 @@ wait_http() {
 }
 kib() { awk -v key="$1:" '$1 == key { print $2 }' "/proc/$2/status"; }
 pss_kib() { awk '$1 == "Pss:" { print $2 }' "/proc/$1/smaps_rollup"; }
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# us_per_request TICKS RPS: CPU microseconds per request over one run of DURATION seconds.
+us_per_request() { awk -v t="$1" -v hz="$(getconf CLK_TCK)" -v rps="$2" -v s="$DURATION" 'BEGIN { printf "%.1f", t / hz * 1000000 / (rps * s) }'; }
 mib() { awk -v k="$1" 'BEGIN { printf "%.1f MiB", k / 1024 }'; }
 
 backend_port="$(free_port)"
@@ -160,11 +166,34 @@ read -r d_rps d_p50 d_p99 < <(median3 <"$work/paced-direct")
 read -r g_rps g_p50 g_p99 < <(median3 <"$work/paced-gateway")
 read -r n_rps n_p50 n_p99 < <(median3 <"$work/paced-nginx")
 
+vegeta_bin="$(command -v vegeta || echo "$(go env GOPATH 2>/dev/null)/bin/vegeta")"
+open_loop_report="(vegeta not installed: no open-loop figures)"
+if [[ -x "$vegeta_bin" ]]; then
+  # open_loop URL RATE [PID]: "p50_us p99_us requests_over_10ms cpu_us_per_request" at RATE requests/s.
+  open_loop() {
+    local url=$1 rate=$2 pid=${3:-} before=0 cpu="-"
+    [[ -z "$pid" ]] || before="$(cpu_ticks "$pid")"
+    echo "GET $url" | "$vegeta_bin" attack -rate="$rate/s" -duration="${DURATION}s" >"$work/results"
+    [[ -z "$pid" ]] || cpu="$(us_per_request $(($(cpu_ticks "$pid") - before)) "$rate")"
+    echo "$("$vegeta_bin" report -type=json "$work/results" | python3 -c 'import json, sys
+r = json.load(sys.stdin)["latencies"]; print(round(r["50th"] / 1000), round(r["99th"] / 1000))') \
+      $("$vegeta_bin" report -type='hist[0,10ms]' "$work/results" | awk '/\+Inf/ { print $3 }') $cpu"
+  }
+  open_loop_report="Open loop (vegeta, constant rate, ${DURATION} s per path; added = proxy minus direct):"
+  for rate in 200 1000; do
+    log "open loop at $rate requests/s"
+    read -r d50 d99 dslow _ < <(open_loop "$direct" "$rate")
+    read -r g50 g99 gslow gcpu < <(open_loop "$proxied" "$rate" "$gateway_pid")
+    read -r n50 n99 nslow ncpu < <(open_loop "$reference" "$rate" "$nginx_pid")
+    open_loop_report+="
+  $rate/s  direct p50 $d50 us p99 $d99 us, $dslow over 10 ms
+          gateway added p50 $((g50 - d50)) us p99 $((g99 - d99)) us, $gslow over 10 ms, CPU $gcpu us/request
+          nginx   added p50 $((n50 - d50)) us p99 $((n99 - d99)) us, $nslow over 10 ms, CPU $ncpu us/request"
+  done
+fi
+
 log "throughput at 64 connections, ${DURATION} s per path"
 url="$direct";  read -r d_max _ _ < <(run_wrk -t1 -c64 -d"${DURATION}s")
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
-# us_per_request TICKS RPS: CPU microseconds per request over one run.
-us_per_request() { awk -v t="$1" -v hz="$(getconf CLK_TCK)" -v rps="$2" -v s="$DURATION" 'BEGIN { printf "%.1f", t / hz * 1000000 / (rps * s) }'; }
 (
   peak=0
   while kill -0 "$gateway_pid" 2>/dev/null; do
@@ -197,6 +226,7 @@ Paced load (10 connections, 10 ms think time, target 1,000 req/s; medians of 3 r
   added by gateway             p50 $((g_p50 - d_p50)) us   p99 $((g_p99 - d_p99)) us
   via nginx      $n_rps req/s   p50 ${n_p50} us   p99 ${n_p99} us
   added by nginx (reference)   p50 $((n_p50 - d_p50)) us   p99 $((n_p99 - d_p99)) us
+$open_loop_report
 Throughput (64 connections, 1 wrk thread):
   direct         $d_max req/s
   via gateway    $g_max req/s   ratio $(awk -v g="$g_max" -v d="$d_max" 'BEGIN { printf "%.0f%%", 100 * g / d }')   (p50 ${g_max_p50} us, p99 ${g_max_p99} us)
