@@ -32,6 +32,10 @@ struct Gateway {
 
 impl Gateway {
     fn start(test: &str) -> Gateway {
+        Gateway::start_with(test, &[])
+    }
+
+    fn start_with(test: &str, settings: &[(&str, &str)]) -> Gateway {
         let dir = scratch(test);
         let (port, metrics_port, agent_port) = (free_port(), free_port(), free_port());
         let process = orch_pod("gateway")
@@ -42,6 +46,7 @@ impl Gateway {
             .env("ORCH_GATEWAY_UPSTREAM_TIMEOUT_SECONDS", "0.5")
             .env("ORCH_GATEWAY_DRAIN_DELAY_SECONDS", "0.3")
             .env("ORCH_GATEWAY_DRAIN_TIMEOUT_SECONDS", "5")
+            .envs(settings.iter().copied())
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
@@ -351,6 +356,36 @@ fn websocket_upgrades_are_tunnelled() {
     }
 }
 
+#[test]
+fn at_the_connection_bound_idle_keep_alive_connections_make_room() {
+    let gateway = Gateway::start_with("bound", &[("ORCH_GATEWAY_MAX_CONNECTIONS", "2")]);
+    let request = b"GET /health HTTP/1.1\r\nHost: bot\r\n\r\n";
+    let mut idle = Vec::new();
+    for _ in 0..2 {
+        let mut stream = TcpStream::connect(("127.0.0.1", gateway.port)).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(2)))
+            .unwrap();
+        stream.write_all(request).unwrap();
+        assert!(read_head(&mut stream).starts_with("HTTP/1.1 503"));
+        idle.push(stream);
+    }
+    let mut third = TcpStream::connect(("127.0.0.1", gateway.port)).unwrap();
+    third
+        .set_read_timeout(Some(Duration::from_secs(2)))
+        .unwrap();
+    third.write_all(request).unwrap();
+    assert!(
+        read_head(&mut third).starts_with("HTTP/1.1 503"),
+        "the third connection is served"
+    );
+    let mut rest = Vec::new();
+    assert!(
+        idle[0].read_to_end(&mut rest).is_ok(),
+        "an idle connection was closed to make room"
+    );
+}
+
 fn read_head(stream: &mut TcpStream) -> String {
     let mut head = Vec::new();
     let mut byte = [0];
@@ -373,7 +408,16 @@ async fn health_follows_the_status_file_and_sigterm_drains() {
     assert!(body.contains("\"listening\":false"), "{body}");
 
     signal(&gateway.process, libc::SIGTERM);
-    let (status, body) = get(&client, &gateway.url("/health")).await;
+    // The signal reaches the gateway's task asynchronously; within the drain delay /health must say so.
+    let mut answer = get(&client, &gateway.url("/health")).await;
+    for _ in 0..10 {
+        if answer.0 == 503 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        answer = get(&client, &gateway.url("/health")).await;
+    }
+    let (status, body) = answer;
     assert_eq!(status, 503);
     assert!(body.contains("\"phase\":\"draining\""), "{body}");
     let exit = wait_for("the gateway to exit", Duration::from_secs(5), || {

@@ -1,10 +1,11 @@
 //! `orch-pod gateway`: the agent pod's sidecar on :8080 (see [`proxy`] and [`health`]), Prometheus metrics
 //! on :9090, and a graceful drain on SIGTERM.
 //!
-//! Concurrency is bounded by `ORCH_GATEWAY_MAX_CONNECTIONS` (512) client connections: past the bound the
-//! gateway stops accepting, so further connections wait in the kernel's accept queue (and are refused once
-//! that is full) instead of each costing memory here. Memory freed after a burst is handed back to the
-//! kernel every couple of seconds.
+//! Concurrency is bounded by `ORCH_GATEWAY_MAX_CONNECTIONS` (512) client connections. At the bound every
+//! open connection is asked to close once its current request is answered (idle keep-alive connections,
+//! which would otherwise hold their slots indefinitely, close at once), and the next connection waits in
+//! the kernel's accept queue for a freed slot (refused once that queue is full) instead of costing memory
+//! here. Memory freed after a burst is handed back to the kernel every couple of seconds.
 
 pub mod health;
 pub mod metrics;
@@ -24,7 +25,7 @@ use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
 use tokio::signal::unix::{SignalKind, signal};
-use tokio::sync::Semaphore;
+use tokio::sync::{Notify, Semaphore};
 
 use proxy::{Gateway, GatewayBody};
 use settings::Settings;
@@ -101,9 +102,17 @@ async fn run(settings: Settings) -> i32 {
 
 async fn serve(listener: TcpListener, gateway: Arc<Gateway>) {
     let slots = Arc::new(Semaphore::new(gateway.settings.max_connections));
+    let at_bound = Arc::new(Notify::new());
     loop {
-        let Ok(slot) = slots.clone().acquire_owned().await else {
-            return;
+        let slot = match slots.clone().try_acquire_owned() {
+            Ok(slot) => slot,
+            Err(_) => {
+                at_bound.notify_waiters();
+                let Ok(slot) = slots.clone().acquire_owned().await else {
+                    return;
+                };
+                slot
+            }
         };
         let (stream, peer) = match listener.accept().await {
             Ok(accepted) => accepted,
@@ -125,14 +134,21 @@ async fn serve(listener: TcpListener, gateway: Arc<Gateway>) {
                 async move { gateway.handle(request, peer.ip()).await }
             },
             held,
+            Some(at_bound.clone()),
         );
     }
 }
 
 /// Serves one client connection on its own task, HTTP/1.1 with keep-alive and upgrades; `held` (a
-/// connection slot, a gauge's guard) is released when the connection ends.
-fn serve_connection<F, R, H>(stream: tokio::net::TcpStream, peer: SocketAddr, answer: F, held: H)
-where
+/// connection slot, a gauge's guard) is released when the connection ends. When `close_early` fires, the
+/// connection closes after the request in progress, or at once when idle.
+fn serve_connection<F, R, H>(
+    stream: tokio::net::TcpStream,
+    peer: SocketAddr,
+    answer: F,
+    held: H,
+    close_early: Option<Arc<Notify>>,
+) where
     F: Fn(Request<Incoming>, SocketAddr) -> R + Send + Sync + 'static,
     R: Future<Output = Response<GatewayBody>> + Send + 'static,
     H: Send + 'static,
@@ -144,11 +160,22 @@ where
             let answer = answer.clone();
             async move { Ok::<_, Infallible>(answer(request, peer).await) }
         });
-        let _ = http1::Builder::new()
+        let connection = http1::Builder::new()
             .timer(TokioTimer::new())
             .serve_connection(TokioIo::new(stream), service)
-            .with_upgrades()
-            .await;
+            .with_upgrades();
+        tokio::pin!(connection);
+        let Some(close_early) = close_early else {
+            let _ = connection.await;
+            return;
+        };
+        tokio::select! {
+            _ = connection.as_mut() => {}
+            () = close_early.notified() => {
+                connection.as_mut().graceful_shutdown();
+                let _ = connection.await;
+            }
+        }
     });
 }
 
@@ -179,6 +206,7 @@ async fn start_metrics(gateway: &Arc<Gateway>) -> String {
                     async move { response }
                 },
                 (),
+                None,
             );
         }
     });
