@@ -14,7 +14,8 @@
 #   3. Open loop, when vegeta is installed (go install github.com/tsenart/vegeta/v12@v12.12.0): 200 and
 #      1,000 requests/s at a constant rate, each path in turn; p50/p99, the requests over 10 ms, and each
 #      proxy's CPU per request at that rate.
-#   4. Memory of both proxies: RSS and PSS (/proc/PID/smaps_rollup) idle, the largest RSS sampled under the
+#   4. Start: from spawning the gateway to its first /health answer (median of 20 starts).
+#   5. Memory of both proxies: RSS and PSS (/proc/PID/smaps_rollup) idle, the largest RSS sampled under the
 #      64-connection load, VmHWM (peak), and the gateway's RSS/PSS 3 s after the load.
 #
 # The backend is nginx answering 200 itself (one worker), so it is not the bottleneck; the reference proxy
@@ -215,6 +216,32 @@ hwm="$(kib VmHWM "$gateway_pid")"
 sleep 3
 rss_after="$(kib VmRSS "$gateway_pid")"; pss_after="$(pss_kib "$gateway_pid")"
 
+log "gateway start to first /health answer, 20 starts"
+start_ms="$(python3 - "$work/status" <<'EOF'
+import os, socket, statistics, subprocess, sys, time
+times = []
+for _ in range(20):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = dict(os.environ, ORCH_STATUS_DIR=sys.argv[1], ORCH_GATEWAY_LISTEN_PORT=str(port), ORCH_GATEWAY_METRICS_PORT="-1")
+    started = time.monotonic()
+    gateway = subprocess.Popen(["gateway-sidecar/target/release/orch-pod", "gateway"], env=env, stderr=subprocess.DEVNULL)
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as connection:
+                connection.sendall(b"GET /health HTTP/1.1\r\nHost: bench\r\n\r\n")
+                if connection.recv(12):
+                    break
+        except OSError:
+            time.sleep(0.0002)
+    times.append((time.monotonic() - started) * 1000)
+    gateway.kill()
+    gateway.wait()
+print("%.1f ms (min %.1f, max %.1f)" % (statistics.median(times), min(times), max(times)))
+EOF
+)"
+
 grep -q 'listening on' "$work/gateway.log" || { log "gateway did not start:"; cat "$work/gateway.log" >&2; exit 1; }
 
 cat <<EOF
@@ -226,6 +253,7 @@ Paced load (10 connections, 10 ms think time, target 1,000 req/s; medians of 3 r
   added by gateway             p50 $((g_p50 - d_p50)) us   p99 $((g_p99 - d_p99)) us
   via nginx      $n_rps req/s   p50 ${n_p50} us   p99 ${n_p99} us
   added by nginx (reference)   p50 $((n_p50 - d_p50)) us   p99 $((n_p99 - d_p99)) us
+Start to first /health answer: $start_ms
 $open_loop_report
 Throughput (64 connections, 1 wrk thread):
   direct         $d_max req/s
