@@ -1,6 +1,7 @@
 //! `orch-pod supervise`: PID 1 of the agent container.
 //!
-//! Starts the command `prepare` resolved (see [`ResolvedCommand`]) in its own process group, forwards
+//! Starts the command `prepare` resolved (see [`ResolvedCommand`]), or the one given after `--` (an image
+//! bundle's own command, which has no prepare step), in its own process group, forwards
 //! SIGTERM/SIGINT to that group, reaps every child that ends up with it (an agent's helpers become
 //! orphans of PID 1, and a PID 1 that does not wait for them leaves zombies), copies the agent's stdout and
 //! stderr through with secret values masked, keeps the status file current, and finally writes the
@@ -87,6 +88,19 @@ impl ResolvedCommand {
         }
     }
 
+    /// A command given on the supervisor's command line, run in the container's working directory.
+    pub fn given(argv: &[String]) -> Result<ResolvedCommand, String> {
+        let working_dir =
+            std::env::current_dir().map_err(|e| format!("no working directory ({e})"))?;
+        Ok(ResolvedCommand {
+            argv: argv.to_vec(),
+            source: "the container's command".to_string(),
+            working_dir,
+            env: BTreeMap::new(),
+            error: None,
+        })
+    }
+
     pub fn command_line(&self) -> String {
         self.argv.join(" ")
     }
@@ -138,7 +152,19 @@ impl Settings {
     }
 }
 
-pub fn main() -> i32 {
+const USAGE: &str =
+    "orch-pod supervise [-- COMMAND [ARG...]] (without a command, the one prepare resolved)";
+
+/// `args` are those after `supervise`.
+pub fn main(args: &[String]) -> i32 {
+    let given = match args {
+        [] => None,
+        [separator, argv @ ..] if separator == "--" && !argv.is_empty() => Some(argv.to_vec()),
+        _ => {
+            eprintln!("usage: {USAGE}");
+            return 64;
+        }
+    };
     let env = |name: &str| std::env::var(name).ok();
     let settings = Settings::from_env(env);
     let masker = Arc::new(Masker::new(&settings.secrets(env)));
@@ -146,12 +172,21 @@ pub fn main() -> i32 {
         .enable_all()
         .build()
         .expect("a current-thread runtime starts");
-    runtime.block_on(Supervisor { settings, masker }.run())
+    runtime.block_on(
+        Supervisor {
+            settings,
+            masker,
+            given,
+        }
+        .run(),
+    )
 }
 
 struct Supervisor {
     settings: Settings,
     masker: Arc<Masker>,
+    /// The command from the command line, if any.
+    given: Option<Vec<String>>,
 }
 
 impl Supervisor {
@@ -171,11 +206,14 @@ impl Supervisor {
             Ok(port) => *port,
             Err(message) => return self.cannot_start(&status, message.clone()),
         };
-        let command =
-            match ResolvedCommand::read(&ResolvedCommand::file_in(&self.settings.workspace)) {
-                Ok(command) => command,
-                Err(message) => return self.cannot_start(&status, message),
-            };
+        let command = match &self.given {
+            Some(argv) => ResolvedCommand::given(argv),
+            None => ResolvedCommand::read(&ResolvedCommand::file_in(&self.settings.workspace)),
+        };
+        let command = match command {
+            Ok(command) => command,
+            Err(message) => return self.cannot_start(&status, message),
+        };
         let mut agent = match start(&command) {
             Ok(agent) => agent,
             Err(message) => return self.cannot_start(&status, message),

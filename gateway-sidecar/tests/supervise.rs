@@ -253,3 +253,54 @@ fn children_of(parent: u32) -> Vec<(u32, char)> {
     }
     children
 }
+
+#[test]
+fn a_command_after_double_dash_runs_without_prepare_as_for_an_image_bundle() {
+    let dir = scratch("given-command");
+    let output = orch_pod("supervise")
+        .args(["--", "sh", "-c", "echo \"in $(pwd)\"; exit 4"])
+        .current_dir(&dir)
+        .env("ORCH_WORKSPACE", dir.join("no-workspace"))
+        .env("ORCH_STATUS_DIR", dir.join("status"))
+        .env("ORCH_TERMINATION_LOG", dir.join("termination-log"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(4));
+    assert_eq!(text(&output.stdout), format!("in {}\n", dir.display()));
+    let status = read_json(&dir.join("status/agent.json")).unwrap();
+    assert_eq!(
+        (status["phase"].as_str(), status["exitCode"].as_i64()),
+        (Some("exited"), Some(4))
+    );
+    assert!(text(&output.stderr).contains("(the container's command)"));
+    assert_eq!(
+        orch_pod("supervise")
+            .arg("sh")
+            .output()
+            .unwrap()
+            .status
+            .code(),
+        Some(64)
+    );
+}
+
+#[test]
+fn install_copies_the_binary_for_an_init_container() {
+    let dir = scratch("install");
+    assert!(orch_pod("install").arg(&dir).status().unwrap().success());
+    let installed = std::process::Command::new(dir.join("orch-pod"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        installed.status.code(),
+        Some(64),
+        "the copy runs and prints its usage"
+    );
+    assert!(
+        !orch_pod("install")
+            .arg(dir.join("missing/dir"))
+            .status()
+            .unwrap()
+            .success()
+    );
+}
