@@ -48,6 +48,9 @@ public final class AgentPod {
   public static final String AGENT_CONTAINER = "agent";
   public static final String GATEWAY_CONTAINER = "gateway";
   public static final String PREPARE_CONTAINER = "prepare";
+  /** Image bundles only: copies orch-pod from the gateway image into {@link #SUPERVISOR_DIR}. */
+  public static final String SUPERVISOR_INSTALL_CONTAINER = "supervisor";
+  static final String SUPERVISOR_DIR = "/orch/bin";
   public static final int GATEWAY_PORT = 8080;
   public static final String WORKSPACE = "/orch/workspace";
   public static final String STATUS_DIR = "/orch/status";
@@ -105,6 +108,16 @@ public final class AgentPod {
           .withSecurityContext(restricted()).withTerminationMessagePolicy("FallbackToLogsOnError")
           .withResources(agent.getResources()).build());
     }
+    // An image bundle with a command runs it under the supervisor, copied in from the gateway image, so its
+    // pod gets the status file, masking and signal handling of runner pods. Without a command the operator
+    // cannot know what to run (it never reads images), so the image's entrypoint runs unsupervised.
+    boolean supervisedImage = prebuiltImage && agent.getCommand() != null && !agent.getCommand().isEmpty();
+    if (supervisedImage) {
+      volumes.add(emptyDir("orch-bin"));
+      initContainers.add(new ContainerBuilder().withName(SUPERVISOR_INSTALL_CONTAINER).withImage(settings.gatewayImage())
+          .withCommand(GATEWAY_COMMAND.get(0), "install", SUPERVISOR_DIR).withVolumeMounts(mount("orch-bin", SUPERVISOR_DIR))
+          .withSecurityContext(restricted()).withTerminationMessagePolicy("FallbackToLogsOnError").build());
+    }
     if (workload.withGateway()) {
       Container gateway = gateway(settings, workload.httpPort());
       if (settings.nativeSidecars()) {
@@ -118,9 +131,17 @@ public final class AgentPod {
     ContainerBuilder agentContainer = new ContainerBuilder().withName(AGENT_CONTAINER).withEnv(env)
         .withVolumeMounts(runnerMounts).withSecurityContext(restricted()).withResources(agent.getResources())
         .withTerminationMessagePolicy("FallbackToLogsOnError");
-    if (prebuiltImage) {
-      // The image holds code and dependencies; it runs its own entrypoint unless command overrides it.
-      agentContainer.withImage(bundle.image()).withCommand(agent.getCommand()).withArgs(agent.getArgs());
+    if (supervisedImage) {
+      List<String> command = new ArrayList<>(List.of(SUPERVISOR_DIR + "/orch-pod", "supervise", "--"));
+      command.addAll(agent.getCommand());
+      if (agent.getArgs() != null) {
+        command.addAll(agent.getArgs());
+      }
+      agentContainer.withImage(bundle.image()).withCommand(command).addToVolumeMounts(
+          new VolumeMountBuilder().withName("orch-bin").withMountPath(SUPERVISOR_DIR).withReadOnly(true).build());
+    } else if (prebuiltImage) {
+      // The image holds code and dependencies and runs its own entrypoint.
+      agentContainer.withImage(bundle.image()).withArgs(agent.getArgs());
     } else {
       agentContainer.withImage(settings.runnerImage()).withCommand(SUPERVISOR_COMMAND);
     }
