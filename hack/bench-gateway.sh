@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Gateway overhead on loopback: wrk straight to a trivial backend vs wrk through the gateway (orch-pod
-# gateway, the release binary) and through nginx, the reference proxy, to the same backend. Prints
-# figures; it is not a test and asserts nothing.
+# gateway, the static release binary of the images) and through nginx, the reference proxy, to the same
+# backend. Prints figures; it is not a test and asserts nothing.
 #
 #   1. Latency at about 1,000 requests/s. wrk has no constant-rate mode (wrk2 is not in Debian), so the
 #      load is paced instead: 10 connections, each waiting 10 ms after every response before sending the
@@ -40,7 +40,7 @@ if ((${#missing[@]})); then
 fi
 nginx_bin="$(command -v nginx || echo /usr/sbin/nginx)"
 
-(cd gateway-sidecar && cargo build --release --locked -q)
+ORCH_POD="$(hack/build-orch-pod.sh -q)"
 
 work="$(mktemp -d)"
 pids=()
@@ -105,7 +105,7 @@ mkdir -p "$work/status"
 printf '{"phase":"running","message":"bench","runId":"bench/1","pid":1,"httpPort":%s,"updatedAt":"%s"}' \
   "$backend_port" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$work/status/agent.json"
 ORCHAGENT_HTTP_PORT="$backend_port" ORCH_STATUS_DIR="$work/status" ORCH_GATEWAY_LISTEN_PORT="$gateway_port" \
-  ORCH_GATEWAY_METRICS_PORT="$metrics_port" gateway-sidecar/target/release/orch-pod gateway 2>"$work/gateway.log" &
+  ORCH_GATEWAY_METRICS_PORT="$metrics_port" "$ORCH_POD" gateway 2>"$work/gateway.log" &
 gateway_pid=$!
 pids+=("$gateway_pid")
 
@@ -217,7 +217,7 @@ sleep 3
 rss_after="$(kib VmRSS "$gateway_pid")"; pss_after="$(pss_kib "$gateway_pid")"
 
 log "gateway start to first /health answer, 20 starts"
-start_ms="$(python3 - "$work/status" <<'EOF'
+start_ms="$(python3 - "$work/status" "$ORCH_POD" <<'EOF'
 import os, socket, statistics, subprocess, sys, time
 times = []
 for _ in range(20):
@@ -226,7 +226,7 @@ for _ in range(20):
         port = probe.getsockname()[1]
     env = dict(os.environ, ORCH_STATUS_DIR=sys.argv[1], ORCH_GATEWAY_LISTEN_PORT=str(port), ORCH_GATEWAY_METRICS_PORT="-1")
     started = time.monotonic()
-    gateway = subprocess.Popen(["gateway-sidecar/target/release/orch-pod", "gateway"], env=env, stderr=subprocess.DEVNULL)
+    gateway = subprocess.Popen([sys.argv[2], "gateway"], env=env, stderr=subprocess.DEVNULL)
     while True:
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=1) as connection:
@@ -246,7 +246,7 @@ grep -q 'listening on' "$work/gateway.log" || { log "gateway did not start:"; ca
 
 cat <<EOF
 
-Gateway benchmark ($(nproc) cores, loopback, orch-pod gateway release build; nginx one worker as the reference)
+Gateway benchmark ($(nproc) cores, loopback, orch-pod gateway static release build; nginx one worker as the reference)
 Paced load (10 connections, 10 ms think time, target 1,000 req/s; medians of 3 runs):
   direct         $d_rps req/s   p50 ${d_p50} us   p99 ${d_p99} us
   via gateway    $g_rps req/s   p50 ${g_p50} us   p99 ${g_p99} us

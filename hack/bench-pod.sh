@@ -24,7 +24,7 @@ log() { echo "bench-pod: $*" >&2; }
 command -v wrk >/dev/null || { log "wrk is missing: apt-get install wrk"; exit 1; }
 CONTAINERS_CONF="$(hack/images.sh runner gateway | tail -n1)"
 export CONTAINERS_CONF
-(cd gateway-sidecar && cargo build --release --locked -q)
+ORCH_POD="$(hack/build-orch-pod.sh -q)"
 
 work="$(mktemp -d)"
 pods=()
@@ -135,7 +135,7 @@ printf '{"argv": ["python3", "agent.py", "%s"], "source": "bench", "workingDir":
   "$lines" "$work/log/workspace/bundle" >"$work/log/workspace/.orch/command.json"
 env "${secrets[@]}" ORCH_SECRET_NAMES="$(IFS=,; echo "${names[*]}")" ORCH_WORKSPACE="$work/log/workspace" \
   ORCH_STATUS_DIR="$work/log/status" ORCH_TERMINATION_LOG="$work/log/termination" \
-  gateway-sidecar/target/release/orch-pod supervise >"$work/log/out" 2>"$work/log/err" &
+  "$ORCH_POD" supervise >"$work/log/out" 2>"$work/log/err" &
 supervisor=$!
 rss_samples=()
 while ! grep -q "wrote" "$work/log/err" 2>/dev/null; do

@@ -13,14 +13,14 @@
 # Usage: hack/images.sh [--skip-package] [runner] [gateway] [operator]   (default: all three)
 #   --skip-package  use the jars and the binary already in */target (the container tests call it this way,
 #                   from inside Maven, for runner and gateway); without it the modules are packaged first
-#                   (for gateway-sidecar that is cargo build --release).
+#                   (for gateway-sidecar that is hack/build-orch-pod.sh, a static release build).
 # The last line on stdout is the containers.conf path; export it as CONTAINERS_CONF for other podman
 # commands (this machine needs runc and lowered ulimits).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 TAG="${ORCH_IMAGE_TAG:-0.1.0}"
-BINARY=gateway-sidecar/target/release/orch-pod
+BINARY=gateway-sidecar/target/x86_64-unknown-linux-gnu/release/orch-pod  # hack/build-orch-pod.sh
 BASE=localhost/debian-base:bookworm
 HASH_LABEL=dev.orch.inputs-hash
 CACHE_ROOT="${ORCH_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/orch-operator}"
