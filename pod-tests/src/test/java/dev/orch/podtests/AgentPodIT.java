@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
@@ -175,6 +176,22 @@ class AgentPodIT {
         .containsPattern("(?m)^token=\\[REDACTED\\]$").containsPattern("(?m)^dsn=postgres://app:\\[REDACTED\\]@db:5432/app$")
         .containsPattern("(?m)^split=\\[REDACTED\\] end$").containsPattern("(?m)^auth failed for token \\[REDACTED\\]$");
     assertThat(pod.terminationMessage()).contains("auth failed for token [REDACTED]").doesNotContain(token);
+  }
+
+  @Test
+  void imageBundleRunsItsCommandUnderTheCopiedInSupervisor() {
+    PodmanAgentPod pod = pods.start("image-bundle", Agent.of("python-worker"));
+    // The debootstrapped base the images are built on: a shell, no orch-pod, no Python.
+    pod.startImageAgent("localhost/debian-base:bookworm",
+        List.of("sh", "-c", "echo image agent up; exec sleep 600"));
+    Response health = await("/health 200", START, pod::health, r -> r.status() == 200);
+    assertThat(health.json().path("listening").asBoolean()).isFalse();
+    assertThat(pod.logs("agent")).contains("[runner] starting `sh -c echo image agent up; exec sleep 600` (the"
+        + " container's command)").containsPattern("(?m)^image agent up$");
+    pod.stopAgent();
+    assertThat(pod.awaitExit("agent")).isEqualTo(143);
+    assertThat(pod.terminationMessage()).contains("exited with code 143 (killed by signal 15) after the runner"
+        + " forwarded SIGTERM");
   }
 
   private static void assertUnavailable(Response response, String phase, String reason) {

@@ -105,7 +105,7 @@ final class PodmanAgentPod implements AutoCloseable {
     Path dir = workRoot.resolve(name);
     try {
       deleteTree(dir);
-      for (String volume : List.of("workspace", "status", "tmp")) {
+      for (String volume : List.of("workspace", "status", "tmp", "bin")) {
         Files.createDirectories(dir.resolve(volume));
         Files.setPosixFilePermissions(dir.resolve(volume), PosixFilePermissions.fromString("rwxrwxrwx"));
       }
@@ -127,6 +127,26 @@ final class PodmanAgentPod implements AutoCloseable {
   /** Runs the init container to completion. */
   Podman.Result prepare() {
     return runContainer("prepare", false, RUNNER_IMAGE, runnerOptions(PREPARE_COMMAND));
+  }
+
+  /**
+   * An image bundle, as AgentPod runs one with a command: the {@code supervisor} init container copies
+   * orch-pod from the gateway image into the {@code bin} volume, and the agent container runs the command
+   * under it in {@code image}, which knows nothing about orch-pod.
+   */
+  void startImageAgent(String image, List<String> command) {
+    runContainer("supervisor", false, GATEWAY_IMAGE, List.of("--entrypoint",
+        "[\"/usr/local/bin/orch-pod\", \"install\", \"/orch/bin\"]", "-v", dir.resolve("bin") + ":/orch/bin"))
+        .orThrow();
+    List<String> entrypoint = new ArrayList<>(List.of("/orch/bin/orch-pod", "supervise", "--"));
+    entrypoint.addAll(command);
+    List<String> options = new ArrayList<>(List.of("-v", dir.resolve("bin") + ":/orch/bin:ro"));
+    try {
+      options.addAll(runnerOptions(JSON.writeValueAsString(entrypoint)));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    runContainer("agent", true, image, options).orThrow();
   }
 
   void startAgent() {
@@ -189,7 +209,7 @@ final class PodmanAgentPod implements AutoCloseable {
   String describe() {
     StringBuilder text = new StringBuilder("pod " + name + " (gateway on 127.0.0.1:" + port + ", volumes in " + dir
         + ")\n");
-    for (String container : List.of("gateway", "prepare", "agent")) {
+    for (String container : List.of("gateway", "prepare", "supervisor", "agent")) {
       Podman.Result logs = podman.run("logs", container(container));
       if (logs.exitCode() == 0) {
         text.append("--- ").append(container).append(" (exit ")
