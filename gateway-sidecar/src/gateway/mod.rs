@@ -1,11 +1,10 @@
 //! `orch-pod gateway`: the agent pod's sidecar on :8080 (see [`proxy`] and [`health`]), Prometheus metrics
 //! on :9090, and a graceful drain on SIGTERM.
 //!
-//! Concurrency is bounded by `ORCH_GATEWAY_MAX_CONNECTIONS` (512) client connections. At the bound every
-//! open connection is asked to close once its current request is answered (idle keep-alive connections,
-//! which would otherwise hold their slots indefinitely, close at once), and the next connection waits in
-//! the kernel's accept queue for a freed slot (refused once that queue is full) instead of costing memory
-//! here. Memory freed after a burst is handed back to the kernel every couple of seconds.
+//! Concurrency is bounded by `ORCH_GATEWAY_MAX_CONNECTIONS` (512) client connections. At the bound the idle
+//! keep-alive connections are closed (they would otherwise hold their slots indefinitely while new clients
+//! wait), and the next connection waits in the kernel's accept queue for a freed slot (refused once that
+//! queue is full) instead of costing memory here. Memory freed after a burst is handed back to the kernel every couple of seconds.
 
 pub mod health;
 pub mod metrics;
@@ -16,6 +15,7 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::time::Duration;
 
 use hyper::body::Incoming;
@@ -140,8 +140,8 @@ async fn serve(listener: TcpListener, gateway: Arc<Gateway>) {
 }
 
 /// Serves one client connection on its own task, HTTP/1.1 with keep-alive and upgrades; `held` (a
-/// connection slot, a gauge's guard) is released when the connection ends. When `close_early` fires, the
-/// connection closes after the request in progress, or at once when idle.
+/// connection slot, a gauge's guard) is released when the connection ends. When `close_early` fires and
+/// the connection is idle (no request being answered), it closes.
 fn serve_connection<F, R, H>(
     stream: tokio::net::TcpStream,
     peer: SocketAddr,
@@ -154,11 +154,20 @@ fn serve_connection<F, R, H>(
     H: Send + 'static,
 {
     let answer = Arc::new(answer);
+    // Requests of this connection being answered; an idle connection has none.
+    let answering = Arc::new(AtomicUsize::new(0));
     tokio::spawn(async move {
         let _held = held;
+        let counter = answering.clone();
         let service = service_fn(move |request| {
             let answer = answer.clone();
-            async move { Ok::<_, Infallible>(answer(request, peer).await) }
+            let counter = counter.clone();
+            async move {
+                counter.fetch_add(1, Relaxed);
+                let response = answer(request, peer).await;
+                counter.fetch_sub(1, Relaxed);
+                Ok::<_, Infallible>(response)
+            }
         });
         let connection = http1::Builder::new()
             .timer(TokioTimer::new())
@@ -169,11 +178,16 @@ fn serve_connection<F, R, H>(
             let _ = connection.await;
             return;
         };
-        tokio::select! {
-            _ = connection.as_mut() => {}
-            () = close_early.notified() => {
-                connection.as_mut().graceful_shutdown();
-                let _ = connection.await;
+        loop {
+            tokio::select! {
+                _ = connection.as_mut() => return,
+                () = close_early.notified() => {
+                    if answering.load(Relaxed) == 0 {
+                        connection.as_mut().graceful_shutdown();
+                        let _ = connection.await;
+                        return;
+                    }
+                }
             }
         }
     });
