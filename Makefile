@@ -79,8 +79,8 @@ bench-memory: kube-binaries
 	$(call bench,package -DskipTests,OperatorMemoryBenchmark -Dorch.bench.sizes="$(or $(BENCH_MEMORY_SIZES),1000 5000)" \
 	  -Dorch.bench.memory-limit-mib=$(or $(BENCH_MEMORY_LIMIT_MIB),512))
 
-.PHONY: bench-gateway
-## bench-gateway: wrk direct vs through the gateway on loopback: added p50/p99 at ~1,000 req/s, throughput ratio, RSS
+.PHONY: bench-gateway bench-pod
+## bench-gateway: wrk direct vs through the gateway and nginx on loopback: added p50/p99 at ~1,000 req/s, throughput, CPU per request, RSS/PSS
 bench-gateway:
 	hack/bench-gateway.sh
 
@@ -91,3 +91,7 @@ bench-node: kube-binaries node-binaries
 	ORCH_KUBE_BIN="$(KUBE_BIN)" ORCH_NODE_BIN="$(NODE_BIN)" $(MVN) -q -pl node-tests exec:java -Dexec.classpathScope=test \
 	  -Dexec.cleanupDaemonThreads=false -Dexec.mainClass=dev.orch.nodetests.NodeBenchmark -Dorch.repo.dir=$(CURDIR) \
 	  -Dorch.crds.dir=$(CURDIR)/crds -Dorch.local-cluster.node=true -Dorch.operator.jar=$(CURDIR)/operator/target/quarkus-app/quarkus-run.jar
+
+## bench-pod: 10 podman pods shaped like AgentPod: start times, per-pod PSS/RSS idle, under load and after a burst, supervisor CPU per log line
+bench-pod:
+	hack/bench-pod.sh

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Gateway overhead on loopback: wrk straight to a trivial backend vs wrk through the gateway to the same
+# Gateway overhead on loopback: wrk straight to a trivial backend vs wrk through the gateway (orch-pod
+# gateway, the static release binary of the images) and through nginx, the reference proxy, to the same
 # backend. Prints figures; it is not a test and asserts nothing.
 #
 #   1. Latency at about 1,000 requests/s. wrk has no constant-rate mode (wrk2 is not in Debian), so the
@@ -7,26 +8,22 @@
 #      next request (wrk's Lua delay()). That is a closed loop of at most 1,000 requests/s; the achieved
 #      rate is printed next to the percentiles. Coordinated omission applies: a stall delays later
 #      requests instead of queueing them, so p99 is a lower bound on what an open-loop client would see.
-#      The three paths take turns for three rounds and each figure is the median of its three runs: one
-#      run's p99 moves by a millisecond on a shared VM.
-#   2. Throughput at 64 connections, unpaced, and the ratio gateway/direct.
-#   3. Gateway memory from /proc/PID/status: VmRSS idle (after start and a few requests), the largest VmRSS
-#      sampled under the 64-connection load, and VmHWM (peak) at the end; and the gateway's CPU time per
-#      proxied request under that load (user + system from /proc/PID/stat).
-#   4. The same two measurements through nginx (Debian's nginx-light, one worker, keep-alive upstream) as a
-#      reference proxy: it shows what any proxy can reach on this machine, where the proxy, wrk and the
-#      backend share the cores and every request costs the kernel two more loopback exchanges.
+#      The three paths take turns for three rounds and each figure is the median of its three runs.
+#   2. Throughput at 64 connections, unpaced, the ratio to direct, and each proxy's CPU time per request
+#      (user + system from /proc/PID/stat) under that load.
+#   3. Open loop, when vegeta is installed (go install github.com/tsenart/vegeta/v12@v12.12.0): 200 and
+#      1,000 requests/s at a constant rate, each path in turn; p50/p99, the requests over 10 ms, and each
+#      proxy's CPU per request at that rate.
+#   4. Start: from spawning the gateway to its first /health answer (median of 20 starts).
+#   5. Memory of both proxies: RSS and PSS (/proc/PID/smaps_rollup) idle, the largest RSS sampled under the
+#      64-connection load, VmHWM (peak), and the gateway's RSS/PSS 3 s after the load.
 #
-# The gateway runs as a plain java process with exactly the JVM options of its image
-# (gateway-sidecar/image/jvm.options, passed as a java @argfile in both places) and the jar Maven builds.
-# The backend is a one-event-loop Vert.x server from the gateway's test sources (BenchBackend) with an
-# ordinary JIT and heap, so it is not the bottleneck of the direct run. Everything shares this machine's
-# cores: through the gateway, the gateway competes with wrk and the backend for CPU, and that is part of
-# what the throughput ratio measures.
+# The backend is nginx answering 200 itself (one worker), so it is not the bottleneck; the reference proxy
+# is Debian's nginx-light with one worker and a keep-alive upstream. Everything shares this machine's
+# cores: wrk, the backend and the proxy compete for CPU, and every proxied request costs the kernel two more
+# loopback exchanges, so no proxy reaches the direct rate here.
 #
 # Usage: hack/bench-gateway.sh [seconds per run, default 20]
-#   GATEWAY_JAVA_OPTS  extra JVM options after the image's, to try a change before putting it in the
-#                      argfile (e.g. GATEWAY_JAVA_OPTS=-XX:TieredStopAtLevel=4 for C2)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION="${1:-20}"
@@ -43,7 +40,7 @@ if ((${#missing[@]})); then
 fi
 nginx_bin="$(command -v nginx || echo /usr/sbin/nginx)"
 
-hack/mvn -B -q -pl gateway-sidecar package -DskipTests >&2
+ORCH_POD="$(hack/build-orch-pod.sh -q)"
 
 work="$(mktemp -d)"
 pids=()
@@ -65,6 +62,10 @@ wait_http() {
   log "nothing answers on $url"; exit 1
 }
 kib() { awk -v key="$1:" '$1 == key { print $2 }' "/proc/$2/status"; }
+pss_kib() { awk '$1 == "Pss:" { print $2 }' "/proc/$1/smaps_rollup"; }
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# us_per_request TICKS RPS: CPU microseconds per request over one run of DURATION seconds.
+us_per_request() { awk -v t="$1" -v hz="$(getconf CLK_TCK)" -v rps="$2" -v s="$DURATION" 'BEGIN { printf "%.1f", t / hz * 1000000 / (rps * s) }'; }
 mib() { awk -v k="$1" 'BEGIN { printf "%.1f MiB", k / 1024 }'; }
 
 backend_port="$(free_port)"
@@ -72,47 +73,47 @@ gateway_port="$(free_port)"
 metrics_port="$(free_port)"
 nginx_port="$(free_port)"
 
-java -Xmx256m -cp "gateway-sidecar/target/test-classes:gateway-sidecar/target/lib/*" \
-  dev.orch.gateway.bench.BenchBackend "$backend_port" 1 2>"$work/backend.log" &
+# nginx_conf NAME PORT LOCATION-BODY: a one-process nginx (no master), so its pid is the worker's.
+nginx_conf() {
+  local name=$1 port=$2 location=$3
+  mkdir -p "$work/$name"
+  cat >"$work/$name/nginx.conf" <<EOF
+daemon off;
+master_process off;
+worker_processes 1;
+pid $work/$name/nginx.pid;
+error_log $work/$name/error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path $work/$name; proxy_temp_path $work/$name; fastcgi_temp_path $work/$name;
+  uwsgi_temp_path $work/$name; scgi_temp_path $work/$name;
+  upstream agent { server 127.0.0.1:$backend_port; keepalive 128; }
+  server {
+    listen 127.0.0.1:$port;
+    location / { $location }
+  }
+}
+EOF
+}
+nginx_conf backend "$backend_port" 'return 200 "ok\n";'
+"$nginx_bin" -p "$work/backend" -c "$work/backend/nginx.conf" 2>"$work/backend.log" &
 pids+=($!)
 
-# The runner's status file says "running", so the gateway behaves as it does in front of a live agent.
+# The status file says "running", so the gateway behaves as it does in front of a live agent.
 mkdir -p "$work/status"
 printf '{"phase":"running","message":"bench","runId":"bench/1","pid":1,"httpPort":%s,"updatedAt":"%s"}' \
   "$backend_port" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$work/status/agent.json"
 ORCHAGENT_HTTP_PORT="$backend_port" ORCH_STATUS_DIR="$work/status" ORCH_GATEWAY_LISTEN_PORT="$gateway_port" \
-  ORCH_GATEWAY_METRICS_PORT="$metrics_port" \
-  java @gateway-sidecar/image/jvm.options ${GATEWAY_JAVA_OPTS:-} -jar gateway-sidecar/target/orch-gateway.jar 2>"$work/gateway.log" &
+  ORCH_GATEWAY_METRICS_PORT="$metrics_port" "$ORCH_POD" gateway 2>"$work/gateway.log" &
 gateway_pid=$!
 pids+=("$gateway_pid")
 
-mkdir -p "$work/nginx"
-cat >"$work/nginx/nginx.conf" <<EOF
-daemon off;
-master_process off;
-worker_processes 1;
-pid $work/nginx/nginx.pid;
-error_log $work/nginx/error.log;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path $work/nginx; proxy_temp_path $work/nginx; fastcgi_temp_path $work/nginx;
-  uwsgi_temp_path $work/nginx; scgi_temp_path $work/nginx;
-  upstream agent { server 127.0.0.1:$backend_port; keepalive 128; }
-  server {
-    listen 127.0.0.1:$nginx_port;
-    location / {
-      proxy_pass http://agent;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
-      proxy_set_header X-Forwarded-Proto \$scheme;
-    }
-  }
-}
-EOF
+nginx_conf nginx "$nginx_port" 'proxy_pass http://agent; proxy_http_version 1.1; proxy_set_header Connection "";
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for; proxy_set_header X-Forwarded-Proto $scheme;'
 "$nginx_bin" -p "$work/nginx" -c "$work/nginx/nginx.conf" 2>"$work/nginx.log" &
-pids+=($!)
+nginx_pid=$!
+pids+=("$nginx_pid")
 
 direct="http://127.0.0.1:$backend_port/bench"
 proxied="http://127.0.0.1:$gateway_port/bench"
@@ -120,9 +121,10 @@ reference="http://127.0.0.1:$nginx_port/bench"
 wait_http "$direct"
 wait_http "$proxied"
 wait_http "$reference"
-for _ in $(seq 20); do curl -s -o /dev/null "$proxied"; done
-sleep 2
-rss_idle="$(kib VmRSS "$gateway_pid")"
+for _ in $(seq 20); do curl -s -o /dev/null "$proxied"; curl -s -o /dev/null "$reference"; done
+sleep 3
+rss_idle="$(kib VmRSS "$gateway_pid")"; pss_idle="$(pss_kib "$gateway_pid")"
+n_rss_idle="$(kib VmRSS "$nginx_pid")"; n_pss_idle="$(pss_kib "$nginx_pid")"
 
 cat >"$work/pace.lua" <<'EOF'
 -- Each connection waits 10 ms after a response before its next request.
@@ -146,8 +148,8 @@ run_wrk() {
     END { printf "%.0f %.0f %.0f\n", rps, p50, p99 }'
 }
 
-log "warming up the three paths (JIT) for 10 s each"
-for url in "$direct" "$proxied" "$reference"; do wrk -t1 -c64 -d10s "$url" >/dev/null; done
+log "warming up the three paths for 3 s each"
+for url in "$direct" "$proxied" "$reference"; do wrk -t1 -c64 -d3s "$url" >/dev/null; done
 
 # Median of three whitespace-separated numbers in each column of the three lines on stdin.
 median3() { awk '{ for (i = 1; i <= NF; i++) v[i, NR] = $i } END {
@@ -165,6 +167,32 @@ read -r d_rps d_p50 d_p99 < <(median3 <"$work/paced-direct")
 read -r g_rps g_p50 g_p99 < <(median3 <"$work/paced-gateway")
 read -r n_rps n_p50 n_p99 < <(median3 <"$work/paced-nginx")
 
+vegeta_bin="$(command -v vegeta || echo "$(go env GOPATH 2>/dev/null)/bin/vegeta")"
+open_loop_report="(vegeta not installed: no open-loop figures)"
+if [[ -x "$vegeta_bin" ]]; then
+  # open_loop URL RATE [PID]: "p50_us p99_us requests_over_10ms cpu_us_per_request" at RATE requests/s.
+  open_loop() {
+    local url=$1 rate=$2 pid=${3:-} before=0 cpu="-"
+    [[ -z "$pid" ]] || before="$(cpu_ticks "$pid")"
+    echo "GET $url" | "$vegeta_bin" attack -rate="$rate/s" -duration="${DURATION}s" >"$work/results"
+    [[ -z "$pid" ]] || cpu="$(us_per_request $(($(cpu_ticks "$pid") - before)) "$rate")"
+    echo "$("$vegeta_bin" report -type=json "$work/results" | python3 -c 'import json, sys
+r = json.load(sys.stdin)["latencies"]; print(round(r["50th"] / 1000), round(r["99th"] / 1000))') \
+      $("$vegeta_bin" report -type='hist[0,10ms]' "$work/results" | awk '/\+Inf/ { print $3 }') $cpu"
+  }
+  open_loop_report="Open loop (vegeta, constant rate, ${DURATION} s per path; added = proxy minus direct):"
+  for rate in 200 1000; do
+    log "open loop at $rate requests/s"
+    read -r d50 d99 dslow _ < <(open_loop "$direct" "$rate")
+    read -r g50 g99 gslow gcpu < <(open_loop "$proxied" "$rate" "$gateway_pid")
+    read -r n50 n99 nslow ncpu < <(open_loop "$reference" "$rate" "$nginx_pid")
+    open_loop_report+="
+  $rate/s  direct p50 $d50 us p99 $d99 us, $dslow over 10 ms
+          gateway added p50 $((g50 - d50)) us p99 $((g99 - d99)) us, $gslow over 10 ms, CPU $gcpu us/request
+          nginx   added p50 $((n50 - d50)) us p99 $((n99 - d99)) us, $nslow over 10 ms, CPU $ncpu us/request"
+  done
+fi
+
 log "throughput at 64 connections, ${DURATION} s per path"
 url="$direct";  read -r d_max _ _ < <(run_wrk -t1 -c64 -d"${DURATION}s")
 (
@@ -176,36 +204,65 @@ url="$direct";  read -r d_max _ _ < <(run_wrk -t1 -c64 -d"${DURATION}s")
   done
 ) &
 sampler=$!
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$gateway_pid/stat"; }
-ticks_before="$(cpu_ticks)"
+before="$(cpu_ticks "$gateway_pid")"
 url="$proxied"; read -r g_max g_max_p50 g_max_p99 < <(run_wrk -t1 -c64 -d"${DURATION}s")
-ticks_after="$(cpu_ticks)"
+g_cpu="$(us_per_request $(($(cpu_ticks "$gateway_pid") - before)) "$g_max")"
 kill "$sampler" 2>/dev/null || true
+before="$(cpu_ticks "$nginx_pid")"
 url="$reference"; read -r n_max _ _ < <(run_wrk -t1 -c64 -d"${DURATION}s")
-cpu_us_per_request="$(awk -v t=$((ticks_after - ticks_before)) -v hz="$(getconf CLK_TCK)" -v rps="$g_max" -v s="$DURATION" \
-  'BEGIN { printf "%.1f", t / hz * 1000000 / (rps * s) }')"
+n_cpu="$(us_per_request $(($(cpu_ticks "$nginx_pid") - before)) "$n_max")"
 rss_load="$(cat "$work/rss-under-load")"
 hwm="$(kib VmHWM "$gateway_pid")"
+sleep 3
+rss_after="$(kib VmRSS "$gateway_pid")"; pss_after="$(pss_kib "$gateway_pid")"
+
+log "gateway start to first /health answer, 20 starts"
+start_ms="$(python3 - "$work/status" "$ORCH_POD" <<'EOF'
+import os, socket, statistics, subprocess, sys, time
+times = []
+for _ in range(20):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = dict(os.environ, ORCH_STATUS_DIR=sys.argv[1], ORCH_GATEWAY_LISTEN_PORT=str(port), ORCH_GATEWAY_METRICS_PORT="-1")
+    started = time.monotonic()
+    gateway = subprocess.Popen([sys.argv[2], "gateway"], env=env, stderr=subprocess.DEVNULL)
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as connection:
+                connection.sendall(b"GET /health HTTP/1.1\r\nHost: bench\r\n\r\n")
+                if connection.recv(12):
+                    break
+        except OSError:
+            time.sleep(0.0002)
+    times.append((time.monotonic() - started) * 1000)
+    gateway.kill()
+    gateway.wait()
+print("%.1f ms (min %.1f, max %.1f)" % (statistics.median(times), min(times), max(times)))
+EOF
+)"
 
 grep -q 'listening on' "$work/gateway.log" || { log "gateway did not start:"; cat "$work/gateway.log" >&2; exit 1; }
 
 cat <<EOF
 
-Gateway benchmark ($(nproc) cores, loopback, gateway as plain java with gateway-sidecar/image/jvm.options ${GATEWAY_JAVA_OPTS:-})
+Gateway benchmark ($(nproc) cores, loopback, orch-pod gateway static release build; nginx one worker as the reference)
 Paced load (10 connections, 10 ms think time, target 1,000 req/s; medians of 3 runs):
   direct         $d_rps req/s   p50 ${d_p50} us   p99 ${d_p99} us
   via gateway    $g_rps req/s   p50 ${g_p50} us   p99 ${g_p99} us
-  added by gateway             p50 $((g_p50 - d_p50)) us   p99 $((g_p99 - d_p99)) us   (target: p99 <= 1000 us)
+  added by gateway             p50 $((g_p50 - d_p50)) us   p99 $((g_p99 - d_p99)) us
   via nginx      $n_rps req/s   p50 ${n_p50} us   p99 ${n_p99} us
   added by nginx (reference)   p50 $((n_p50 - d_p50)) us   p99 $((n_p99 - d_p99)) us
+Start to first /health answer: $start_ms
+$open_loop_report
 Throughput (64 connections, 1 wrk thread):
   direct         $d_max req/s
-  via gateway    $g_max req/s   (p50 ${g_max_p50} us, p99 ${g_max_p99} us)
-  ratio          $(awk -v g="$g_max" -v d="$d_max" 'BEGIN { printf "%.0f%%", 100 * g / d }')   (target: >= 70%)
-  gateway CPU    $cpu_us_per_request us per request (user + system)
-  via nginx      $n_max req/s   ratio $(awk -v n="$n_max" -v d="$d_max" 'BEGIN { printf "%.0f%%", 100 * n / d }') (reference: what a proxy reaches on this machine)
-Gateway memory (target: <= 64 MiB):
-  idle VmRSS           $(mib "$rss_idle")
-  under load VmRSS     $(mib "$rss_load") (largest sample, every 0.5 s)
-  VmHWM at the end     $(mib "$hwm")
+  via gateway    $g_max req/s   ratio $(awk -v g="$g_max" -v d="$d_max" 'BEGIN { printf "%.0f%%", 100 * g / d }')   (p50 ${g_max_p50} us, p99 ${g_max_p99} us)
+  via nginx      $n_max req/s   ratio $(awk -v n="$n_max" -v d="$d_max" 'BEGIN { printf "%.0f%%", 100 * n / d }')
+  CPU per request: gateway $g_cpu us, nginx $n_cpu us (user + system), ratio $(awk -v g="$g_cpu" -v n="$n_cpu" 'BEGIN { printf "%.2f", g / n }')
+Memory:
+  gateway idle         RSS $(mib "$rss_idle"), PSS $(mib "$pss_idle")
+  gateway under load   RSS $(mib "$rss_load") (largest sample, every 0.5 s), VmHWM $(mib "$hwm")
+  gateway 3 s after    RSS $(mib "$rss_after"), PSS $(mib "$pss_after")
+  nginx idle           RSS $(mib "$n_rss_idle"), PSS $(mib "$n_pss_idle")
 EOF

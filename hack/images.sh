@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # Builds the images with podman:
 #   localhost/debian-base:bookworm    debootstrapped once from the machine's own Debian mirror
-#   localhost/orch-runner:$VERSION    runner-image/Containerfile
-#   localhost/orch-gateway:$VERSION   gateway-sidecar/Containerfile
-#   localhost/orch-operator:$VERSION  operator/Containerfile (the Helm chart's default image)
-# Idempotent: an image is rebuilt only when the hash of its inputs (Containerfile, jars, the files in the
-# module's optional image/ directory, this script) differs from the one recorded in its label. No
+#   localhost/orch-runner:$TAG        runner-image/Containerfile (prepare's jars and the orch-pod binary)
+#   localhost/orch-gateway:$TAG       gateway-sidecar/Containerfile (the orch-pod binary alone)
+#   localhost/orch-operator:$TAG      operator/Containerfile (the Helm chart's default image)
+# TAG is $ORCH_IMAGE_TAG, default 0.1.0 (what the operator and the Helm chart name); a different tag lets a
+# development build stand beside the images others on the same machine use. The pod tests honour it too.
+# Idempotent: an image is rebuilt only when the hash of its inputs (Containerfile, jars, binary, the files
+# in the module's image/ directory, this script) differs from the one recorded in its label. No
 # registry is needed (none is reachable here).
 #
 # Usage: hack/images.sh [--skip-package] [runner] [gateway] [operator]   (default: all three)
-#   --skip-package  use the jars already in */target (the container tests call it this way, from inside
-#                   Maven, for runner and gateway); without it the modules are packaged first.
+#   --skip-package  use the jars and the binary already in */target (the container tests call it this way,
+#                   from inside Maven, for runner and gateway); without it the modules are packaged first
+#                   (for gateway-sidecar that is hack/build-orch-pod.sh, a static release build).
 # The last line on stdout is the containers.conf path; export it as CONTAINERS_CONF for other podman
 # commands. It selects runc, because crun refuses to run on a host with cgroups in v1 "hybrid" mode, and
 # lowers the containers' nofile/nproc ulimits, because podman's defaults are higher than a VM's own limits
@@ -18,7 +21,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-VERSION=0.1.0
+TAG="${ORCH_IMAGE_TAG:-0.1.0}"
+BINARY=gateway-sidecar/target/x86_64-unknown-linux-gnu/release/orch-pod  # hack/build-orch-pod.sh
 BASE=localhost/debian-base:bookworm
 HASH_LABEL=dev.orch.inputs-hash
 CACHE_ROOT="${ORCH_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/orch-operator}"
@@ -66,18 +70,16 @@ build_base() {
   tar -C "$rootfs" -c . | podman import - "$BASE" >/dev/null
 }
 
+# build_image MODULE IMAGE INPUT...: builds MODULE/Containerfile with MODULE as the context; the INPUTs
+# (files and directories the Containerfile copies) are hashed with it.
 build_image() {
-  local module=$1 image=$2 jar=$3
-  local dir="${4:-$module/target}"
-  [[ -f "$dir/$jar" && -d "$dir/lib" ]] \
-    || { log "$dir/$jar or $dir/lib is missing; run without --skip-package, or 'hack/mvn -pl $module package'"; exit 1; }
-  local hash inputs=("$dir/lib")
-  # Quarkus' fast-jar keeps the application's own classes in app/ and quarkus/, beside lib/.
-  for extra in "$module/image" "$dir/app" "$dir/quarkus"; do
-    [[ -d "$extra" ]] && inputs+=("$extra")
+  local module=$1 image=$2 input hash
+  shift 2
+  for input in "$@"; do
+    [[ -e "$input" ]] || { log "$input is missing; run without --skip-package, or 'hack/mvn -pl $module package'"; exit 1; }
   done
-  hash="$( (sha256sum hack/images.sh "$module/Containerfile" "$dir/$jar"
-            find "${inputs[@]}" -type f -print0 | sort -z | xargs -0 sha256sum) \
+  hash="$( (sha256sum hack/images.sh "$module/Containerfile"
+            find "$@" -type f -print0 | sort -z | xargs -0 sha256sum) \
     | awk '{print $1}' | sha256sum | cut -c1-32)"
   if [[ "$(podman image inspect --format "{{index .Labels \"$HASH_LABEL\"}}" "$image" 2>/dev/null || true)" == "$hash" ]]; then
     log "$image is up to date"
@@ -97,21 +99,26 @@ wanted=("$@")
 modules=()
 for name in "${wanted[@]}"; do
   case "$name" in
-    runner) modules+=(runner-image) ;;
+    runner) modules+=(runner-image gateway-sidecar) ;;
     gateway) modules+=(gateway-sidecar) ;;
     operator) modules+=(operator) ;;
     *) log "unknown image '$name'; choose from runner, gateway, operator"; exit 2 ;;
   esac
 done
 if $package; then
-  hack/mvn -B -q -pl "$(IFS=,; echo "${modules[*]}")" -am package -DskipTests >&2
+  hack/mvn -B -q -pl "$(IFS=,; printf '%s\n' "${modules[@]}" | sort -u | paste -sd,)" -am package -DskipTests >&2
 fi
 build_base
 for name in "${wanted[@]}"; do
   case "$name" in
-    runner) build_image runner-image "localhost/orch-runner:$VERSION" orch-runner.jar ;;
-    gateway) build_image gateway-sidecar "localhost/orch-gateway:$VERSION" orch-gateway.jar ;;
-    operator) build_image operator "localhost/orch-operator:$VERSION" quarkus-run.jar operator/target/quarkus-app ;;
+    runner)
+      # The build context is runner-image/, so the binary is staged into it.
+      [[ -f "$BINARY" ]] || { log "$BINARY is missing; run without --skip-package, or 'hack/mvn -pl gateway-sidecar package'"; exit 1; }
+      cp -p "$BINARY" runner-image/target/orch-pod
+      build_image runner-image "localhost/orch-runner:$TAG" runner-image/target/orch-runner.jar runner-image/target/lib \
+        runner-image/target/orch-pod runner-image/image ;;
+    gateway) build_image gateway-sidecar "localhost/orch-gateway:$TAG" "$BINARY" ;;
+    operator) build_image operator "localhost/orch-operator:$TAG" operator/target/quarkus-app ;;
   esac
 done
 echo "$CONTAINERS_CONF"

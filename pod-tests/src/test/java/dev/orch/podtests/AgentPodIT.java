@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
@@ -21,8 +22,10 @@ import dev.orch.podtests.PodmanAgentPod.Response;
 
 /**
  * The runner and gateway images, run as the agent pod runs them (see {@link PodmanAgentPod}), with real
- * Python and Node.js agents from src/test/resources/bundles. The images are built from the jars of this
- * build by hack/images.sh, which skips the build when nothing changed.
+ * Python and Node.js agents from src/test/resources/bundles. The images are built from the jars and the
+ * orch-pod binary of this build by hack/images.sh, which skips the build when nothing changed. The agent's
+ * lines reach the container log as the agent wrote them (masking aside); the supervisor's own lines start
+ * with {@code [runner]}.
  */
 @Timeout(180)
 class AgentPodIT {
@@ -70,7 +73,7 @@ class AgentPodIT {
         .contains("host=127.0.0.1:" + pod.port()).contains("xfproto=http").doesNotContain("xff=None");
     assertThat(pod.post("/echo", "ping from the test")).isEqualTo(new Response(200, "echo:ping from the test"));
     assertThat(pod.logs("agent")).contains("[runner] starting `python main.py` (found main.py)")
-        .contains("[stdout] python agent listening on 3000").contains("\"GET /webhook/telegram?update=1 HTTP/1.1\" 200");
+        .containsPattern("(?m)^python agent listening on 3000$").contains("\"GET /webhook/telegram?update=1 HTTP/1.1\" 200");
 
     pod.stopAgent();
     assertThat(pod.awaitExit("agent")).isEqualTo(143);
@@ -87,7 +90,7 @@ class AgentPodIT {
     pod.startAgent();
     String logs = await("the helper to finish and the worker to tick", START, () -> pod.logs("agent"),
         l -> l.contains("worker tick 3") && l.contains("done"));
-    assertThat(logs).containsPattern("\\[stdout\\] helper \\d+ done");
+    assertThat(logs).containsPattern("(?m)^helper \\d+ done$");
 
     Response health = await("/health 200", START, pod::health, r -> r.status() == 200);
     assertThat(health.json().path("listening").asBoolean()).isFalse();
@@ -99,7 +102,7 @@ class AgentPodIT {
     assertThat(Arrays.stream(states.split("\n")).filter(line -> line.contains(")"))
         .map(line -> line.substring(line.lastIndexOf(')') + 2, line.lastIndexOf(')') + 3)))
         .as("process states in the agent container:\n" + states).doesNotContain("Z").isNotEmpty();
-    assertThat(pod.exec("agent", "cat", "/proc/1/cmdline").stdout()).startsWith("/usr/bin/tini");
+    assertThat(pod.exec("agent", "cat", "/proc/1/cmdline").stdout()).isEqualTo("/usr/local/bin/orch-pod\0supervise\0");
     // openssh-client, for git bundles and agents that use git over ssh.
     assertThat(pod.exec("agent", "ssh", "-V").orThrow().stderr()).startsWith("OpenSSH_");
   }
@@ -125,7 +128,7 @@ class AgentPodIT {
     String logs = await("start.py to print its arguments", START, () -> pod.logs("agent"),
         l -> l.contains("start.py args="));
     assertThat(logs).contains("starting `python src/start.py --greeting hello there` (orchagent.json run_command)")
-        .contains("[stdout] start.py args=['--greeting', 'hello there']").doesNotContain("main.py ran");
+        .containsPattern("(?m)^start.py args=\\['--greeting', 'hello there'\\]$").doesNotContain("main.py ran");
     assertThat(await("/health 200", START, pod::health, r -> r.status() == 200).json().path("phase").asText())
         .isEqualTo("running");
   }
@@ -170,9 +173,25 @@ class AgentPodIT {
     String logs = pod.logs("agent");
     assertThat(logs).as("the agent saw the real value").contains("token length " + token.length())
         .doesNotContain(token).doesNotContain(password).doesNotContain(token.substring(7))
-        .contains("[stdout] token=[REDACTED]").contains("[stdout] dsn=postgres://app:[REDACTED]@db:5432/app")
-        .contains("[stdout] split=[REDACTED] end").contains("[stderr] auth failed for token [REDACTED]");
+        .containsPattern("(?m)^token=\\[REDACTED\\]$").containsPattern("(?m)^dsn=postgres://app:\\[REDACTED\\]@db:5432/app$")
+        .containsPattern("(?m)^split=\\[REDACTED\\] end$").containsPattern("(?m)^auth failed for token \\[REDACTED\\]$");
     assertThat(pod.terminationMessage()).contains("auth failed for token [REDACTED]").doesNotContain(token);
+  }
+
+  @Test
+  void imageBundleRunsItsCommandUnderTheCopiedInSupervisor() {
+    PodmanAgentPod pod = pods.start("image-bundle", Agent.of("python-worker"));
+    // The debootstrapped base the images are built on: a shell, no orch-pod, no Python.
+    pod.startImageAgent("localhost/debian-base:bookworm",
+        List.of("sh", "-c", "echo image agent up; exec sleep 600"));
+    Response health = await("/health 200", START, pod::health, r -> r.status() == 200);
+    assertThat(health.json().path("listening").asBoolean()).isFalse();
+    assertThat(pod.logs("agent")).contains("[runner] starting `sh -c echo image agent up; exec sleep 600` (the"
+        + " container's command)").containsPattern("(?m)^image agent up$");
+    pod.stopAgent();
+    assertThat(pod.awaitExit("agent")).isEqualTo(143);
+    assertThat(pod.terminationMessage()).contains("exited with code 143 (killed by signal 15) after the runner"
+        + " forwarded SIGTERM");
   }
 
   private static void assertUnavailable(Response response, String phase, String reason) {

@@ -40,12 +40,18 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * <li>the same environment: ORCH_AGENT, ORCH_BUNDLE_KIND, ORCH_COMMAND, ORCH_SECRET_NAMES, ORCH_WORKSPACE,
  * ORCH_STATUS_DIR, HOME, PORT, ORCHAGENT_HTTP_PORT, then the resource's env, then the secrets;</li>
  * <li>the order of a native-sidecar pod: gateway first, then {@code prepare} to completion, then
- * {@code agent}.</li>
+ * {@code agent}, each with the command AgentPod gives it.</li>
  * </ul>
  */
 final class PodmanAgentPod implements AutoCloseable {
-  static final String RUNNER_IMAGE = "localhost/orch-runner:0.1.0";
-  static final String GATEWAY_IMAGE = "localhost/orch-gateway:0.1.0";
+  /** hack/images.sh tags with $ORCH_IMAGE_TAG too, so a development build can stand beside the shared images. */
+  static final String IMAGE_TAG = System.getenv().getOrDefault("ORCH_IMAGE_TAG", "0.1.0");
+  static final String RUNNER_IMAGE = "localhost/orch-runner:" + IMAGE_TAG;
+  static final String GATEWAY_IMAGE = "localhost/orch-gateway:" + IMAGE_TAG;
+  /** The containers' commands, as the operator's AgentPod sets them. */
+  private static final String PREPARE_COMMAND = "[\"/usr/local/bin/orch-prepare\"]";
+  private static final String SUPERVISOR_COMMAND = "[\"/usr/local/bin/orch-pod\", \"supervise\"]";
+  private static final String GATEWAY_COMMAND = "[\"/usr/local/bin/orch-pod\", \"gateway\"]";
   static final int HTTP_PORT = 3000;
   private static final List<String> RESTRICTED = List.of("--read-only", "--read-only-tmpfs=false",
       "--user", "65532:65532", "--cap-drop", "ALL", "--security-opt", "no-new-privileges");
@@ -99,7 +105,7 @@ final class PodmanAgentPod implements AutoCloseable {
     Path dir = workRoot.resolve(name);
     try {
       deleteTree(dir);
-      for (String volume : List.of("workspace", "status", "tmp")) {
+      for (String volume : List.of("workspace", "status", "tmp", "bin")) {
         Files.createDirectories(dir.resolve(volume));
         Files.setPosixFilePermissions(dir.resolve(volume), PosixFilePermissions.fromString("rwxrwxrwx"));
       }
@@ -112,7 +118,7 @@ final class PodmanAgentPod implements AutoCloseable {
     }
     PodmanAgentPod pod = new PodmanAgentPod(podman, name, dir, freePort(), agent);
     podman.ok("pod", "create", "--name", name, "-p", "127.0.0.1:" + pod.port + ":8080");
-    pod.runContainer("gateway", true, GATEWAY_IMAGE, List.of(
+    pod.runContainer("gateway", true, GATEWAY_IMAGE, List.of("--entrypoint", GATEWAY_COMMAND,
         "-e", "ORCHAGENT_HTTP_PORT=" + HTTP_PORT, "-e", "ORCH_STATUS_DIR=/orch/status",
         "-v", dir.resolve("status") + ":/orch/status", "-v", dir.resolve("tmp") + ":/tmp")).orThrow();
     return pod;
@@ -120,11 +126,31 @@ final class PodmanAgentPod implements AutoCloseable {
 
   /** Runs the init container to completion. */
   Podman.Result prepare() {
-    return runContainer("prepare", false, RUNNER_IMAGE, runnerOptions(), "prepare");
+    return runContainer("prepare", false, RUNNER_IMAGE, runnerOptions(PREPARE_COMMAND));
+  }
+
+  /**
+   * An image bundle, as AgentPod runs one with a command: the {@code supervisor} init container copies
+   * orch-pod from the gateway image into the {@code bin} volume, and the agent container runs the command
+   * under it in {@code image}, which knows nothing about orch-pod.
+   */
+  void startImageAgent(String image, List<String> command) {
+    runContainer("supervisor", false, GATEWAY_IMAGE, List.of("--entrypoint",
+        "[\"/usr/local/bin/orch-pod\", \"install\", \"/orch/bin\"]", "-v", dir.resolve("bin") + ":/orch/bin"))
+        .orThrow();
+    List<String> entrypoint = new ArrayList<>(List.of("/orch/bin/orch-pod", "supervise", "--"));
+    entrypoint.addAll(command);
+    List<String> options = new ArrayList<>(List.of("-v", dir.resolve("bin") + ":/orch/bin:ro"));
+    try {
+      options.addAll(runnerOptions(JSON.writeValueAsString(entrypoint)));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    runContainer("agent", true, image, options).orThrow();
   }
 
   void startAgent() {
-    runContainer("agent", true, RUNNER_IMAGE, runnerOptions(), "run").orThrow();
+    runContainer("agent", true, RUNNER_IMAGE, runnerOptions(SUPERVISOR_COMMAND)).orThrow();
   }
 
   /** Stops the agent container as the kubelet does (SIGTERM, then SIGKILL after the grace period). */
@@ -183,7 +209,7 @@ final class PodmanAgentPod implements AutoCloseable {
   String describe() {
     StringBuilder text = new StringBuilder("pod " + name + " (gateway on 127.0.0.1:" + port + ", volumes in " + dir
         + ")\n");
-    for (String container : List.of("gateway", "prepare", "agent")) {
+    for (String container : List.of("gateway", "prepare", "supervisor", "agent")) {
       Podman.Result logs = podman.run("logs", container(container));
       if (logs.exitCode() == 0) {
         text.append("--- ").append(container).append(" (exit ")
@@ -220,7 +246,7 @@ final class PodmanAgentPod implements AutoCloseable {
     return last;
   }
 
-  private List<String> runnerOptions() {
+  private List<String> runnerOptions(String entrypoint) {
     Map<String, String> env = new LinkedHashMap<>();
     env.put("ORCH_AGENT", "test/" + agent.bundle());
     env.put("ORCH_BUNDLE_KIND", "configmap");
@@ -245,7 +271,7 @@ final class PodmanAgentPod implements AutoCloseable {
     env.put("PIP_INDEX_URL", "http://127.0.0.1:9/simple/");
     env.putAll(agent.env());
     env.putAll(agent.secrets());
-    List<String> options = new ArrayList<>();
+    List<String> options = new ArrayList<>(List.of("--entrypoint", entrypoint));
     env.forEach((key, value) -> options.addAll(List.of("-e", key + "=" + value)));
     options.addAll(List.of(
         "-v", dir.resolve("workspace") + ":/orch/workspace",
@@ -256,8 +282,7 @@ final class PodmanAgentPod implements AutoCloseable {
     return options;
   }
 
-  private Podman.Result runContainer(String container, boolean detached, String image, List<String> options,
-      String... args) {
+  private Podman.Result runContainer(String container, boolean detached, String image, List<String> options) {
     List<String> command = new ArrayList<>(List.of("run", "--pod", name, "--name", container(container)));
     if (detached) {
       command.add("--detach");
@@ -265,7 +290,6 @@ final class PodmanAgentPod implements AutoCloseable {
     command.addAll(RESTRICTED);
     command.addAll(options);
     command.add(image);
-    command.addAll(List.of(args));
     return podman.run(Duration.ofMinutes(3), command.toArray(String[]::new));
   }
 

@@ -14,10 +14,11 @@ import java.util.Deque;
 import java.util.List;
 
 /**
- * The runner's output: every line, the agent's and the runner's own, is masked and prefixed with a UTC
- * timestamp and its origin, e.g. {@code 2025-05-20T10:00:00.123Z [stderr] Traceback ...}. The agent's
- * stdout goes to the runner's stdout and its stderr to the runner's stderr, so log collectors keep the
- * distinction. The last {@value #TAIL_LINES} stderr lines are kept for the termination message.
+ * Prepare's output: every line, the runner's own and that of the tools it runs (git, pip, npm), is masked
+ * and prefixed with a UTC timestamp and its origin, e.g. {@code 2025-05-20T10:00:00.123Z [stderr] ERROR: ...}.
+ * A tool's stdout goes to the runner's stdout and its stderr to the runner's stderr. The last
+ * {@value #TAIL_LINES} stderr lines are kept for the termination message. (The agent's own output passes
+ * through {@code orch-pod supervise} unprefixed.)
  */
 final class AgentLog {
   static final int TAIL_LINES = 20;

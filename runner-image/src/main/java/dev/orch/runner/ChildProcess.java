@@ -7,7 +7,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
-/** A started child whose stdout and stderr are pumped through the runner's masked, timestamped log. */
+/** A tool prepare runs (git, pip, npm), its stdout and stderr pumped through the runner's masked, timestamped log. */
 final class ChildProcess {
   private final Process process;
   private final List<Thread> pumps;
@@ -40,25 +40,6 @@ final class ChildProcess {
   /** Runs argv to completion and returns its exit code. */
   static int run(List<String> argv, Path dir, Map<String, String> env, AgentLog log) {
     return start(argv, dir, env, log).waitFor();
-  }
-
-  long pid() {
-    return process.pid();
-  }
-
-  boolean isAlive() {
-    return process.isAlive();
-  }
-
-  /** Sends a signal (TERM, INT) to the child. */
-  void signal(String name) {
-    try {
-      new ProcessBuilder("/bin/sh", "-c", "kill -s " + name + " " + process.pid()).inheritIO().start().waitFor();
-    } catch (IOException e) {
-      process.destroy();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
   }
 
   /**

@@ -6,29 +6,18 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
-
-import sun.misc.Signal;
 
 /**
- * The runner's two commands, one per container of the agent pod:
- * <ul>
- * <li>{@code prepare} (init container): fetch the bundle into the workspace, install its dependencies,
- * exit 0; on failure exit {@value #RUNNER_FAILURE} with what to fix.</li>
- * <li>{@code run} (agent container): detect the entrypoint, start it with PORT/ORCHAGENT_HTTP_PORT set,
- * forward SIGTERM/SIGINT, mask secrets in its output, keep the status file (see {@link StatusFile})
- * current, and exit with the agent's exit code. If the agent cannot be started at all (no entrypoint,
- * unknown command) the runner exits {@value #RUNNER_FAILURE}.</li>
- * </ul>
- * In both cases the termination-message file receives the outcome and the last stderr lines.
+ * The runner's one command, {@code prepare}, the agent pod's init container: fetch the bundle into the
+ * workspace, install its dependencies, detect the entrypoint and write it for the agent container's
+ * supervisor (see {@link ResolvedCommand}), exit 0; on failure exit {@value #RUNNER_FAILURE} with what to fix,
+ * also in the termination-message file. The agent container itself runs {@code orch-pod supervise}
+ * (gateway-sidecar/), which starts and watches the agent.
  */
 public final class Main {
   static final int RUNNER_FAILURE = 2;
@@ -52,10 +41,9 @@ public final class Main {
   }
 
   int execute(String[] args) {
-    String command = args.length == 0 ? "run" : args[0];
-    if (!command.equals("prepare") && !command.equals("run")) {
-      err.println("usage: orch-runner prepare|run (the operator's pod runs `prepare` as the init container and"
-          + " `run` as the agent container)");
+    if (args.length != 1 || !args[0].equals("prepare")) {
+      err.println("usage: orch-runner prepare (the operator's pod runs it as the init container; the agent"
+          + " container runs `orch-pod supervise`)");
       return USAGE;
     }
     RunnerSettings settings;
@@ -76,8 +64,8 @@ public final class Main {
     StatusFile status = new StatusFile(settings.statusDir(), clock);
     TerminationMessage termination = new TerminationMessage(settings.terminationLog());
     try {
-      return command.equals("prepare") ? prepare(settings, log, status) : run(settings, log, status, termination);
-    } catch (RunnerException | EntrypointDetector.NoEntrypointException | UncheckedIOException | IOException e) {
+      return prepare(settings, log, status);
+    } catch (RunnerException | UncheckedIOException | IOException e) {
       String message = masker.mask(e.getMessage());
       log.runner("error: " + message);
       try {
@@ -95,6 +83,7 @@ public final class Main {
     Workspace workspace = new Workspace(settings.workspace());
     status.preparing("fetching the bundle (" + settings.bundleKind() + ")");
     Files.createDirectories(workspace.state());
+    ResolvedCommand.delete(workspace);
     Path scratch = workspace.state().resolve("download");
     BundleFetcher.deleteRecursively(workspace.staging());
     BundleFetcher.deleteRecursively(scratch);
@@ -103,6 +92,7 @@ public final class Main {
     replaceBundle(root, workspace);
     BundleFetcher.deleteRecursively(scratch);
     new DependencyInstaller(workspace, log, status).install(childEnvironment(settings, workspace));
+    resolveCommand(settings, workspace, log);
     log.runner("bundle ready in " + workspace.bundle() + " (" + (System.nanoTime() - started) / 1_000_000 + " ms)");
     status.preparing("bundle ready; waiting for the agent container");
     return 0;
@@ -123,83 +113,51 @@ public final class Main {
     BundleFetcher.deleteRecursively(workspace.staging());
   }
 
-  private int run(RunnerSettings settings, AgentLog log, StatusFile status, TerminationMessage termination) {
-    Workspace workspace = new Workspace(settings.workspace());
-    if (!Files.isDirectory(workspace.bundle())) {
-      throw new RunnerException("there is no bundle in " + workspace.bundle() + ": the prepare step has not run or"
-          + " failed; check its log (kubectl logs POD -c prepare)");
-    }
-    EntrypointDetector.Entrypoint entrypoint =
-        new EntrypointDetector().detect(workspace.bundle(), settings.command(), settings.args());
-    Map<String, String> childEnv = childEnvironment(settings, workspace);
-    String commandLine = String.join(" ", entrypoint.command());
-    log.runner("starting `" + commandLine + "` (" + entrypoint.source() + ") in " + workspace.bundle()
-        + ", PORT=" + settings.httpPort());
-    ChildProcess child = ChildProcess.start(entrypoint.command(), workspace.bundle(), childEnv, log);
-    String runId = Instant.now(clock) + "/" + child.pid();
-    String running = "running `" + commandLine + "`";
-    status.running(runId, child.pid(), settings.httpPort(), running);
-
-    AtomicReference<String> forwarded = new AtomicReference<>();
-    for (String name : List.of("TERM", "INT")) {
-      Signal.handle(new Signal(name), signal -> {
-        forwarded.set("SIG" + name);
-        log.runner("received SIG" + name + ", forwarding it to the agent");
-        child.signal(name);
-      });
-    }
-    ScheduledExecutorService heartbeat = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread thread = new Thread(r, "status-heartbeat");
-      thread.setDaemon(true);
-      return thread;
-    });
-    long period = StatusFile.HEARTBEAT.toMillis();
-    heartbeat.scheduleAtFixedRate(() -> {
-      try {
-        if (child.isAlive()) {
-          status.running(runId, child.pid(), settings.httpPort(), running);
-        }
-      } catch (RunnerException e) {
-        log.runner(e.getMessage());
-      }
-    }, period, period, TimeUnit.MILLISECONDS);
-
-    int code = child.waitFor();
-    heartbeat.shutdownNow();
+  /**
+   * Detects the entrypoint and writes it for the supervisor. A bundle without one is not prepare's failure:
+   * the agent container reports it (exit 2, the three fixes), where it has always been reported.
+   */
+  private void resolveCommand(RunnerSettings settings, Workspace workspace, AgentLog log) throws IOException {
     try {
-      heartbeat.awaitTermination(2, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+      EntrypointDetector.Entrypoint entrypoint =
+          new EntrypointDetector().detect(workspace.bundle(), settings.command(), settings.args());
+      ResolvedCommand.write(workspace, entrypoint, environmentAdditions(settings, workspace));
+      log.runner("entrypoint: `" + ResolvedCommand.commandLine(entrypoint.command()) + "` (" + entrypoint.source()
+          + ")");
+    } catch (EntrypointDetector.NoEntrypointException | UncheckedIOException e) {
+      ResolvedCommand.writeError(workspace, e.getMessage());
+      log.runner("no entrypoint; the agent container will fail with: " + e.getMessage());
     }
-    String headline = "agent `" + commandLine + "` exited with code " + code + explain(code)
-        + (forwarded.get() == null ? "" : " after the runner forwarded " + forwarded.get());
-    log.runner(headline);
-    status.exited(runId, code, headline);
-    termination.write(headline, log.stderrTail());
-    return code;
   }
 
-  private static String explain(int code) {
-    if (code == 137) {
-      return " (killed by SIGKILL; if the pod was not being stopped this is usually the memory limit:"
-          + " raise spec.resources.limits.memory)";
-    }
-    return code > 128 && code < 160 ? " (killed by signal " + (code - 128) + ")" : "";
-  }
-
-  /** The agent's environment: the pod's, plus the venv and node_modules/.bin on PATH and the app port. */
+  /** The environment of the install tools: the pod's plus {@link #environmentAdditions}. */
   private Map<String, String> childEnvironment(RunnerSettings settings, Workspace workspace) {
     Map<String, String> child = new HashMap<>(env);
+    child.putAll(environmentAdditions(settings, workspace));
+    return child;
+  }
+
+  /**
+   * What the agent and the install tools get on top of the pod's environment: the venv and node_modules/.bin
+   * on PATH, the app port, unbuffered Python output and a HOME. The agent container has the same
+   * environment as this one, so these are its additions too.
+   */
+  private Map<String, String> environmentAdditions(RunnerSettings settings, Workspace workspace) {
+    Map<String, String> added = new LinkedHashMap<>();
     List<String> path = new ArrayList<>(DependencyInstaller.pathEntries(workspace));
     path.add(env.getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin"));
-    child.put("PATH", String.join(":", path));
+    added.put("PATH", String.join(":", path));
     if (Files.isDirectory(workspace.venv())) {
-      child.put("VIRTUAL_ENV", workspace.venv().toString());
+      added.put("VIRTUAL_ENV", workspace.venv().toString());
     }
-    child.put("PORT", Integer.toString(settings.httpPort()));
-    child.put("ORCHAGENT_HTTP_PORT", Integer.toString(settings.httpPort()));
-    child.putIfAbsent("PYTHONUNBUFFERED", "1");
-    child.putIfAbsent("HOME", "/tmp");
-    return child;
+    added.put("PORT", Integer.toString(settings.httpPort()));
+    added.put("ORCHAGENT_HTTP_PORT", Integer.toString(settings.httpPort()));
+    if (!env.containsKey("PYTHONUNBUFFERED")) {
+      added.put("PYTHONUNBUFFERED", "1");
+    }
+    if (!env.containsKey("HOME")) {
+      added.put("HOME", "/tmp");
+    }
+    return added;
   }
 }

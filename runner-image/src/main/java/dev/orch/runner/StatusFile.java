@@ -12,27 +12,14 @@ import java.util.Map;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
- * The runner's half of the contract with the gateway: {@code $ORCH_STATUS_DIR/agent.json}, a small JSON
- * object in the {@code status} emptyDir both containers mount.
- *
- * <pre>
- * {"phase": "preparing" | "running" | "exited" | "failed",
- *  "message": "human-readable detail",          // e.g. "installing dependencies (npm ci)"
- *  "runId": "2025-05-20T10:00:00.123Z/42",        // changes with every agent process
- *  "pid": 42, "httpPort": 3000,                   // while running
- *  "exitCode": 1,                                 // once exited
- *  "updatedAt": "2025-05-20T10:00:04.123Z"}       // rewritten every HEARTBEAT while running
- * </pre>
- *
- * The file is replaced atomically (write to a temporary file, then rename), so a reader never sees half
- * of it. Because the containers do not share a process namespace, the gateway cannot check the pid;
- * instead the runner rewrites the file every {@link #HEARTBEAT} while the agent process is alive, and the
- * gateway treats a "running" file whose {@code updatedAt} is older than a few heartbeats as stale (the
- * runner was killed without a chance to write "exited").
+ * Prepare's part of {@code $ORCH_STATUS_DIR/agent.json}, the status the gateway reads for /health: the
+ * "preparing" and "failed" phases, {@code {"phase", "message", "updatedAt"}}. The agent container's
+ * supervisor ({@code orch-pod supervise}, gateway-sidecar/src/status.rs, which documents the whole format)
+ * writes "running" with a heartbeat and "exited". The file is replaced atomically (write to a temporary
+ * file, then rename), so a reader never sees half of it.
  */
 final class StatusFile {
   static final String NAME = "agent.json";
-  static final java.time.Duration HEARTBEAT = java.time.Duration.ofSeconds(2);
   private final Path file;
   private final Clock clock;
   private final ObjectMapper json = new ObjectMapper();
@@ -48,21 +35,6 @@ final class StatusFile {
 
   void failed(String message) {
     write(fields("failed", message));
-  }
-
-  void running(String runId, long pid, int httpPort, String message) {
-    Map<String, Object> fields = fields("running", message);
-    fields.put("runId", runId);
-    fields.put("pid", pid);
-    fields.put("httpPort", httpPort);
-    write(fields);
-  }
-
-  void exited(String runId, int exitCode, String message) {
-    Map<String, Object> fields = fields("exited", message);
-    fields.put("runId", runId);
-    fields.put("exitCode", exitCode);
-    write(fields);
   }
 
   private Map<String, Object> fields(String phase, String message) {

@@ -66,63 +66,62 @@ class MainTest {
     }
   }
 
-  @Test
-  void crashingAgentExitsWithItsCodeMasksSecretsAndLeavesATerminationMessage() throws IOException {
-    configMap(Map.of("README.md", "no entry file needed: the command is overridden"));
-    Map<String, String> env = env("ORCH_SECRET_NAMES", "API_TOKEN", "API_TOKEN", "tok-s3cr3t-42",
-        "ORCH_COMMAND", "[\"sh\", \"-c\"]",
-        "ORCH_ARGS", "[\"echo using $API_TOKEN on $PORT; printf 'tok-s3c' >&2; printf 'r3t-42 rejected\\\\n' >&2;"
-            + " echo fatal: giving up >&2; exit 3\"]");
-    assertThat(execute(env, "prepare").code()).isZero();
-    Result run = execute(env, "run");
-
-    assertThat(run.code()).isEqualTo(3);
-    assertThat(run.out()).containsPattern("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z \\[stdout\\] using "
-        + "\\[REDACTED\\] on 3000\n");
-    assertThat(run.err()).contains("[stderr] [REDACTED] rejected\n").contains("[stderr] fatal: giving up\n")
-        .doesNotContain("s3cr3t");
-    assertThat(dir.resolve("termination-log")).content().startsWith("agent `sh -c ")
-        .contains("exited with code 3\nlast stderr lines:\n[REDACTED] rejected\nfatal: giving up")
-        .doesNotContain("s3cr3t");
-    assertThat(status().get("phase").asText()).isEqualTo("exited");
-    assertThat(status().get("exitCode").asInt()).isEqualTo(3);
+  private JsonNode resolvedCommand() throws IOException {
+    return new ObjectMapper().readTree(dir.resolve("ws/.orch/command.json").toFile());
   }
 
   @Test
-  void sigtermIsForwardedAndTheAgentsExitCodeKept() throws Exception {
-    configMap(Map.of("main.sh", "trap 'echo got TERM; exit 7' TERM\necho ready\nwhile true; do sleep 0.1; done\n"));
-    Map<String, String> env = env("ORCH_COMMAND", "[\"sh\", \"main.sh\"]");
-    assertThat(execute(env, "prepare").code()).isZero();
-    // The runner's signal handling needs a process of its own: run it as `java -cp ... Main run`.
-    ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), Main.class.getName(), "run");
-    builder.environment().putAll(env);
-    builder.redirectErrorStream(true);
-    Process runner = builder.start();
-    long deadline = System.currentTimeMillis() + 20_000;
-    while (!Files.exists(dir.resolve("status/agent.json")) || !status().get("phase").asText().equals("running")) {
-      assertThat(System.currentTimeMillis()).isLessThan(deadline);
-      Thread.sleep(50);
-    }
-    Thread.sleep(300);
-    new ProcessBuilder("kill", "-TERM", Long.toString(runner.pid())).start().waitFor();
-    assertThat(runner.waitFor()).isEqualTo(7);
-    String output = new String(runner.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(output).contains("[stdout] got TERM").contains("forwarding it to the agent");
-    assertThat(dir.resolve("termination-log")).content().contains("exited with code 7 after the runner forwarded SIGTERM");
+  void prepareWritesTheResolvedCommandForTheSupervisor() throws IOException {
+    configMap(Map.of("main.py", "print('main')", "README.md", "the command override wins over main.py"));
+    Map<String, String> env = env("ORCH_COMMAND", "[\"sh\", \"-c\"]", "ORCH_ARGS", "[\"echo on $PORT\"]",
+        "ORCHAGENT_HTTP_PORT", "3001");
+    env.remove("HOME");
+    Result prepare = execute(env, "prepare");
+    assertThat(prepare.code()).as(prepare.err()).isZero();
+    assertThat(prepare.err()).contains("entrypoint: `sh -c echo on $PORT` (spec.command)");
+
+    JsonNode command = resolvedCommand();
+    assertThat(command.get("argv")).extracting(JsonNode::asText).containsExactly("sh", "-c", "echo on $PORT");
+    assertThat(command.get("source").asText()).isEqualTo("spec.command");
+    assertThat(command.get("workingDir").asText()).isEqualTo(dir.resolve("ws/bundle").toString());
+    JsonNode added = command.get("env");
+    assertThat(added.get("PATH").asText()).startsWith(dir.resolve("ws/venv/bin") + ":" + dir.resolve("ws/bundle/node_modules/.bin") + ":")
+        .endsWith(System.getenv("PATH"));
+    assertThat(added.get("PORT").asText()).isEqualTo("3001");
+    assertThat(added.get("ORCHAGENT_HTTP_PORT").asText()).isEqualTo("3001");
+    assertThat(added.get("PYTHONUNBUFFERED").asText()).isEqualTo("1");
+    assertThat(added.get("HOME").asText()).isEqualTo("/tmp");
+    assertThat(added.has("VIRTUAL_ENV")).as("no venv without Python dependencies").isFalse();
+    assertThat(status().get("phase").asText()).isEqualTo("preparing");
   }
 
   @Test
-  void noEntrypointFailsWithTheThreeFixes() throws IOException {
+  void noEntrypointIsHandedToTheAgentContainerWithTheThreeFixes() throws IOException {
     configMap(Map.of("helper.py", "print('not an entrypoint')"));
-    Map<String, String> env = env();
-    assertThat(execute(env, "prepare").code()).isZero();
-    Result run = execute(env, "run");
-    assertThat(run.code()).isEqualTo(Main.RUNNER_FAILURE);
-    assertThat(run.err()).contains("no entrypoint found").contains("spec.command").contains("run_command");
-    assertThat(dir.resolve("termination-log")).content().contains("1. set spec.command").contains("2. add \"run_command\"")
-        .contains("3. name the entry file");
-    assertThat(status().get("phase").asText()).isEqualTo("failed");
+    Result prepare = execute(env(), "prepare");
+    assertThat(prepare.code()).as("the agent container reports it").isZero();
+    assertThat(prepare.err()).contains("no entrypoint; the agent container will fail with: no entrypoint found");
+    String error = resolvedCommand().get("error").asText();
+    assertThat(error).contains("no entrypoint found in the bundle at " + dir.resolve("ws/bundle"))
+        .contains("1. set spec.command").contains("2. add \"run_command\"").contains("3. name the entry file");
+    assertThat(resolvedCommand().has("argv")).isFalse();
+  }
+
+  @Test
+  void aFailedPrepareLeavesNoCommandOfAnEarlierBundle() throws IOException {
+    configMap(Map.of("main.py", "print('v1')"));
+    assertThat(execute(env(), "prepare").code()).isZero();
+    assertThat(resolvedCommand().get("source").asText()).isEqualTo("found main.py");
+    Result failed = execute(env("ORCH_BUNDLE_KIND", "url", "ORCH_BUNDLE_URL", "http://127.0.0.1:9/gone"), "prepare");
+    assertThat(failed.code()).isEqualTo(Main.RUNNER_FAILURE);
+    assertThat(dir.resolve("ws/.orch/command.json")).doesNotExist();
+  }
+
+  @Test
+  void prepareIsTheOnlyCommand() {
+    Result run = execute(env(), "run");
+    assertThat(run.code()).isEqualTo(Main.USAGE);
+    assertThat(run.err()).contains("orch-pod supervise");
   }
 
   @Test

@@ -32,11 +32,12 @@ import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
  * Turns an agent template into a pod template: the one place that knows the pod's shape, shared by
  * AgentService, Swarm and Schedule.
  *
- * <p>Shape: a {@code prepare} init container (runner: fetch the bundle, install dependencies into the
- * {@code workspace} emptyDir, which lives as long as the pod, so a container restart does not reinstall);
- * the {@code gateway} sidecar owning :8080 (a native sidecar where the server supports it); and the
- * {@code agent} container (runner: detect the entrypoint, start and supervise the process). The runner
- * keeps a status file in the {@code status} emptyDir that the gateway reads for /health.
+ * <p>Shape: a {@code prepare} init container (runner image, {@code orch-prepare}: fetch the bundle, install
+ * dependencies into the {@code workspace} emptyDir, which lives as long as the pod, so a container restart
+ * does not reinstall, and detect the entrypoint); the {@code gateway} sidecar owning :8080 ({@code orch-pod
+ * gateway}, a native sidecar where the server supports it); and the {@code agent} container (runner image,
+ * {@code orch-pod supervise} as PID 1: start the resolved command and supervise it). The supervisor keeps a
+ * status file in the {@code status} emptyDir that the gateway reads for /health.
  * Every container meets the "restricted" Pod Security Standard.
  *
  * <p>Runner contract (environment): ORCH_AGENT, ORCH_BUNDLE_KIND (configmap|url|git|image), ORCH_BUNDLE_URL,
@@ -49,12 +50,22 @@ public final class AgentPod {
   public static final String AGENT_CONTAINER = "agent";
   public static final String GATEWAY_CONTAINER = "gateway";
   public static final String PREPARE_CONTAINER = "prepare";
+  /** Image bundles only: copies orch-pod from the gateway image into {@link #SUPERVISOR_DIR}. */
+  public static final String SUPERVISOR_INSTALL_CONTAINER = "supervisor";
+  static final String SUPERVISOR_DIR = "/orch/bin";
   public static final int GATEWAY_PORT = 8080;
   public static final String WORKSPACE = "/orch/workspace";
   public static final String STATUS_DIR = "/orch/status";
   static final String BUNDLE_SOURCE = "/orch/bundle-source";
   static final String GIT_CREDENTIALS = "/orch/git-credentials";
   static final long RUN_AS = 65532L;
+  /** The runner image's init step (runner-image/image/orch-prepare, a JVM). */
+  static final List<String> PREPARE_COMMAND = List.of("/usr/local/bin/orch-prepare");
+  /** The agent container's PID 1 in the runner image (gateway-sidecar/, Rust). */
+  static final List<String> SUPERVISOR_COMMAND = List.of("/usr/local/bin/orch-pod", "supervise");
+  static final List<String> GATEWAY_COMMAND = List.of("/usr/local/bin/orch-pod", "gateway");
+  static final String GATEWAY_MEMORY_REQUEST = "16Mi";
+  static final String GATEWAY_MEMORY_LIMIT = "64Mi";
 
   private AgentPod() {
   }
@@ -103,9 +114,19 @@ public final class AgentPod {
     List<Container> containers = new ArrayList<>();
     if (!prebuiltImage) {
       initContainers.add(new ContainerBuilder().withName(PREPARE_CONTAINER).withImage(settings.runnerImage())
-          .withArgs("prepare").withEnv(env).withVolumeMounts(runnerMounts)
+          .withCommand(PREPARE_COMMAND).withEnv(env).withVolumeMounts(runnerMounts)
           .withSecurityContext(restricted()).withTerminationMessagePolicy("FallbackToLogsOnError")
           .withResources(agent.getResources()).build());
+    }
+    // An image bundle with a command runs it under the supervisor, copied in from the gateway image, so its
+    // pod gets the status file, masking and signal handling of runner pods. Without a command the operator
+    // cannot know what to run (it never reads images), so the image's entrypoint runs unsupervised.
+    boolean supervisedImage = prebuiltImage && agent.getCommand() != null && !agent.getCommand().isEmpty();
+    if (supervisedImage) {
+      volumes.add(emptyDir("orch-bin"));
+      initContainers.add(new ContainerBuilder().withName(SUPERVISOR_INSTALL_CONTAINER).withImage(settings.gatewayImage())
+          .withCommand(GATEWAY_COMMAND.get(0), "install", SUPERVISOR_DIR).withVolumeMounts(mount("orch-bin", SUPERVISOR_DIR))
+          .withSecurityContext(restricted()).withTerminationMessagePolicy("FallbackToLogsOnError").build());
     }
     if (workload.withGateway()) {
       Container gateway = gateway(settings, workload.httpPort());
@@ -120,11 +141,19 @@ public final class AgentPod {
     ContainerBuilder agentContainer = new ContainerBuilder().withName(AGENT_CONTAINER).withEnv(env)
         .withVolumeMounts(runnerMounts).withSecurityContext(restricted()).withResources(agent.getResources())
         .withTerminationMessagePolicy("FallbackToLogsOnError");
-    if (prebuiltImage) {
-      // The image holds code and dependencies; it runs its own entrypoint unless command overrides it.
-      agentContainer.withImage(bundle.image()).withCommand(commandWords(agent.getCommand())).withArgs(agent.getArgs());
+    if (supervisedImage) {
+      List<String> command = new ArrayList<>(List.of(SUPERVISOR_DIR + "/orch-pod", "supervise", "--"));
+      command.addAll(commandWords(agent.getCommand()));
+      if (agent.getArgs() != null) {
+        command.addAll(agent.getArgs());
+      }
+      agentContainer.withImage(bundle.image()).withCommand(command).addToVolumeMounts(
+          new VolumeMountBuilder().withName("orch-bin").withMountPath(SUPERVISOR_DIR).withReadOnly(true).build());
+    } else if (prebuiltImage) {
+      // The image holds code and dependencies and runs its own entrypoint.
+      agentContainer.withImage(bundle.image()).withArgs(agent.getArgs());
     } else {
-      agentContainer.withImage(settings.runnerImage()).withArgs("run");
+      agentContainer.withImage(settings.runnerImage()).withCommand(SUPERVISOR_COMMAND);
     }
     containers.add(0, agentContainer.build());
 
@@ -198,7 +227,7 @@ public final class AgentPod {
   private static Container gateway(OperatorSettings settings, OptionalInt httpPort) {
     Probe readiness = new ProbeBuilder().withNewHttpGet().withPath("/health").withPort(new IntOrString(GATEWAY_PORT))
         .endHttpGet().withPeriodSeconds(5).withTimeoutSeconds(2).withFailureThreshold(2).build();
-    // Liveness checks only that the gateway itself answers: a dead agent is the runner's to restart, and
+    // Liveness checks only that the gateway itself answers: a dead agent is the supervisor's to report, and
     // restarting the gateway for it would not help.
     Probe liveness = new ProbeBuilder().withNewTcpSocket().withPort(new IntOrString(GATEWAY_PORT)).endTcpSocket()
         .withPeriodSeconds(10).withTimeoutSeconds(2).withFailureThreshold(3).build();
@@ -206,14 +235,16 @@ public final class AgentPod {
     httpPort.ifPresent(port -> add(env, "ORCHAGENT_HTTP_PORT", Integer.toString(port)));
     add(env, "ORCH_STATUS_DIR", STATUS_DIR);
     return new ContainerBuilder().withName(GATEWAY_CONTAINER).withImage(settings.gatewayImage())
+        .withCommand(GATEWAY_COMMAND)
         .addNewPort().withName("http").withContainerPort(GATEWAY_PORT).withProtocol("TCP").endPort()
         .withEnv(env)
         .withReadinessProbe(readiness).withLivenessProbe(liveness)
         .withVolumeMounts(mount("status", STATUS_DIR), mount("tmp", "/tmp"))
         .withSecurityContext(restricted()).withTerminationMessagePolicy("FallbackToLogsOnError")
+        // A few MiB idle; the limit covers its connection bound (ORCH_GATEWAY_MAX_CONNECTIONS), see README.
         .withNewResources().addToRequests("cpu", new io.fabric8.kubernetes.api.model.Quantity("10m"))
-        .addToRequests("memory", new io.fabric8.kubernetes.api.model.Quantity("64Mi"))
-        .addToLimits("memory", new io.fabric8.kubernetes.api.model.Quantity("128Mi")).endResources()
+        .addToRequests("memory", new io.fabric8.kubernetes.api.model.Quantity(GATEWAY_MEMORY_REQUEST))
+        .addToLimits("memory", new io.fabric8.kubernetes.api.model.Quantity(GATEWAY_MEMORY_LIMIT)).endResources()
         .build();
   }
 

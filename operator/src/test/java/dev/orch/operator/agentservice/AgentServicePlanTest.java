@@ -138,9 +138,42 @@ class AgentServicePlanTest {
       s.setCommand(List.of("python", "bot.py"));
     }), List.of(), Map.of(), false, SETTINGS).get(Deployment.class).orElseThrow();
     var pod = deployment.getSpec().getTemplate().getSpec();
+    assertThat(pod.getInitContainers()).extracting(Container::getName).containsExactly("gateway", "supervisor");
+    assertThat(pod.getInitContainers().get(1).getCommand()).containsExactly("/usr/local/bin/orch-pod", "install", "/orch/bin");
+    assertThat(pod.getInitContainers().get(1).getImage()).as("orch-pod comes from the gateway image").isEqualTo(SETTINGS.gatewayImage());
+    Container agent = pod.getContainers().get(0);
+    assertThat(agent.getImage()).isEqualTo("registry.example.com/acme/bot:1");
+    assertThat(agent.getCommand()).as("the image's command runs under the supervisor")
+        .containsExactly("/orch/bin/orch-pod", "supervise", "--", "python", "bot.py");
+    assertThat(agent.getVolumeMounts()).anySatisfy(m -> {
+      assertThat(m.getMountPath()).isEqualTo("/orch/bin");
+      assertThat(m.getReadOnly()).isTrue();
+    });
+  }
+
+  @Test
+  void prebuiltImageWithoutACommandRunsItsOwnEntrypoint() {
+    Deployment deployment = AgentServicePlan.of(service(s -> s.setBundle(new Bundle(null, null, null, null,
+        "registry.example.com/acme/bot:1"))), List.of(), false, SETTINGS).get(Deployment.class).orElseThrow();
+    var pod = deployment.getSpec().getTemplate().getSpec();
     assertThat(pod.getInitContainers()).extracting(Container::getName).containsExactly("gateway");
-    assertThat(pod.getContainers().get(0).getImage()).isEqualTo("registry.example.com/acme/bot:1");
-    assertThat(pod.getContainers().get(0).getCommand()).containsExactly("python", "bot.py");
+    assertThat(pod.getContainers().get(0).getCommand()).isEmpty();
+  }
+
+  @Test
+  void runnerPodPreparesThenSupervisesWithASmallGateway() {
+    var pod = AgentServicePlan.of(service(s -> { }), List.of(), false, SETTINGS).get(Deployment.class).orElseThrow()
+        .getSpec().getTemplate().getSpec();
+    Container gateway = pod.getInitContainers().get(0);
+    Container prepare = pod.getInitContainers().get(1);
+    Container agent = pod.getContainers().get(0);
+    assertThat(prepare.getCommand()).containsExactly("/usr/local/bin/orch-prepare");
+    assertThat(agent.getCommand()).as("the supervisor is PID 1").containsExactly("/usr/local/bin/orch-pod", "supervise");
+    assertThat(prepare.getArgs()).isEmpty();
+    assertThat(agent.getArgs()).isEmpty();
+    assertThat(gateway.getCommand()).containsExactly("/usr/local/bin/orch-pod", "gateway");
+    assertThat(gateway.getResources().getRequests().get("memory").toString()).isEqualTo("16Mi");
+    assertThat(gateway.getResources().getLimits().get("memory").toString()).isEqualTo("64Mi");
   }
 
   @Test

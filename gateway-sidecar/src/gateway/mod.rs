@@ -1,0 +1,269 @@
+//! `orch-pod gateway`: the agent pod's sidecar on :8080 (see [`proxy`] and [`health`]), Prometheus metrics
+//! on :9090, and a graceful drain on SIGTERM.
+//!
+//! Concurrency is bounded by `ORCH_GATEWAY_MAX_CONNECTIONS` (512) client connections. At the bound the idle
+//! keep-alive connections are closed (they would otherwise hold their slots indefinitely while new clients
+//! wait), and the next connection waits in the kernel's accept queue for a freed slot (refused once that
+//! queue is full) instead of costing memory here. Memory freed after a burst is handed back to the kernel every couple of seconds.
+
+pub mod health;
+pub mod metrics;
+pub mod proxy;
+pub mod settings;
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use std::time::Duration;
+
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::net::TcpListener;
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::{Notify, Semaphore};
+
+use proxy::{Gateway, GatewayBody};
+use settings::Settings;
+
+const TRIM_INTERVAL: Duration = Duration::from_secs(2);
+
+pub fn main() -> i32 {
+    let settings = match Settings::from_env(|name| std::env::var(name).ok()) {
+        Ok(settings) => settings,
+        Err(message) => {
+            log(&message);
+            return 2;
+        }
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a current-thread runtime starts");
+    runtime.block_on(run(settings))
+}
+
+async fn run(settings: Settings) -> i32 {
+    let listener = match TcpListener::bind(("0.0.0.0", settings.listen_port)).await {
+        Ok(listener) => listener,
+        Err(e) => {
+            log(&format!(
+                "cannot start: {e} (is another process using port {}?)",
+                settings.listen_port
+            ));
+            return 1;
+        }
+    };
+    let (Ok(mut terminate), Ok(mut interrupt)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        log("cannot install signal handlers");
+        return 1;
+    };
+    let gateway = Arc::new(Gateway::new(settings));
+    let metrics_port = start_metrics(&gateway).await;
+    let settings = &gateway.settings;
+    log(&format!(
+        "listening on :{}, proxying to 127.0.0.1:{}, metrics on {metrics_port}, agent status from {}, at most {} \
+         connections",
+        settings.listen_port,
+        settings.app_port,
+        settings.status_file.display(),
+        settings.max_connections
+    ));
+    let server = tokio::spawn(serve(listener, gateway.clone()));
+    tokio::spawn(give_back_memory(gateway.clone()));
+
+    let name = tokio::select! {
+        _ = terminate.recv() => "SIGTERM",
+        _ = interrupt.recv() => "SIGINT",
+    };
+    log(&format!(
+        "{name}: draining (health 503, finishing in-flight requests)"
+    ));
+    gateway.start_draining();
+    tokio::time::sleep(settings.drain_delay).await;
+    server.abort();
+    let deadline = tokio::time::Instant::now() + settings.drain_timeout;
+    while gateway.metrics.in_flight() > 0 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    log(&format!(
+        "drained ({} requests still in flight), exiting",
+        gateway.metrics.in_flight()
+    ));
+    0
+}
+
+async fn serve(listener: TcpListener, gateway: Arc<Gateway>) {
+    let slots = Arc::new(Semaphore::new(gateway.settings.max_connections));
+    let at_bound = Arc::new(Notify::new());
+    loop {
+        let slot = match slots.clone().try_acquire_owned() {
+            Ok(slot) => slot,
+            Err(_) => {
+                at_bound.notify_waiters();
+                let Ok(slot) = slots.clone().acquire_owned().await else {
+                    return;
+                };
+                slot
+            }
+        };
+        let (stream, peer) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            Err(e) => {
+                // Out of file descriptors, most likely; waiting lets connections close.
+                log(&format!("accept failed: {e}"));
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let held = (slot, gateway.metrics.open_connection());
+        let gateway = gateway.clone();
+        serve_connection(
+            stream,
+            peer,
+            move |request, peer| {
+                let gateway = gateway.clone();
+                async move { gateway.handle(request, peer.ip()).await }
+            },
+            held,
+            Some(at_bound.clone()),
+        );
+    }
+}
+
+/// Serves one client connection on its own task, HTTP/1.1 with keep-alive and upgrades; `held` (a
+/// connection slot, a gauge's guard) is released when the connection ends. When `close_early` fires and
+/// the connection is idle (no request being answered), it closes.
+fn serve_connection<F, R, H>(
+    stream: tokio::net::TcpStream,
+    peer: SocketAddr,
+    answer: F,
+    held: H,
+    close_early: Option<Arc<Notify>>,
+) where
+    F: Fn(Request<Incoming>, SocketAddr) -> R + Send + Sync + 'static,
+    R: Future<Output = Response<GatewayBody>> + Send + 'static,
+    H: Send + 'static,
+{
+    let answer = Arc::new(answer);
+    // Requests of this connection being answered; an idle connection has none.
+    let answering = Arc::new(AtomicUsize::new(0));
+    tokio::spawn(async move {
+        let _held = held;
+        let counter = answering.clone();
+        let service = service_fn(move |request| {
+            let answer = answer.clone();
+            let counter = counter.clone();
+            async move {
+                counter.fetch_add(1, Relaxed);
+                let response = answer(request, peer).await;
+                counter.fetch_sub(1, Relaxed);
+                Ok::<_, Infallible>(response)
+            }
+        });
+        let connection = http1::Builder::new()
+            .timer(TokioTimer::new())
+            .serve_connection(TokioIo::new(stream), service)
+            .with_upgrades();
+        tokio::pin!(connection);
+        let Some(close_early) = close_early else {
+            let _ = connection.await;
+            return;
+        };
+        loop {
+            tokio::select! {
+                _ = connection.as_mut() => return,
+                () = close_early.notified() => {
+                    if answering.load(Relaxed) == 0 {
+                        connection.as_mut().graceful_shutdown();
+                        let _ = connection.await;
+                        return;
+                    }
+                }
+            }
+        }
+    });
+}
+
+/// The metrics listener, on its own port so it never shadows an agent's own /metrics. The agent shares the
+/// pod's network namespace and may already use the port; metrics are optional, so that is only logged.
+async fn start_metrics(gateway: &Arc<Gateway>) -> String {
+    let Some(port) = gateway.settings.metrics_port else {
+        return "no port (disabled)".to_string();
+    };
+    let listener = match TcpListener::bind(("0.0.0.0", port)).await {
+        Ok(listener) => listener,
+        Err(e) => {
+            log(&format!(
+                "metrics disabled: cannot listen on port {port} ({e}); set ORCH_GATEWAY_METRICS_PORT to a free port"
+            ));
+            return "no port (disabled)".to_string();
+        }
+    };
+    let gateway = gateway.clone();
+    tokio::spawn(async move {
+        while let Ok((stream, peer)) = listener.accept().await {
+            let gateway = gateway.clone();
+            serve_connection(
+                stream,
+                peer,
+                move |request, _| {
+                    let response = metrics_response(&gateway, &request);
+                    async move { response }
+                },
+                (),
+                None,
+            );
+        }
+    });
+    format!(":{port}/metrics")
+}
+
+fn metrics_response(gateway: &Gateway, request: &Request<Incoming>) -> Response<GatewayBody> {
+    let mut response = if request.uri().path() == "/metrics" {
+        let mut response = Response::new(GatewayBody::text(
+            gateway.metrics.render(gateway.settings.max_connections),
+        ));
+        response.headers_mut().insert(
+            hyper::header::CONTENT_TYPE,
+            hyper::header::HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+        );
+        response
+    } else {
+        Response::new(GatewayBody::text("metrics are at /metrics\n"))
+    };
+    if request.uri().path() != "/metrics" {
+        *response.status_mut() = StatusCode::NOT_FOUND;
+    }
+    response
+}
+
+/// glibc keeps freed memory for reuse; after a burst of connections that is megabytes the pod is charged
+/// for. Trimming when requests or connections have ended since the last look hands it back.
+async fn give_back_memory(gateway: Arc<Gateway>) {
+    let mut seen = gateway.metrics.finished();
+    let mut ticks = tokio::time::interval(TRIM_INTERVAL);
+    loop {
+        ticks.tick().await;
+        let finished = gateway.metrics.finished();
+        if finished != seen {
+            seen = finished;
+            // SAFETY: malloc_trim only releases free heap pages; it is safe to call at any time.
+            unsafe {
+                libc::malloc_trim(0);
+            }
+        }
+    }
+}
+
+pub fn log(message: &str) {
+    eprintln!("[gateway] {message}");
+}
