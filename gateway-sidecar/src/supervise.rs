@@ -229,16 +229,16 @@ impl Supervisor {
         let running = format!("running `{command_line}`");
         self.report(&status, &Status::running(&run_id, pid, http_port, &running));
 
-        let stderr_tail = Arc::new(Mutex::new(Tail::default()));
+        let output_tail = Arc::new(Mutex::new(Tail::default()));
         let pumps = [
             agent
                 .stdout
                 .take()
-                .map(|out| self.pump(out.into(), Output::Stdout, None)),
+                .map(|out| self.pump(out.into(), Output::Stdout, output_tail.clone())),
             agent
                 .stderr
                 .take()
-                .map(|err| self.pump(err.into(), Output::Stderr, Some(stderr_tail.clone()))),
+                .map(|err| self.pump(err.into(), Output::Stderr, output_tail.clone())),
         ];
         let mut heartbeat =
             tokio::time::interval_at(tokio::time::Instant::now() + HEARTBEAT, HEARTBEAT);
@@ -271,7 +271,7 @@ impl Supervisor {
         let headline = self.masker.mask(&headline);
         self.log(&headline);
         self.report(&status, &Status::exited(&run_id, code, &headline));
-        let tail = stderr_tail
+        let tail = output_tail
             .lock()
             .map(|tail| tail.lines())
             .unwrap_or_default();
@@ -316,7 +316,7 @@ impl Supervisor {
         &self,
         pipe: OwnedFd,
         output: Output,
-        tail: Option<Arc<Mutex<Tail>>>,
+        tail: Arc<Mutex<Tail>>,
     ) -> tokio::task::JoinHandle<()> {
         let masker = self.masker.clone();
         tokio::spawn(async move {
@@ -331,12 +331,12 @@ impl Supervisor {
                 match pipe.read(&mut buffer).await {
                     Ok(0) | Err(_) => {
                         lines.finish(&mut masked);
-                        output.write(&masked, tail.as_deref());
+                        output.write(&masked, &tail);
                         return;
                     }
                     Ok(n) => lines.push(&buffer[..n], &mut masked),
                 }
-                output.write(&masked, tail.as_deref());
+                output.write(&masked, &tail);
             }
         })
     }
@@ -349,7 +349,7 @@ enum Output {
 }
 
 impl Output {
-    fn write(self, bytes: &[u8], tail: Option<&Mutex<Tail>>) {
+    fn write(self, bytes: &[u8], tail: &Mutex<Tail>) {
         if bytes.is_empty() {
             return;
         }
@@ -361,8 +361,8 @@ impl Output {
             }
             Output::Stderr => std::io::stderr().lock().write_all(bytes),
         };
-        if let Some(Ok(mut tail)) = tail.map(Mutex::lock) {
-            tail.record(bytes);
+        if let Ok(mut tail) = tail.lock() {
+            tail.record(self as usize, bytes);
         }
     }
 }

@@ -1,21 +1,22 @@
 //! The container's termination message, which Kubernetes shows as the container's last state and the
-//! operator reports as the agent's last error. Kubernetes keeps at most 4096 bytes, so the headline is
-//! kept and the oldest stderr lines are dropped first.
+//! operator reports as the agent's last error and as a scheduled run's output. Kubernetes keeps at most
+//! 4096 bytes, so the headline is kept and the oldest output lines are dropped first.
 
 use std::collections::VecDeque;
 use std::path::Path;
 
 pub const MAX_BYTES: usize = 4096;
-/// How many of the agent's last stderr lines the message carries (as many as fit).
+/// How many of the agent's last output lines (stdout and stderr, in the order written) the message carries
+/// (as many as fit).
 pub const TAIL_LINES: usize = 20;
 
-pub fn compose(headline: &str, stderr_tail: &[String]) -> String {
+pub fn compose(headline: &str, output_tail: &[String]) -> String {
     let head = truncate(headline, MAX_BYTES);
-    let label = "\nlast stderr lines:\n";
+    let label = "\nlast output lines:\n";
     let budget = MAX_BYTES.saturating_sub(head.len() + label.len());
     let mut used = 0;
     let mut kept = Vec::new();
-    for line in stderr_tail.iter().rev() {
+    for line in output_tail.iter().rev() {
         let cost = line.len() + usize::from(!kept.is_empty());
         if used + cost > budget {
             break;
@@ -32,8 +33,8 @@ pub fn compose(headline: &str, stderr_tail: &[String]) -> String {
 
 /// Writes the message; outside Kubernetes the file may be missing or read-only, and the same text is in
 /// the log anyway.
-pub fn write(file: &Path, headline: &str, stderr_tail: &[String]) {
-    let _ = std::fs::write(file, compose(headline, stderr_tail));
+pub fn write(file: &Path, headline: &str, output_tail: &[String]) {
+    let _ = std::fs::write(file, compose(headline, output_tail));
 }
 
 fn truncate(text: &str, max_bytes: usize) -> &str {
@@ -44,32 +45,31 @@ fn truncate(text: &str, max_bytes: usize) -> &str {
     &text[..end]
 }
 
-/// The last lines of a stream, from the bytes written to it (already masked).
+/// The last lines the agent wrote to its streams (already masked), in the order they were completed; each
+/// stream assembles its own partial line, so lines of the two streams never run into each other.
 #[derive(Default)]
 pub struct Tail {
     lines: VecDeque<String>,
-    open: Vec<u8>,
+    open: [Vec<u8>; 2],
 }
 
 impl Tail {
-    pub fn record(&mut self, written: &[u8]) {
+    /// `stream` is 0 for stdout and 1 for stderr.
+    pub fn record(&mut self, stream: usize, written: &[u8]) {
         for piece in written.split_inclusive(|&b| b == b'\n') {
+            let open = &mut self.open[stream];
             match piece.strip_suffix(b"\n") {
                 Some(end) => {
-                    self.open.extend_from_slice(end);
-                    let line = String::from_utf8_lossy(
-                        self.open.strip_suffix(b"\r").unwrap_or(&self.open),
-                    );
+                    open.extend_from_slice(end);
+                    let line = String::from_utf8_lossy(open.strip_suffix(b"\r").unwrap_or(open));
                     if self.lines.len() == TAIL_LINES {
                         self.lines.pop_front();
                     }
                     self.lines.push_back(line.into_owned());
-                    self.open.clear();
+                    open.clear();
                 }
                 // An unterminated part; its length is bounded by mask::MAX_LINE per write.
-                None if self.open.len() < crate::mask::MAX_LINE => {
-                    self.open.extend_from_slice(piece)
-                }
+                None if open.len() < crate::mask::MAX_LINE => open.extend_from_slice(piece),
                 None => {}
             }
         }
@@ -77,8 +77,8 @@ impl Tail {
 
     pub fn lines(&self) -> Vec<String> {
         let mut lines: Vec<String> = self.lines.iter().cloned().collect();
-        if !self.open.is_empty() {
-            lines.push(String::from_utf8_lossy(&self.open).into_owned());
+        for open in self.open.iter().filter(|open| !open.is_empty()) {
+            lines.push(String::from_utf8_lossy(open).into_owned());
         }
         lines
     }
@@ -89,11 +89,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn headline_then_the_last_stderr_lines() {
+    fn headline_then_the_last_output_lines() {
         let tail = vec!["Traceback".to_string(), "fatal: no moon".to_string()];
         assert_eq!(
             compose("agent exited with code 3", &tail),
-            "agent exited with code 3\nlast stderr lines:\nTraceback\nfatal: no moon"
+            "agent exited with code 3\nlast output lines:\nTraceback\nfatal: no moon"
         );
         assert_eq!(
             compose("agent exited with code 0", &[]),
@@ -118,13 +118,15 @@ mod tests {
     fn the_tail_keeps_the_last_lines_across_writes() {
         let mut tail = Tail::default();
         for i in 0..30 {
-            tail.record(format!("line {i}\r\n").as_bytes());
+            tail.record(0, format!("line {i}\r\n").as_bytes());
         }
-        tail.record(b"split ");
-        tail.record(b"line\nunterminated");
+        tail.record(0, b"split ");
+        tail.record(1, b"from stderr\n");
+        tail.record(0, b"line\nunterminated");
         let lines = tail.lines();
         assert_eq!(lines.len(), TAIL_LINES + 1);
-        assert_eq!(lines[0], "line 11");
+        assert_eq!(lines[0], "line 12");
+        assert_eq!(lines[TAIL_LINES - 2], "from stderr");
         assert_eq!(lines[TAIL_LINES - 1], "split line");
         assert_eq!(lines[TAIL_LINES], "unterminated");
     }

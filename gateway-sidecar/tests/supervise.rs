@@ -112,12 +112,28 @@ exit 3"#;
         !stderr.contains("pw-secret") && !stderr.contains("tok_0123"),
         "{stderr}"
     );
-    assert_eq!(
-        pod.termination_message(),
-        format!(
-            "agent `sh -c {}` exited with code 3\nlast stderr lines:\nauth failed for [REDACTED]\nfatal: cannot reach the moon",
-            script
-        )
+    // Both streams, in the order their lines were completed (a scheduled run's output is mostly stdout).
+    let message = pod.termination_message();
+    let headline = format!("agent `sh -c {script}` exited with code 3\nlast output lines:\n");
+    assert!(message.starts_with(&headline), "{message}");
+    let lines: Vec<&str> = message[headline.len()..].lines().collect();
+    assert_eq!(lines.len(), 5, "{message}");
+    for line in [
+        "token=[REDACTED] greeting=hi port=3000",
+        "split=[REDACTED] end",
+        "{\"level\":\"info\",\"msg\":\"json stays parseable\"}",
+        "auth failed for [REDACTED]",
+        "fatal: cannot reach the moon",
+    ] {
+        assert!(lines.contains(&line), "{line} missing from {message}");
+    }
+    assert!(
+        lines
+            .iter()
+            .position(|l| *l == "auth failed for [REDACTED]")
+            < lines
+                .iter()
+                .position(|l| *l == "fatal: cannot reach the moon")
     );
     let status = pod.status();
     assert_eq!(

@@ -150,13 +150,13 @@ class AgentPodIT {
   }
 
   @Test
-  void crashingAgentLeavesItsExitCodeAndLastStderrLines() {
+  void crashingAgentLeavesItsExitCodeAndLastOutputLines() {
     PodmanAgentPod pod = pods.start("crash", Agent.of("crash"));
     assertThat(pod.prepare().exitCode()).isZero();
     pod.startAgent();
     assertThat(pod.awaitExit("agent")).isEqualTo(3);
     assertThat(pod.terminationMessage()).isEqualTo("agent `python main.py` exited with code 3\n"
-        + "last stderr lines:\nfatal: cannot reach the moon (connection refused)");
+        + "last output lines:\nconnecting to the moon\nfatal: cannot reach the moon (connection refused)");
     assertUnavailable(await("/health 503 exited", START, pod::health, r -> r.body().contains("\"exited\"")),
         "exited", "the agent exited with code 3");
   }
