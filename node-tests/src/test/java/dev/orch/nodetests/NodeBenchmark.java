@@ -156,7 +156,9 @@ public final class NodeBenchmark {
       printCgroup(status.getName(), cgroup.get());
     }
     // The runtime's own per-pod cost: the sandbox's pause process and the containerd shim that parents the pod.
-    Optional<Path> podCgroup = podMemoryCgroup(uid);
+    Optional<Path> podCgroup = containerStatuses(pod).stream().filter(c -> c.getContainerID() != null)
+        .map(c -> memoryCgroupQuietly(uid, c.getContainerID().replaceFirst("^[a-z]+://", ""))).flatMap(Optional::stream)
+        .map(Path::getParent).findFirst();
     if (podCgroup.isPresent()) {
       try (Stream<Path> dirs = Files.list(podCgroup.get())) {
         for (Path dir : dirs.filter(Files::isDirectory).toList()) {
@@ -189,16 +191,31 @@ public final class NodeBenchmark {
     System.out.printf(Locale.ROOT, "  %-10s %12s %12s %10s %10s  %s%n", name, kib(usage / 1024), kib(rss / 1024), kib(pss), kib(processRss), commands);
   }
 
-  /** The pod's memory cgroup directory: the kubelet names it pod&lt;uid&gt;, wherever its QoS settings put it. */
-  private static Optional<Path> podMemoryCgroup(String uid) throws IOException {
-    try (Stream<Path> dirs = Files.walk(Path.of("/sys/fs/cgroup/memory"), 4)) {
-      return dirs.filter(d -> d.getFileName() != null && d.getFileName().toString().equals("pod" + uid)).findFirst();
+  /** The container's memory cgroup, read from /proc/PID/cgroup of a process whose cgroup names the container. */
+  private static Optional<Path> memoryCgroup(String podUid, String containerId) throws IOException {
+    try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+      for (Path proc : procs.filter(p -> p.getFileName().toString().matches("\\d+")).toList()) {
+        try {
+          for (String line : Files.readAllLines(proc.resolve("cgroup"))) {
+            String[] fields = line.split(":", 3);
+            if (fields.length == 3 && fields[1].equals("memory") && fields[2].contains(containerId)) {
+              return Optional.of(Path.of("/sys/fs/cgroup/memory" + fields[2]));
+            }
+          }
+        } catch (IOException gone) {
+          // the process ended while we looked
+        }
+      }
     }
+    return Optional.empty();
   }
 
-  private static Optional<Path> memoryCgroup(String podUid, String containerId) throws IOException {
-    Optional<Path> pod = podMemoryCgroup(podUid);
-    return pod.map(p -> p.resolve(containerId)).filter(Files::isDirectory);
+  private static Optional<Path> memoryCgroupQuietly(String podUid, String containerId) {
+    try {
+      return memoryCgroup(podUid, containerId);
+    } catch (IOException e) {
+      return Optional.empty();
+    }
   }
 
   private static List<Long> pids(Path cgroup) throws IOException {
