@@ -17,6 +17,7 @@ import dev.orch.localcluster.WithKubernetes;
 import dev.orch.operator.agentservice.AgentService;
 import dev.orch.operator.core.AgentState;
 import dev.orch.operator.core.Conditions;
+import dev.orch.operator.core.OrchConfig;
 import dev.orch.operator.testing.Vault;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -139,6 +140,38 @@ class AgentServiceNodeIT {
         .until(() -> cluster.getThroughService("phoenix", "/").body().contains("again"));
     cluster.awaitStatus(AgentService.class, "phoenix", "Ready again", s -> Conditions.isTrue(s.getConditions(), "Ready"),
         Duration.ofSeconds(60));
+  }
+
+  /** An image bundle with a command: the supervisor is copied in and runs it; the gateway judges its health. */
+  @Test
+  void aPrebuiltImageRunsItsCommandUnderTheSupervisorAndAnswers() {
+    cluster.apply("""
+        apiVersion: orch.dev/v1alpha1
+        kind: AgentService
+        metadata:
+          name: prebuilt
+        spec:
+          agent: acme/prebuilt@1.0.0
+          bundle:
+            image: %s
+          command: [python3, -c]
+          args:
+            - |
+              import http.server, os
+              class Handler(http.server.BaseHTTPRequestHandler):
+                  def do_GET(self):
+                      self.send_response(200)
+                      self.end_headers()
+                      self.wfile.write(b"from a prebuilt image")
+              print("prebuilt agent up with token " + os.environ.get("API_TOKEN", "none"), flush=True)
+              http.server.HTTPServer(("0.0.0.0", int(os.environ["PORT"])), Handler).serve_forever()
+          secrets: [API_TOKEN]
+        """.formatted(OrchConfig.DEFAULT_RUNNER_IMAGE));
+
+    cluster.awaitStatus(AgentService.class, "prebuilt", "Ready", s -> Conditions.isTrue(s.getConditions(), "Ready"), Cluster.AGENT_START);
+    assertThat(cluster.awaitAnswer("prebuilt", "/").body()).isEqualTo("from a prebuilt image");
+    assertThat(cluster.agentLog(cluster.pods("prebuilt").get(0))).contains("prebuilt agent up with token [REDACTED]")
+        .doesNotContain(SECRET_VALUE);
   }
 
   private static String agentService(String name, String bundle, String greeting) {

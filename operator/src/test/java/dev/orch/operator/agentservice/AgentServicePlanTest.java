@@ -154,7 +154,7 @@ class AgentServicePlanTest {
   @Test
   void prebuiltImageWithoutACommandRunsItsOwnEntrypoint() {
     Deployment deployment = AgentServicePlan.of(service(s -> s.setBundle(new Bundle(null, null, null, null,
-        "registry.example.com/acme/bot:1"))), List.of(), false, SETTINGS).get(Deployment.class).orElseThrow();
+        "registry.example.com/acme/bot:1"))), List.of(), Map.of(), false, SETTINGS).get(Deployment.class).orElseThrow();
     var pod = deployment.getSpec().getTemplate().getSpec();
     assertThat(pod.getInitContainers()).extracting(Container::getName).containsExactly("gateway");
     assertThat(pod.getContainers().get(0).getCommand()).isEmpty();
@@ -162,7 +162,7 @@ class AgentServicePlanTest {
 
   @Test
   void runnerPodPreparesThenSupervisesWithASmallGateway() {
-    var pod = AgentServicePlan.of(service(s -> { }), List.of(), false, SETTINGS).get(Deployment.class).orElseThrow()
+    var pod = AgentServicePlan.of(service(s -> { }), List.of(), Map.of(), false, SETTINGS).get(Deployment.class).orElseThrow()
         .getSpec().getTemplate().getSpec();
     Container gateway = pod.getInitContainers().get(0);
     Container prepare = pod.getInitContainers().get(1);
