@@ -8,10 +8,8 @@ import java.time.Duration;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.extension.ExtensionContext;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.extension.TestWatcher;
 
 import dev.orch.localcluster.WithKubernetes;
 import dev.orch.operator.agentservice.AgentService;
@@ -28,6 +26,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
  * security standard, so every pod here also proves the operator's pods are admitted under it.
  */
 @WithKubernetes(controllerManager = true)
+@ExtendWith(OperatorLogOnFailure.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class AgentServiceNodeIT {
   private static final String PYTHON_HTTP_AGENT = """
@@ -50,14 +49,6 @@ class AgentServiceNodeIT {
   private final KubernetesClient client;
   private final Cluster cluster;
   private final NodeTier tier = NodeTier.get();
-
-  @RegisterExtension
-  final TestWatcher operatorLogOnFailure = new TestWatcher() {
-    @Override
-    public void testFailed(ExtensionContext context, Throwable cause) {
-      System.err.println("---- operator log ----\n" + tier.operatorLogTail(60));
-    }
-  };
 
   AgentServiceNodeIT(KubernetesClient client) {
     this.client = client;
@@ -175,22 +166,13 @@ class AgentServiceNodeIT {
   }
 
   private static String agentService(String name, String bundle, String greeting) {
-    return """
-        apiVersion: orch.dev/v1alpha1
-        kind: AgentService
-        metadata:
-          name: %s
-        spec:
-          agent: acme/%s@1.0.0
-          bundle:
-            configMap:
-              name: %s
+    return Cluster.agentService(name, bundle, """
           env:
             - name: GREETING
               value: %s
           secrets: [API_TOKEN]
           http:
             port: 3000
-        """.formatted(name, name, bundle, greeting);
+        """.formatted(greeting));
   }
 }

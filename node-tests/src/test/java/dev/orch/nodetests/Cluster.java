@@ -39,6 +39,21 @@ final class Cluster {
     }
   }
 
+  /** An AgentService running the code of a bundle ConfigMap, with more of its spec (indented by two) appended. */
+  static String agentService(String name, String bundle, String moreSpec) {
+    return """
+        apiVersion: orch.dev/v1alpha1
+        kind: AgentService
+        metadata:
+          name: %s
+        spec:
+          agent: acme/%s@1.0.0
+          bundle:
+            configMap:
+              name: %s
+        %s""".formatted(name, name, bundle, moreSpec);
+  }
+
   /** The bundle ConfigMap an example's kustomization would make from these files. */
   void bundle(String name, Map<String, String> files) {
     client.configMaps().resource(new ConfigMapBuilder().withNewMetadata().withName(name)

@@ -8,9 +8,7 @@ import java.time.Instant;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtensionContext;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.extension.TestWatcher;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import dev.orch.localcluster.WithKubernetes;
 import dev.orch.operator.agentservice.AgentService;
@@ -25,19 +23,12 @@ import io.fabric8.kubernetes.client.KubernetesClient;
  * the real exit code and stderr; the restart annotation resumes it.
  */
 @WithKubernetes(controllerManager = true)
+@ExtendWith(OperatorLogOnFailure.class)
 class CrashLoopNodeIT {
   private static final int MAX_RESTART_FAILURES = 4;
   private final KubernetesClient client;
   private final Cluster cluster;
   private final NodeTier tier = NodeTier.get();
-
-  @RegisterExtension
-  final TestWatcher operatorLogOnFailure = new TestWatcher() {
-    @Override
-    public void testFailed(ExtensionContext context, Throwable cause) {
-      System.err.println("---- operator log ----\n" + tier.operatorLogTail(60));
-    }
-  };
 
   CrashLoopNodeIT(KubernetesClient client) {
     this.client = client;

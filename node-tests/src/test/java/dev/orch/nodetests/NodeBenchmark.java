@@ -67,7 +67,7 @@ public final class NodeBenchmark {
     for (int i = 0; i < SERVICES; i++) {
       String name = "hello-" + i;
       long start = System.nanoTime();
-      cluster.apply(service(name, "hello-bundle", ""));
+      cluster.apply(Cluster.agentService(name, "hello-bundle", ""));
       long scheduled = -1;
       long prepared = -1;
       long healthy = -1;
@@ -113,7 +113,7 @@ public final class NodeBenchmark {
   private static void crashLoopDetection(KubernetesClient client, Cluster cluster) throws Exception {
     int maxRestartFailures = 3;
     cluster.bundle("crash-bundle", Map.of("main.py", "import sys\nsys.exit(1)\n"));
-    cluster.apply(service("crasher", "crash-bundle", "  maxRestartFailures: " + maxRestartFailures + "\n"));
+    cluster.apply(Cluster.agentService("crasher", "crash-bundle", "  maxRestartFailures: " + maxRestartFailures + "\n"));
     long start = System.nanoTime();
     long thresholdSeen = -1;
     long paused = -1;
@@ -136,7 +136,7 @@ public final class NodeBenchmark {
   }
 
   private static void podMemory(KubernetesClient client, Cluster cluster) throws Exception {
-    cluster.apply(service("measured", "hello-bundle", ""));
+    cluster.apply(Cluster.agentService("measured", "hello-bundle", ""));
     cluster.awaitAnswer("measured", "/");
     Thread.sleep(5_000);
     Pod pod = cluster.pods("measured").get(0);
@@ -277,19 +277,6 @@ public final class NodeBenchmark {
     }
   }
 
-  private static String service(String name, String bundle, String extraSpec) {
-    return """
-        apiVersion: orch.dev/v1alpha1
-        kind: AgentService
-        metadata:
-          name: %s
-        spec:
-          agent: acme/%s@1.0.0
-          bundle:
-            configMap:
-              name: %s
-        %s""".formatted(name, name, bundle, extraSpec);
-  }
 
   private static long percentile(long[] sorted, int p) {
     return sorted.length == 0 ? -1 : sorted[Math.min(sorted.length - 1, (int) Math.ceil(p / 100.0 * sorted.length) - 1)];

@@ -17,9 +17,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtensionContext;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.extension.TestWatcher;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import dev.orch.localcluster.WithKubernetes;
 import dev.orch.operator.core.Conditions;
@@ -33,19 +31,12 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 
 /** Swarm replicas and scheduled runs as real processes on a real node. */
 @WithKubernetes(controllerManager = true)
+@ExtendWith(OperatorLogOnFailure.class)
 class SwarmAndScheduleNodeIT {
   private static final Pattern REPLICA_LINE = Pattern.compile("replica (\\d+) of (\\d+)");
   private final KubernetesClient client;
   private final Cluster cluster;
   private final NodeTier tier = NodeTier.get();
-
-  @RegisterExtension
-  final TestWatcher operatorLogOnFailure = new TestWatcher() {
-    @Override
-    public void testFailed(ExtensionContext context, Throwable cause) {
-      System.err.println("---- operator log ----\n" + tier.operatorLogTail(60));
-    }
-  };
 
   SwarmAndScheduleNodeIT(KubernetesClient client) {
     this.client = client;

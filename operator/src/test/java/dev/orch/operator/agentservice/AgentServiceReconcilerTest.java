@@ -154,8 +154,8 @@ class AgentServiceReconcilerTest {
 
     Container runner = agentContainer("split-command");
     assertThat(env(runner, "ORCH_COMMAND")).as("what the runner starts").isEqualTo("[\"python\",\"worker.py\"]");
-    assertThat(agentContainer("split-image-command").getCommand()).as("a prebuilt image runs without the runner")
-        .containsExactly("python", "worker.py", "--fast");
+    assertThat(agentContainer("split-image-command").getCommand()).as("a prebuilt image runs its command under the supervisor")
+        .containsExactly("/orch/bin/orch-pod", "supervise", "--", "python", "worker.py", "--fast");
     // Their pods keep changing their status; other tests here count the operator's writes.
     client.resources(AgentService.class).withName("split-command").delete();
     client.resources(AgentService.class).withName("split-image-command").delete();
