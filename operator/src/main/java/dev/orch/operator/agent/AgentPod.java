@@ -118,11 +118,10 @@ public final class AgentPod {
           .withSecurityContext(restricted()).withTerminationMessagePolicy("FallbackToLogsOnError")
           .withResources(agent.getResources()).build());
     }
-    // An image bundle with a command runs it under the supervisor, copied in from the gateway image, so its
-    // pod gets the status file, masking and signal handling of runner pods. Without a command the operator
-    // cannot know what to run (it never reads images), so the image's entrypoint runs unsupervised.
-    boolean supervisedImage = prebuiltImage && agent.getCommand() != null && !agent.getCommand().isEmpty();
-    if (supervisedImage) {
+    // An image bundle runs its command under the supervisor, copied in from the gateway image, so its pod gets
+    // the status file, masking and signal handling of runner pods (the CRD requires the command: the operator
+    // never reads images, so it cannot know their entrypoint).
+    if (prebuiltImage) {
       volumes.add(emptyDir("orch-bin"));
       initContainers.add(new ContainerBuilder().withName(SUPERVISOR_INSTALL_CONTAINER).withImage(settings.gatewayImage())
           .withCommand(GATEWAY_COMMAND.get(0), "install", SUPERVISOR_DIR).withVolumeMounts(mount("orch-bin", SUPERVISOR_DIR))
@@ -141,7 +140,7 @@ public final class AgentPod {
     ContainerBuilder agentContainer = new ContainerBuilder().withName(AGENT_CONTAINER).withEnv(env)
         .withVolumeMounts(runnerMounts).withSecurityContext(restricted()).withResources(agent.getResources())
         .withTerminationMessagePolicy("FallbackToLogsOnError");
-    if (supervisedImage) {
+    if (prebuiltImage) {
       List<String> command = new ArrayList<>(List.of(SUPERVISOR_DIR + "/orch-pod", "supervise", "--"));
       command.addAll(commandWords(agent.getCommand()));
       if (agent.getArgs() != null) {
@@ -149,9 +148,6 @@ public final class AgentPod {
       }
       agentContainer.withImage(bundle.image()).withCommand(command).addToVolumeMounts(
           new VolumeMountBuilder().withName("orch-bin").withMountPath(SUPERVISOR_DIR).withReadOnly(true).build());
-    } else if (prebuiltImage) {
-      // The image holds code and dependencies and runs its own entrypoint.
-      agentContainer.withImage(bundle.image()).withArgs(agent.getArgs());
     } else {
       agentContainer.withImage(settings.runnerImage()).withCommand(SUPERVISOR_COMMAND);
     }

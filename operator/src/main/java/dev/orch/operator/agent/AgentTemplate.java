@@ -20,6 +20,11 @@ import io.fabric8.kubernetes.api.model.ResourceRequirements;
     fieldPath = ".env",
     message = "an env name is also listed under secrets or requiredSecrets: a variable comes either from env or"
         + " from the vault Secret; remove it from one of them")
+@ValidationRule(
+    value = "!has(self.bundle) || !has(self.bundle.image) || (has(self.command) && size(self.command) > 0)",
+    fieldPath = ".command",
+    message = "a bundle.image agent needs command: the supervisor starts it (the operator never reads images, so it"
+        + " cannot know their entrypoint); set command and args to what the image runs, e.g. command: [python, bot.py]")
 public class AgentTemplate {
   public static final String VARIABLE_NAME = "^[A-Za-z_][A-Za-z0-9_]*$";
   public static final String DNS_SUBDOMAIN = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";

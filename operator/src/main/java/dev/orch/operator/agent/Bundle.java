@@ -46,7 +46,8 @@ public record Bundle(
     GitSource git,
 
     @Size(min = 1, max = 512)
-    @JsonPropertyDescription("A container image that already holds the agent's code and dependencies; the runner starts it in place.")
+    @JsonPropertyDescription("A container image that already holds the agent's code and dependencies; command (required with it) runs"
+        + " in it under the supervisor.")
     String image) {
 
   @ValidationRule(

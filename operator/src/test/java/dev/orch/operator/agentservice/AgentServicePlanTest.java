@@ -152,15 +152,6 @@ class AgentServicePlanTest {
   }
 
   @Test
-  void prebuiltImageWithoutACommandRunsItsOwnEntrypoint() {
-    Deployment deployment = AgentServicePlan.of(service(s -> s.setBundle(new Bundle(null, null, null, null,
-        "registry.example.com/acme/bot:1"))), List.of(), Map.of(), false, SETTINGS).get(Deployment.class).orElseThrow();
-    var pod = deployment.getSpec().getTemplate().getSpec();
-    assertThat(pod.getInitContainers()).extracting(Container::getName).containsExactly("gateway");
-    assertThat(pod.getContainers().get(0).getCommand()).isEmpty();
-  }
-
-  @Test
   void runnerPodPreparesThenSupervisesWithASmallGateway() {
     var pod = AgentServicePlan.of(service(s -> { }), List.of(), Map.of(), false, SETTINGS).get(Deployment.class).orElseThrow()
         .getSpec().getTemplate().getSpec();

@@ -179,6 +179,7 @@ class ApiServerValidationTest {
         refused("missing agent", AGENT_SERVICE, "spec.agent", null, "spec.agent: Required value"),
         refused("bundle with two sources", AGENT_SERVICE, "spec.bundle", "{configMap: {name: a}, image: registry.example.com/a:1}", "bundle must set exactly one source"),
         refused("bundle with no source", AGENT_SERVICE, "spec.bundle", "{}", "bundle must set exactly one source"),
+        refused("image bundle without a command", AGENT_SERVICE, "spec.bundle", "{image: registry.example.com/acme/bot:1}", "a bundle.image agent needs command"),
         refused("sha256 that is not 64 hex characters", AGENT_SERVICE, "spec.bundle", "{url: https://example.com/b.tar.gz, sha256: abc123}", "bundle.sha256 must be the archive's SHA-256 as 64 hexadecimal characters"),
         refused("sha256 without url", AGENT_SERVICE, "spec.bundle", "{configMap: {name: a}, sha256: " + "a".repeat(64) + "}", "only allowed together with bundle.url"),
         refused("bundle url that is not an archive", AGENT_SERVICE, "spec.bundle", "{url: https://example.com/bundle.txt}", "must be a valid https:// URL of a .tar.gz, .tgz or .zip archive"),
