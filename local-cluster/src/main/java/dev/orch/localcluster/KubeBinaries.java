@@ -1,10 +1,9 @@
 package dev.orch.localcluster;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Finds kube-apiserver, kube-controller-manager, kubectl and etcd: {@code ORCH_KUBE_BIN} when set (the
@@ -36,22 +35,11 @@ public final class KubeBinaries {
    * the directory holding the binaries on their last line.
    */
   public static Path buildWithScript(String relativeScript) {
-    Path script = repositoryRoot().resolve(relativeScript);
-    try {
-      Process process = new ProcessBuilder(script.toString())
-          .redirectError(ProcessBuilder.Redirect.INHERIT)
-          .start();
-      String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-      if (process.waitFor() != 0 || output.isEmpty()) {
-        throw new IllegalStateException(script + " failed (exit " + process.exitValue() + "); see its output above");
-      }
-      return Path.of(output.substring(output.lastIndexOf('\n') + 1));
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot run " + script + ": " + e.getMessage(), e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while running " + script, e);
+    String output = RepositoryScript.run(relativeScript, Map.of(), List.of()).strip();
+    if (output.isEmpty()) {
+      throw new IllegalStateException(relativeScript + " printed no directory; see its output above");
     }
+    return Path.of(output.substring(output.lastIndexOf('\n') + 1));
   }
 
   /** The checkout's root: {@code orch.repo.dir} when the build sets it, else the nearest parent holding hack/. */

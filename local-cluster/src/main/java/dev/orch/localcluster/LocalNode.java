@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -22,16 +21,15 @@ import java.util.Map;
 public final class LocalNode implements AutoCloseable {
   public static final String NAME = "orch-node";
   private static final Path LOCK_FILE = Path.of("/run/lock/orch-local-node.lock");
+  private static final String SCRIPT = "hack/local-node.sh";
 
-  private final Path script;
   private final Map<String, String> environment;
   private final FileChannel lockChannel;
   private final FileLock lock;
   private final Path workDir;
   private boolean running;
 
-  private LocalNode(Path script, Map<String, String> environment, FileChannel lockChannel, FileLock lock, Path workDir) {
-    this.script = script;
+  private LocalNode(Map<String, String> environment, FileChannel lockChannel, FileLock lock, Path workDir) {
     this.environment = environment;
     this.lockChannel = lockChannel;
     this.lock = lock;
@@ -40,7 +38,7 @@ public final class LocalNode implements AutoCloseable {
 
   /** The address the node will have; the API server advertises it so that pods can reach it. */
   public static String nodeIp() {
-    return run(script(), Map.of(), List.of("ip")).strip();
+    return RepositoryScript.run(SCRIPT, Map.of(), List.of("ip")).strip();
   }
 
   /** Takes the host-wide lock (waiting for another run's node if needed), then starts the node and waits until Ready. */
@@ -60,10 +58,10 @@ public final class LocalNode implements AutoCloseable {
         lock = channel.lock();
       }
       Path workDir = Files.createTempDirectory("orch-node-");
-      LocalNode node = new LocalNode(script(), environment, channel, lock, workDir);
+      LocalNode node = new LocalNode(environment, channel, lock, workDir);
       node.running = true;
       try {
-        run(node.script, environment, List.of("up", kubeconfig.toString(), workDir.toString()));
+        RepositoryScript.run(SCRIPT, environment, List.of("up", kubeconfig.toString(), workDir.toString()));
       } catch (RuntimeException e) {
         node.close();
         throw e;
@@ -80,7 +78,7 @@ public final class LocalNode implements AutoCloseable {
     List<String> args = new ArrayList<>();
     args.add("load");
     args.addAll(images);
-    run(script, environment, args);
+    RepositoryScript.run(SCRIPT, environment, args);
   }
 
   public Path workDir() {
@@ -94,7 +92,7 @@ public final class LocalNode implements AutoCloseable {
     }
     running = false;
     try {
-      run(script, environment, List.of("down"));
+      RepositoryScript.run(SCRIPT, environment, List.of("down"));
     } finally {
       try {
         lock.release();
@@ -108,32 +106,6 @@ public final class LocalNode implements AutoCloseable {
   private static Path locateNodeBinaries() {
     String fromEnv = System.getenv("ORCH_NODE_BIN");
     return fromEnv != null && !fromEnv.isBlank() ? Path.of(fromEnv) : KubeBinaries.buildWithScript("hack/node-binaries.sh");
-  }
-
-  private static Path script() {
-    return KubeBinaries.repositoryRoot().resolve("hack/local-node.sh");
-  }
-
-  private static String run(Path script, Map<String, String> environment, List<String> args) {
-    List<String> command = new ArrayList<>();
-    command.add(script.toString());
-    command.addAll(args);
-    try {
-      ProcessBuilder builder = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT);
-      builder.environment().putAll(environment);
-      Process process = builder.start();
-      String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      if (process.waitFor() != 0) {
-        throw new IllegalStateException(String.join(" ", command) + " failed (exit " + process.exitValue()
-            + "); its messages are above");
-      }
-      return output;
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot run " + script, e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while running " + command, e);
-    }
   }
 
   private static void closeQuietly(FileChannel channel) {

@@ -16,9 +16,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import dev.orch.localcluster.ClusterConnection;
-import dev.orch.localcluster.KubeBinaries;
+import dev.orch.localcluster.RepositoryScript;
 import dev.orch.localcluster.SharedCluster;
 import dev.orch.operator.core.OrchConfig;
 import dev.orch.operator.testing.HttpsReceiver;
@@ -114,21 +115,9 @@ final class NodeTier {
 
   /** Builds images from the jars of this build (hack/images.sh --skip-package; a no-op when nothing changed). */
   static void buildImages(String... images) {
-    Path repo = KubeBinaries.repositoryRoot();
-    List<String> command = new ArrayList<>(List.of(repo.resolve("hack/images.sh").toString(), "--skip-package"));
-    command.addAll(List.of(images));
-    try {
-      Process build = new ProcessBuilder(command).directory(repo.toFile()).redirectOutput(ProcessBuilder.Redirect.DISCARD)
-          .redirectError(ProcessBuilder.Redirect.INHERIT).start();
-      if (build.waitFor() != 0) {
-        throw new IllegalStateException(String.join(" ", command) + " failed (exit " + build.exitValue() + "); see above");
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
+    List<String> args = new ArrayList<>(List.of("--skip-package"));
+    args.addAll(List.of(images));
+    RepositoryScript.run("hack/images.sh", Map.of(), args);
   }
 
   private static int freeLoopbackPort() throws IOException {
