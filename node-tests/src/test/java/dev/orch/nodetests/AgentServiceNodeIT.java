@@ -15,7 +15,6 @@ import dev.orch.localcluster.WithKubernetes;
 import dev.orch.operator.agentservice.AgentService;
 import dev.orch.operator.core.AgentState;
 import dev.orch.operator.core.Conditions;
-import dev.orch.operator.core.OrchConfig;
 import dev.orch.operator.testing.Vault;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -157,7 +156,7 @@ class AgentServiceNodeIT {
               print("prebuilt agent up with token " + os.environ.get("API_TOKEN", "none"), flush=True)
               http.server.HTTPServer(("0.0.0.0", int(os.environ["PORT"])), Handler).serve_forever()
           secrets: [API_TOKEN]
-        """.formatted(OrchConfig.DEFAULT_RUNNER_IMAGE));
+        """.formatted(NodeTier.RUNNER_IMAGE));
 
     cluster.awaitStatus(AgentService.class, "prebuilt", "Ready", s -> Conditions.isTrue(s.getConditions(), "Ready"), Cluster.AGENT_START);
     assertThat(cluster.awaitAnswer("prebuilt", "/").body()).isEqualTo("from a prebuilt image");

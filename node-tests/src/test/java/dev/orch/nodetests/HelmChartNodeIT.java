@@ -24,7 +24,7 @@ import io.fabric8.kubernetes.client.readiness.Readiness;
  */
 @WithKubernetes(controllerManager = true)
 class HelmChartNodeIT {
-  private static final String OPERATOR_IMAGE = "localhost/orch-operator:0.1.0";
+  private static final String OPERATOR_IMAGE = "localhost/orch-operator:" + NodeTier.IMAGE_TAG;
   private final KubernetesClient client;
   private final ClusterConnection connection;
   private final Cluster cluster;
@@ -44,7 +44,8 @@ class HelmChartNodeIT {
     String namespace = client.getNamespace();
     tier.withoutOperator(() -> {
       helm.ok(List.of("install", "orch", Helm.chart().toString(), "--namespace", namespace, "--skip-crds",
-          "--kubeconfig", connection.kubeconfig().toString(), "--set", "image.tag=0.1.0", "--set", "image.pullPolicy=Never",
+          "--kubeconfig", connection.kubeconfig().toString(), "--set", "image.tag=" + NodeTier.IMAGE_TAG, "--set", "image.pullPolicy=Never",
+          "--set", "runner.image=" + NodeTier.RUNNER_IMAGE, "--set", "gateway.image=" + NodeTier.GATEWAY_IMAGE,
           "--set", "watchNamespaces={" + namespace + "}"));
       try {
         await("the chart's operator pod Ready").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1))

@@ -21,7 +21,6 @@ import java.util.Map;
 import dev.orch.localcluster.ClusterConnection;
 import dev.orch.localcluster.RepositoryScript;
 import dev.orch.localcluster.SharedCluster;
-import dev.orch.operator.core.OrchConfig;
 import dev.orch.operator.testing.HttpsReceiver;
 
 /**
@@ -31,7 +30,11 @@ import dev.orch.operator.testing.HttpsReceiver;
  * every namespace, as it runs in production.
  */
 final class NodeTier {
-  static final List<String> IMAGES = List.of(OrchConfig.DEFAULT_RUNNER_IMAGE, OrchConfig.DEFAULT_GATEWAY_IMAGE);
+  /** hack/images.sh tags with $ORCH_IMAGE_TAG too, so a development build can stand beside the shared images. */
+  static final String IMAGE_TAG = System.getenv().getOrDefault("ORCH_IMAGE_TAG", "0.1.0");
+  static final String RUNNER_IMAGE = "localhost/orch-runner:" + IMAGE_TAG;
+  static final String GATEWAY_IMAGE = "localhost/orch-gateway:" + IMAGE_TAG;
+  static final List<String> IMAGES = List.of(RUNNER_IMAGE, GATEWAY_IMAGE);
   private static NodeTier instance;
 
   final ClusterConnection cluster;
@@ -132,6 +135,8 @@ final class NodeTier {
     builder.environment().put("KUBECONFIG", cluster.kubeconfig().toString());
     builder.environment().put("QUARKUS_HTTP_HOST", "127.0.0.1");
     builder.environment().put("QUARKUS_HTTP_PORT", Integer.toString(url.getPort()));
+    builder.environment().put("ORCH_RUNNER_IMAGE", RUNNER_IMAGE);
+    builder.environment().put("ORCH_GATEWAY_IMAGE", GATEWAY_IMAGE);
     builder.environment().put("ORCH_ALERTS_CA_BUNDLE", alerts.caBundle().toAbsolutePath().toString());
     Process process;
     try {
