@@ -16,8 +16,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import javax.net.ssl.HttpsURLConnection;
@@ -42,7 +45,9 @@ public final class LocalControlPlane implements ClusterConnection {
   private final KubeBinaries binaries;
   private final Path workDir;
   private final String adminToken;
-  private final List<Process> processes = new ArrayList<>();
+  /** Running components by binary name, in start order; their flags, so a restart starts them as before. */
+  private final Map<String, Process> processes = new LinkedHashMap<>();
+  private final Map<String, List<String>> flags = new HashMap<>();
   private final int apiServerPort;
   private Path kubeconfig;
   private boolean controllerManagerRunning;
@@ -174,16 +179,33 @@ public final class LocalControlPlane implements ClusterConnection {
     controllerManagerRunning = true;
   }
 
-  private void launch(String binary, List<String> args) {
+  /**
+   * Stops one component with SIGTERM, as a supervisor restarting it would, leaves it down for {@code downtime}, and
+   * starts it again with the same flags and data; returns when the API server is ready again. For tests of what an
+   * operator must survive: "kube-apiserver" or "etcd" (the API server then stays up, answering errors).
+   */
+  public synchronized void restart(String component, Duration downtime) {
+    Process running = processes.get(component);
+    if (running == null) {
+      throw new IllegalArgumentException(component + " is not running here; running: " + processes.keySet());
+    }
+    stop(running);
+    sleep(downtime);
+    launch(component, flags.get(component));
+    awaitApiServerReady();
+  }
+
+  private synchronized void launch(String binary, List<String> args) {
     List<String> command = new ArrayList<>();
     command.add(binaries.path(binary).toString());
     command.addAll(args);
     try {
       Process process = new ProcessBuilder(command)
           .redirectErrorStream(true)
-          .redirectOutput(logFile(binary).toFile())
+          .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile(binary).toFile()))
           .start();
-      processes.add(process);
+      processes.put(binary, process);
+      flags.put(binary, List.copyOf(args));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start " + binary, e);
     }
@@ -193,7 +215,7 @@ public final class LocalControlPlane implements ClusterConnection {
     Instant deadline = Instant.now().plus(STARTUP_TIMEOUT);
     String last = "no answer yet";
     while (Instant.now().isBefore(deadline)) {
-      for (Process p : processes) {
+      for (Process p : processes.values()) {
         if (!p.isAlive()) {
           throw new IllegalStateException(p.info().command().orElse("a control plane process")
               + " exited with code " + p.exitValue() + " during startup");
@@ -347,19 +369,23 @@ public final class LocalControlPlane implements ClusterConnection {
       node.close();
     }
     // Reverse order: controllers before the API server before etcd.
-    for (int i = processes.size() - 1; i >= 0; i--) {
-      Process p = processes.get(i);
-      p.destroy();
-      try {
-        if (!p.waitFor(10, TimeUnit.SECONDS)) {
-          p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-        }
-      } catch (InterruptedException e) {
-        p.destroyForcibly();
-        Thread.currentThread().interrupt();
-      }
+    List<Process> running = new ArrayList<>(processes.values());
+    for (int i = running.size() - 1; i >= 0; i--) {
+      stop(running.get(i));
     }
     processes.clear();
+  }
+
+  private static void stop(Process p) {
+    p.destroy();
+    try {
+      if (!p.waitFor(10, TimeUnit.SECONDS)) {
+        p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      p.destroyForcibly();
+      Thread.currentThread().interrupt();
+    }
   }
 
   private static void deleteRecursively(Path dir) {

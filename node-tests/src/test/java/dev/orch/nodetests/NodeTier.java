@@ -1,19 +1,8 @@
 package dev.orch.nodetests;
 
-import static org.awaitility.Awaitility.await;
-
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -22,6 +11,7 @@ import dev.orch.localcluster.ClusterConnection;
 import dev.orch.localcluster.RepositoryScript;
 import dev.orch.localcluster.SharedCluster;
 import dev.orch.operator.testing.HttpsReceiver;
+import dev.orch.operator.testing.PackagedOperator;
 
 /**
  * What every node test stands on, made once per test JVM: the local cluster with its real node (the failsafe
@@ -42,14 +32,16 @@ final class NodeTier {
   final Path operatorLog;
   /** The operator's own HTTP endpoint (metrics, health, schedule webhooks) on loopback. */
   final URI operatorUrl;
-  private Process operator;
+  private final PackagedOperator.Launch launch;
+  private PackagedOperator operator;
 
-  private NodeTier(ClusterConnection cluster, HttpsReceiver alerts, Path operatorLog, URI operatorUrl, Process operator) {
+  private NodeTier(ClusterConnection cluster, HttpsReceiver alerts, Path operatorLog, PackagedOperator.Launch launch) {
     this.cluster = cluster;
     this.alerts = alerts;
     this.operatorLog = operatorLog;
-    this.operatorUrl = operatorUrl;
-    this.operator = operator;
+    this.launch = launch;
+    this.operator = launch.start();
+    this.operatorUrl = operator.url();
   }
 
   static synchronized NodeTier get() {
@@ -64,9 +56,11 @@ final class NodeTier {
         Path work = Files.createDirectories(Path.of("target", "node-tier"));
         HttpsReceiver alerts = new HttpsReceiver(Files.createTempDirectory(work, "alerts-"));
         Path log = work.resolve("operator.log").toAbsolutePath();
-        URI operatorUrl = URI.create("http://127.0.0.1:" + freeLoopbackPort());
-        Process operator = startOperator(cluster, alerts, log, operatorUrl);
-        instance = new NodeTier(cluster, alerts, log, operatorUrl, operator);
+        PackagedOperator.Launch launch = PackagedOperator.launch(cluster, log).env(Map.of(
+            "ORCH_RUNNER_IMAGE", RUNNER_IMAGE,
+            "ORCH_GATEWAY_IMAGE", GATEWAY_IMAGE,
+            "ORCH_ALERTS_CA_BUNDLE", alerts.caBundle().toAbsolutePath().toString()));
+        instance = new NodeTier(cluster, alerts, log, launch);
         Runtime.getRuntime().addShutdownHook(new Thread(instance::stop, "node-tier-operator-stop"));
       } catch (Exception e) {
         throw new IllegalStateException("cannot start the node tier: " + e.getMessage(), e);
@@ -77,12 +71,7 @@ final class NodeTier {
 
   /** The last lines of the operator's log, for a failed test's report. */
   String operatorLogTail(int lines) {
-    try {
-      List<String> all = Files.readAllLines(operatorLog, StandardCharsets.UTF_8);
-      return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
-    } catch (IOException e) {
-      return "(no operator log: " + e.getMessage() + ")";
-    }
+    return operator.logTail(lines);
   }
 
   /**
@@ -90,11 +79,11 @@ final class NodeTier {
    * as a pod) that must not share the cluster with it.
    */
   synchronized void withoutOperator(ThrowingRunnable action) throws Exception {
-    stopOperator();
+    operator.stop();
     try {
       action.run();
     } finally {
-      operator = startOperator(cluster, alerts, operatorLog, operatorUrl);
+      operator = launch.startOn(operatorUrl.getPort());
     }
   }
 
@@ -103,17 +92,8 @@ final class NodeTier {
   }
 
   private synchronized void stop() {
-    stopOperator();
+    operator.stop();
     alerts.close();
-  }
-
-  private void stopOperator() {
-    operator.destroy();
-    try {
-      operator.waitFor();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
   }
 
   /** Builds images from the jars of this build (hack/images.sh --skip-package; a no-op when nothing changed). */
@@ -121,34 +101,5 @@ final class NodeTier {
     List<String> args = new ArrayList<>(List.of("--skip-package"));
     args.addAll(List.of(images));
     RepositoryScript.run("hack/images.sh", Map.of(), args);
-  }
-
-  private static int freeLoopbackPort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
-    }
-  }
-
-  private static Process startOperator(ClusterConnection cluster, HttpsReceiver alerts, Path log, URI url) {
-    ProcessBuilder builder = new ProcessBuilder("java", "-jar", System.getProperty("orch.operator.jar"))
-        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-    builder.environment().put("KUBECONFIG", cluster.kubeconfig().toString());
-    builder.environment().put("QUARKUS_HTTP_HOST", "127.0.0.1");
-    builder.environment().put("QUARKUS_HTTP_PORT", Integer.toString(url.getPort()));
-    builder.environment().put("ORCH_RUNNER_IMAGE", RUNNER_IMAGE);
-    builder.environment().put("ORCH_GATEWAY_IMAGE", GATEWAY_IMAGE);
-    builder.environment().put("ORCH_ALERTS_CA_BUNDLE", alerts.caBundle().toAbsolutePath().toString());
-    Process process;
-    try {
-      process = builder.start();
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot start the packaged operator", e);
-    }
-    HttpClient http = HttpClient.newHttpClient();
-    HttpRequest live = HttpRequest.newBuilder(url.resolve("/q/health/live")).build();
-    await("the packaged operator answering /q/health/live (log: " + log + ")").atMost(Duration.ofSeconds(90))
-        .pollInterval(Duration.ofMillis(250)).ignoreExceptions()
-        .until(() -> process.isAlive() && http.send(live, HttpResponse.BodyHandlers.discarding()).statusCode() == 200);
-    return process;
   }
 }

@@ -7,6 +7,6 @@ import org.junit.jupiter.api.extension.TestWatcher;
 final class OperatorLogOnFailure implements TestWatcher {
   @Override
   public void testFailed(ExtensionContext context, Throwable cause) {
-    System.err.println("---- operator log (" + NodeTier.get().operatorLog + ") ----\n" + NodeTier.get().operatorLogTail(60));
+    System.err.println(NodeTier.get().operatorLogTail(60));
   }
 }

@@ -2,15 +2,9 @@ package dev.orch.operator.bench;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -21,6 +15,7 @@ import java.util.regex.Pattern;
 
 import dev.orch.localcluster.ClusterConnection;
 import dev.orch.localcluster.SharedCluster;
+import dev.orch.operator.testing.PackagedOperator;
 import dev.orch.operator.testing.Vault;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.ConfigBuilder;
@@ -157,101 +152,58 @@ public final class OperatorMemoryBenchmark {
 
   /** quarkus-run.jar started as the image starts it, plus the chart's memory limit as MaxRAM. */
   private static final class OperatorProcess {
-    private final Process process;
-    private final int port;
-    private final Path log;
+    private final PackagedOperator operator;
     private long peakRssMiB;
 
-    private OperatorProcess(Process process, int port, Path log) {
-      this.process = process;
-      this.port = port;
-      this.log = log;
+    private OperatorProcess(PackagedOperator operator) {
+      this.operator = operator;
     }
 
     /** Alive, and if so its high-water RSS noted, since a process that died has no /proc entry to read it from. */
     boolean isAlive() {
       try {
-        peakRssMiB = kib(Files.readString(Path.of("/proc/" + process.pid() + "/status")), "VmHWM") / 1024;
+        peakRssMiB = kib(Files.readString(Path.of("/proc/" + operator.pid() + "/status")), "VmHWM") / 1024;
       } catch (IOException e) {
         return false;
       }
-      return process.isAlive();
+      return operator.isAlive();
     }
 
     long peakRssMiB() {
       return peakRssMiB;
     }
 
-    String lastLogLine() throws IOException {
-      List<String> lines = Files.readAllLines(log);
-      return lines.isEmpty() ? "(empty log " + log + ")" : lines.get(lines.size() - 1) + " (log: " + log + ")";
+    String lastLogLine() {
+      return operator.logTail(1);
     }
 
-    static OperatorProcess start(Path repo, Path jar, ClusterConnection cluster, String label) throws Exception {
-      int port;
-      try (ServerSocket socket = new ServerSocket(0)) {
-        port = socket.getLocalPort();
-      }
+    static OperatorProcess start(Path repo, Path jar, ClusterConnection cluster, String label) {
       Path log = repo.resolve("operator/target/bench-memory-operator-" + label + ".log");
-      List<String> command = new ArrayList<>(List.of("java", "@" + repo.resolve("operator/image/jvm.options"),
-          "-XX:MaxRAM=" + MEMORY_LIMIT_MIB + "m", "-jar", jar.toString()));
-      ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
-      builder.environment().putAll(Map.of("KUBECONFIG", cluster.kubeconfig().toString(),
-          "QUARKUS_HTTP_PORT", Integer.toString(port), "QUARKUS_HTTP_HOST", "127.0.0.1"));
-      OperatorProcess operator = new OperatorProcess(builder.start(), port, log);
-      long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-      while (operator.metrics().isEmpty()) {
-        if (!operator.process.isAlive() || System.nanoTime() > deadline) {
-          throw new IllegalStateException("the operator did not start; see " + log);
-        }
-        Thread.sleep(500);
-      }
-      return operator;
+      return new OperatorProcess(PackagedOperator.launch(cluster, log).jar(jar)
+          .jvmOptions("@" + repo.resolve("operator/image/jvm.options"), "-XX:MaxRAM=" + MEMORY_LIMIT_MIB + "m")
+          .startupTimeout(Duration.ofSeconds(120)).start());
     }
 
-    String metrics() {
-      try {
-        var request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/metrics"))
-            .timeout(Duration.ofSeconds(10)).build();
-        var response = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
-        return response.statusCode() == 200 ? response.body() : "";
-      } catch (IOException e) {
-        return "";
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return "";
-      }
-    }
-
-    /** orch_reconcile_duration_seconds_count, summed over the kinds. */
     long reconciles() {
-      Matcher counts = Pattern.compile("(?m)^orch_reconcile_duration_seconds_count\\{[^}]*} ([0-9.E]+)$").matcher(metrics());
-      double total = 0;
-      while (counts.find()) {
-        total += Double.parseDouble(counts.group(1));
-      }
-      return (long) total;
+      return operator.reconciles();
     }
 
     Sample sample() throws Exception {
-      String histogram = run("jcmd", Long.toString(process.pid()), "GC.class_histogram");
+      String histogram = run("jcmd", Long.toString(operator.pid()), "GC.class_histogram");
       Matcher total = HISTOGRAM_TOTAL.matcher(histogram);
       if (!total.find()) {
         throw new IllegalStateException("no Total line in jcmd GC.class_histogram:\n" + histogram);
       }
       String top = histogram.lines().filter(l -> l.matches("^\\s*\\d+:\\s+\\d+.*")).limit(12).map(l -> "  " + l.strip() + "\n")
           .reduce("", String::concat);
-      String rollup = Files.readString(Path.of("/proc/" + process.pid() + "/smaps_rollup"));
-      String status = Files.readString(Path.of("/proc/" + process.pid() + "/status"));
+      String rollup = Files.readString(Path.of("/proc/" + operator.pid() + "/smaps_rollup"));
+      String status = Files.readString(Path.of("/proc/" + operator.pid() + "/status"));
       return new Sample(Long.parseLong(total.group(2)), kib(rollup, "Rss") / 1024, kib(rollup, "Pss") / 1024,
           kib(status, "VmHWM") / 1024, (int) kib(status, "Threads"), top);
     }
 
-    void stop() throws InterruptedException {
-      process.destroy();
-      if (!process.waitFor(30, TimeUnit.SECONDS)) {
-        process.destroyForcibly().waitFor();
-      }
+    void stop() {
+      operator.stop();
     }
 
     private static long kib(String procFile, String field) {

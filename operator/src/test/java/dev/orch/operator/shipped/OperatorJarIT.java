@@ -3,13 +3,7 @@ package dev.orch.operator.shipped;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -29,6 +23,7 @@ import dev.orch.operator.agent.Bundle;
 import dev.orch.operator.core.Conditions;
 import dev.orch.operator.schedule.Schedule;
 import dev.orch.operator.schedule.ScheduleSpec;
+import dev.orch.operator.testing.PackagedOperator;
 import dev.orch.operator.testing.Vault;
 import dev.orch.operator.testing.WebhookTokens;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -45,22 +40,13 @@ class OperatorJarIT {
   private static final int MAX_BODY_BYTES = 1024;
   private final KubernetesClient client;
   private final ClusterConnection cluster;
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-  private final Path log = Path.of("target", "operator-jar-it.log");
-  private Process operator;
-  private URI base;
+  private PackagedOperator operator;
 
   @RegisterExtension
   final TestWatcher showLogOnFailure = new TestWatcher() {
     @Override
     public void testFailed(ExtensionContext context, Throwable cause) {
-      try {
-        List<String> lines = Files.readAllLines(log);
-        System.err.println("---- operator log (last 80 lines of " + log.toAbsolutePath() + ") ----");
-        lines.subList(Math.max(0, lines.size() - 80), lines.size()).forEach(System.err::println);
-      } catch (IOException e) {
-        System.err.println("no operator log: " + e);
-      }
+      System.err.println(operator == null ? "the operator did not start" : operator.logTail(80));
     }
   };
 
@@ -70,30 +56,17 @@ class OperatorJarIT {
   }
 
   @BeforeAll
-  void startOperator() throws IOException {
-    int port;
-    try (ServerSocket socket = new ServerSocket(0)) {
-      port = socket.getLocalPort();
-    }
-    base = URI.create("http://127.0.0.1:" + port);
-    ProcessBuilder builder = new ProcessBuilder("java", "-jar", System.getProperty("orch.operator.jar"))
-        .redirectErrorStream(true).redirectOutput(log.toFile());
-    builder.environment().putAll(Map.of(
-        "KUBECONFIG", cluster.kubeconfig().toString(),
-        "QUARKUS_HTTP_PORT", Integer.toString(port),
+  void startOperator() {
+    operator = PackagedOperator.launch(cluster, Path.of("target", "operator-jar-it.log")).env(Map.of(
         "QUARKUS_OPERATOR_SDK_NAMESPACES", client.getNamespace(),
         "ORCH_WEBHOOKS_BASE_URL", "https://hooks.example.com/",
         "ORCH_WEBHOOKS_REQUESTS_PER_MINUTE", Integer.toString(REQUESTS_PER_MINUTE),
-        "ORCH_WEBHOOKS_MAX_BODY_BYTES", Integer.toString(MAX_BODY_BYTES)));
-    operator = builder.start();
-    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).ignoreExceptions()
-        .until(() -> get("/q/metrics").statusCode() == 200);
+        "ORCH_WEBHOOKS_MAX_BODY_BYTES", Integer.toString(MAX_BODY_BYTES))).start();
   }
 
   @AfterAll
-  void stopOperator() throws InterruptedException {
-    operator.destroy();
-    operator.waitFor();
+  void stopOperator() {
+    operator.stop();
   }
 
   @Test
@@ -114,51 +87,42 @@ class OperatorJarIT {
     assertThat(ready.getStatus().getWebhook().url()).isEqualTo("https://hooks.example.com" + path);
     String token = WebhookTokens.of(client, "importer");
 
-    HttpResponse<String> started = post(path + "/" + token, "{\"file\": \"s3://drop/2026-11-23.csv\"}");
+    HttpResponse<String> started = operator.post(path + "/" + token, "{\"file\": \"s3://drop/2026-11-23.csv\"}");
     assertThat(started.statusCode()).isEqualTo(202);
     String run = started.body().replaceAll(".*\"run\":\"([^\"]+)\".*", "$1");
     assertThat(run).startsWith("importer-webhook-");
     assertThat(client.batch().v1().jobs().withName(run).get()).as("the run named in the reply exists").isNotNull();
 
-    HttpResponse<String> wrongToken = post(path + "/" + token.substring(1) + "A", "");
-    HttpResponse<String> unknownSchedule = post("/webhooks/" + client.getNamespace() + "/no-such-schedule/" + token, "");
+    HttpResponse<String> wrongToken = operator.post(path + "/" + token.substring(1) + "A", "");
+    HttpResponse<String> unknownSchedule = operator.post("/webhooks/" + client.getNamespace() + "/no-such-schedule/" + token, "");
     assertThat(wrongToken.statusCode()).isEqualTo(404);
     assertThat(unknownSchedule.statusCode()).isEqualTo(404);
     assertThat(wrongToken.body()).isEqualTo(unknownSchedule.body());
     assertThat(wrongToken.headers().map().keySet()).isEqualTo(unknownSchedule.headers().map().keySet());
 
-    HttpResponse<String> tooLarge = post(path + "/" + token, "{\"pad\": \"" + "x".repeat(MAX_BODY_BYTES) + "\"}");
+    HttpResponse<String> tooLarge = operator.post(path + "/" + token, "{\"pad\": \"" + "x".repeat(MAX_BODY_BYTES) + "\"}");
     assertThat(tooLarge.statusCode()).isEqualTo(413);
     assertThat(tooLarge.body()).contains("larger than " + MAX_BODY_BYTES + " bytes");
-    HttpResponse<String> notJson = post(path + "/" + token, "file=a.csv");
+    HttpResponse<String> notJson = operator.post(path + "/" + token, "file=a.csv");
     assertThat(notJson.statusCode()).isEqualTo(400);
     assertThat(notJson.body()).contains("must be JSON");
 
     HttpResponse<String> limited = null;
     for (int call = 0; call <= REQUESTS_PER_MINUTE && limited == null; call++) {
-      HttpResponse<String> response = post(path + "/not-the-token", "");
+      HttpResponse<String> response = operator.post(path + "/not-the-token", "");
       limited = response.statusCode() == 429 ? response : null;
     }
     assertThat(limited).as("a flood is cut off within %d calls a minute", REQUESTS_PER_MINUTE).isNotNull();
     assertThat(Long.parseLong(limited.headers().firstValue("Retry-After").orElseThrow())).isBetween(1L, 60L);
-    assertThat(post(path + "/" + token, "").statusCode()).as("the right token is limited too while the flood lasts").isEqualTo(429);
+    assertThat(operator.post(path + "/" + token, "").statusCode()).as("the right token is limited too while the flood lasts").isEqualTo(429);
 
-    assertThat(get("/q/metrics").body()).contains("orch_reconcile_duration_seconds_count{kind=\"Schedule\"");
+    assertThat(operator.get("/q/metrics").body()).contains("orch_reconcile_duration_seconds_count{kind=\"Schedule\"");
   }
 
   @Test
   void answersTheChartsLivenessProbe() throws Exception {
-    HttpResponse<String> live = get("/q/health/live");
+    HttpResponse<String> live = operator.get("/q/health/live");
     assertThat(live.statusCode()).isEqualTo(200);
     assertThat(live.body()).contains("\"status\": \"UP\"");
-  }
-
-  private HttpResponse<String> post(String path, String body) throws IOException, InterruptedException {
-    return http.send(HttpRequest.newBuilder(base.resolve(path)).header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(body)).timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
-  }
-
-  private HttpResponse<String> get(String path) throws IOException, InterruptedException {
-    return http.send(HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
   }
 }
