@@ -5,7 +5,7 @@ KUBE_BIN = $(shell hack/kube-binaries.sh | tail -n1)
 HELM_BIN = $(shell hack/helm-binary.sh | tail -n1)
 NODE_BIN = $(shell hack/node-binaries.sh | tail -n1)
 
-.PHONY: build test run crds kube-binaries node-binaries helm-binary images clean bench-agentservice bench-crashloop bench-swarm bench-memory prerequisites
+.PHONY: build test run crds kube-binaries node-binaries helm-binary images clean bench-agentservice bench-crashloop bench-swarm bench-memory prerequisites chaos
 
 ## build: compile every module and package the operator (no tests)
 build:
@@ -59,6 +59,14 @@ clean:
 bench = $(MVN) -q -pl local-cluster -am install -DskipTests && ORCH_KUBE_BIN="$(KUBE_BIN)" $(MVN) -q -pl operator \
   $(1) exec:java -Dexec.classpathScope=test -Dexec.cleanupDaemonThreads=false -Dorch.repo.dir=$(CURDIR) \
   -Dexec.mainClass=dev.orch.operator.bench.$(2)
+
+## chaos: the full chaos run (make test runs a short one): 1,000 AgentServices with Swarms and Schedules, the
+## packaged operator SIGKILLed and restarted every 10 s for 3 minutes, then checked for convergence, orphaned and
+## duplicate objects and repeated alerts (CHAOS_SERVICES, CHAOS_SECONDS to change the size)
+chaos: kube-binaries
+	ORCH_KUBE_BIN="$(KUBE_BIN)" $(MVN) -pl operator -am verify -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false \
+	  -Dfailsafe.failIfNoSpecifiedTests=false -Dit.test=ChaosIT -Dorch.chaos.services=$(or $(CHAOS_SERVICES),1000) \
+	  -Dorch.chaos.seconds=$(or $(CHAOS_SECONDS),180)
 
 ## bench-agentservice: apply 100 and 1,000 AgentServices to a local control plane and print convergence figures
 bench-agentservice: kube-binaries
