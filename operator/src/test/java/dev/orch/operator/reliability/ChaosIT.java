@@ -23,9 +23,7 @@ import java.util.stream.IntStream;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.extension.TestWatcher;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -33,6 +31,7 @@ import dev.orch.localcluster.ClusterConnection;
 import dev.orch.localcluster.WithKubernetes;
 import dev.orch.operator.testing.HttpsReceiver;
 import dev.orch.operator.testing.Kubelet;
+import dev.orch.operator.testing.OperatorLogOnFailure;
 import dev.orch.operator.testing.PackagedOperator;
 import dev.orch.operator.testing.Vault;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -70,12 +69,8 @@ class ChaosIT {
   private volatile PackagedOperator operator;
 
   @RegisterExtension
-  final TestWatcher showLogOnFailure = new TestWatcher() {
-    @Override
-    public void testFailed(ExtensionContext context, Throwable cause) {
-      System.err.println(operator == null ? "the operator did not start" : operator.logTail(80));
-    }
-  };
+  final OperatorLogOnFailure showLogOnFailure = new OperatorLogOnFailure(
+      () -> operator == null ? List.of() : List.of(operator));
 
   ChaosIT(KubernetesClient client, ClusterConnection cluster) {
     this.client = client;

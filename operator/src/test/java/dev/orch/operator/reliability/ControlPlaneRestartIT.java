@@ -13,15 +13,14 @@ import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.extension.TestWatcher;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import dev.orch.localcluster.ClusterConnection;
 import dev.orch.localcluster.LocalControlPlane;
 import dev.orch.localcluster.WithKubernetes;
+import dev.orch.operator.testing.OperatorLogOnFailure;
 import dev.orch.operator.testing.PackagedOperator;
 import dev.orch.operator.testing.Vault;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -40,12 +39,8 @@ class ControlPlaneRestartIT {
   private PackagedOperator operator;
 
   @RegisterExtension
-  final TestWatcher showLogOnFailure = new TestWatcher() {
-    @Override
-    public void testFailed(ExtensionContext context, Throwable cause) {
-      System.err.println(operator == null ? "the operator did not start" : operator.logTail(60));
-    }
-  };
+  final OperatorLogOnFailure showLogOnFailure = new OperatorLogOnFailure(
+      () -> operator == null ? List.of() : List.of(operator));
 
   ControlPlaneRestartIT(KubernetesClient client, ClusterConnection cluster) {
     this.client = client;

@@ -13,12 +13,11 @@ import java.util.function.Consumer;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.extension.TestWatcher;
 
 import dev.orch.localcluster.ClusterConnection;
 import dev.orch.localcluster.WithKubernetes;
+import dev.orch.operator.testing.OperatorLogOnFailure;
 import dev.orch.operator.testing.PackagedOperator;
 import dev.orch.operator.testing.Vault;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -36,12 +35,7 @@ class LeaderFailoverIT {
   private final Map<String, PackagedOperator> replicas = new LinkedHashMap<>();
 
   @RegisterExtension
-  final TestWatcher showLogOnFailure = new TestWatcher() {
-    @Override
-    public void testFailed(ExtensionContext context, Throwable cause) {
-      replicas.values().forEach(r -> System.err.println(r.logTail(40)));
-    }
-  };
+  final OperatorLogOnFailure showLogOnFailure = new OperatorLogOnFailure(replicas::values);
 
   LeaderFailoverIT(KubernetesClient client, ClusterConnection cluster) {
     this.client = client;

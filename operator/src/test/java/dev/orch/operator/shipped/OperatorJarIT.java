@@ -13,8 +13,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.extension.ExtensionContext;
-import org.junit.jupiter.api.extension.TestWatcher;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import dev.orch.localcluster.ClusterConnection;
@@ -23,6 +21,7 @@ import dev.orch.operator.agent.Bundle;
 import dev.orch.operator.core.Conditions;
 import dev.orch.operator.schedule.Schedule;
 import dev.orch.operator.schedule.ScheduleSpec;
+import dev.orch.operator.testing.OperatorLogOnFailure;
 import dev.orch.operator.testing.PackagedOperator;
 import dev.orch.operator.testing.Vault;
 import dev.orch.operator.testing.WebhookTokens;
@@ -43,12 +42,8 @@ class OperatorJarIT {
   private PackagedOperator operator;
 
   @RegisterExtension
-  final TestWatcher showLogOnFailure = new TestWatcher() {
-    @Override
-    public void testFailed(ExtensionContext context, Throwable cause) {
-      System.err.println(operator == null ? "the operator did not start" : operator.logTail(80));
-    }
-  };
+  final OperatorLogOnFailure showLogOnFailure = new OperatorLogOnFailure(
+      () -> operator == null ? List.of() : List.of(operator));
 
   OperatorJarIT(KubernetesClient client, ClusterConnection cluster) {
     this.client = client;
