@@ -12,9 +12,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 import dev.orch.localcluster.WithKubernetes;
 import dev.orch.operator.agentservice.AgentService;
-import dev.orch.operator.core.AgentState;
-import dev.orch.operator.core.Conditions;
-import dev.orch.operator.core.RestartRequest;
+import dev.orch.operator.core.reconcile.RestartRequest;
+import dev.orch.operator.core.status.AgentState;
+import dev.orch.operator.core.status.Conditions;
 import io.fabric8.kubernetes.client.KubernetesClient;
 
 /**

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import dev.orch.localcluster.WithKubernetes;
-import dev.orch.operator.core.Conditions;
+import dev.orch.operator.core.status.Conditions;
 import dev.orch.operator.schedule.Schedule;
 import dev.orch.operator.schedule.ScheduleReconciler;
 import dev.orch.operator.schedule.ScheduleStatus;

@@ -7,10 +7,10 @@ import java.util.OptionalInt;
 
 import dev.orch.operator.agent.AgentDeployment;
 import dev.orch.operator.agent.AgentPod;
-import dev.orch.operator.core.Labels;
-import dev.orch.operator.core.OperatorSettings;
-import dev.orch.operator.core.Plan;
-import dev.orch.operator.core.RestartRequest;
+import dev.orch.operator.core.config.OperatorSettings;
+import dev.orch.operator.core.reconcile.Labels;
+import dev.orch.operator.core.reconcile.Plan;
+import dev.orch.operator.core.reconcile.RestartRequest;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;

@@ -8,10 +8,10 @@ import java.util.Map;
 import java.util.OptionalInt;
 
 import dev.orch.operator.agent.AgentPod;
-import dev.orch.operator.core.Labels;
-import dev.orch.operator.core.OperatorSettings;
-import dev.orch.operator.core.Plan;
-import dev.orch.operator.core.PlannedDependent;
+import dev.orch.operator.core.config.OperatorSettings;
+import dev.orch.operator.core.reconcile.Labels;
+import dev.orch.operator.core.reconcile.Plan;
+import dev.orch.operator.core.reconcile.PlannedDependent;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;

@@ -4,7 +4,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 
-import dev.orch.operator.core.RestartRequest;
+import dev.orch.operator.core.reconcile.RestartRequest;
 
 /**
  * The restart of one replica: the annotation {@code orch.dev/restartedAt.INDEX}, set the way

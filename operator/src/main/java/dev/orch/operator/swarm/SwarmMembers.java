@@ -3,9 +3,9 @@ package dev.orch.operator.swarm;
 import java.util.Map;
 import java.util.stream.Collectors;
 
-import dev.orch.operator.core.Labels;
-import dev.orch.operator.core.Plan;
-import dev.orch.operator.core.PlannedDependent;
+import dev.orch.operator.core.reconcile.Labels;
+import dev.orch.operator.core.reconcile.Plan;
+import dev.orch.operator.core.reconcile.PlannedDependent;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.Context;

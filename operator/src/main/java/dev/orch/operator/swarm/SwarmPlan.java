@@ -8,9 +8,9 @@ import java.util.Set;
 
 import dev.orch.operator.agent.AgentDeployment;
 import dev.orch.operator.agent.AgentPod;
-import dev.orch.operator.core.Labels;
-import dev.orch.operator.core.OperatorSettings;
-import dev.orch.operator.core.Plan;
+import dev.orch.operator.core.config.OperatorSettings;
+import dev.orch.operator.core.reconcile.Labels;
+import dev.orch.operator.core.reconcile.Plan;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;

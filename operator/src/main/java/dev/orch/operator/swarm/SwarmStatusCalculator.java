@@ -7,14 +7,14 @@ import java.util.Objects;
 import java.util.stream.Collectors;
 
 import dev.orch.operator.agent.AgentDeployment;
-import dev.orch.operator.core.AgentState;
-import dev.orch.operator.core.BundleCheck;
-import dev.orch.operator.core.Conditions;
-import dev.orch.operator.core.Conditions.Verdict;
-import dev.orch.operator.core.CrashLoop;
-import dev.orch.operator.core.EventRecorder.Notice;
-import dev.orch.operator.core.RestartRequest;
-import dev.orch.operator.core.SecretCheck;
+import dev.orch.operator.core.bundle.BundleCheck;
+import dev.orch.operator.core.crashloop.CrashLoop;
+import dev.orch.operator.core.reconcile.RestartRequest;
+import dev.orch.operator.core.secrets.SecretCheck;
+import dev.orch.operator.core.status.AgentState;
+import dev.orch.operator.core.status.Conditions.Verdict;
+import dev.orch.operator.core.status.Conditions;
+import dev.orch.operator.core.status.EventRecorder.Notice;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 

@@ -24,9 +24,9 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 import dev.orch.localcluster.WithKubernetes;
 import dev.orch.operator.agent.Bundle;
-import dev.orch.operator.core.Conditions;
-import dev.orch.operator.core.Labels;
-import dev.orch.operator.core.OperatorSettings;
+import dev.orch.operator.core.config.OperatorSettings;
+import dev.orch.operator.core.reconcile.Labels;
+import dev.orch.operator.core.status.Conditions;
 import dev.orch.operator.schedule.ScheduleStatus.RunStatus;
 import dev.orch.operator.testing.Bundles;
 import dev.orch.operator.testing.CustomResources;
@@ -39,8 +39,8 @@ import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
-import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.events.v1.Event;
 import io.fabric8.kubernetes.client.KubernetesClient;
 

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import dev.orch.localcluster.ClusterConnection;
 import dev.orch.localcluster.WithKubernetes;
 import dev.orch.operator.agent.Bundle;
-import dev.orch.operator.core.Conditions;
+import dev.orch.operator.core.status.Conditions;
 import dev.orch.operator.schedule.Schedule;
 import dev.orch.operator.schedule.ScheduleSpec;
 import dev.orch.operator.testing.Vault;

@@ -17,11 +17,11 @@ import org.junit.jupiter.api.TestInstance;
 
 import dev.orch.localcluster.WithKubernetes;
 import dev.orch.operator.agent.Bundle;
-import dev.orch.operator.core.AgentState;
-import dev.orch.operator.core.BundleCheck;
-import dev.orch.operator.core.Conditions;
-import dev.orch.operator.core.Labels;
-import dev.orch.operator.core.OperatorSettings;
+import dev.orch.operator.core.bundle.BundleCheck;
+import dev.orch.operator.core.config.OperatorSettings;
+import dev.orch.operator.core.reconcile.Labels;
+import dev.orch.operator.core.status.AgentState;
+import dev.orch.operator.core.status.Conditions;
 import dev.orch.operator.testing.ArgoHealth;
 import dev.orch.operator.testing.Bundles;
 import dev.orch.operator.testing.CustomResources;

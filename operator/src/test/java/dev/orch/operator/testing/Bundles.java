@@ -2,7 +2,7 @@ package dev.orch.operator.testing;
 
 import java.util.Map;
 
-import dev.orch.operator.core.BundleConfigMaps;
+import dev.orch.operator.core.bundle.BundleConfigMaps;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;

@@ -5,7 +5,7 @@ import java.util.function.Function;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import dev.orch.operator.core.AppliedFieldsOnly;
+import dev.orch.operator.core.config.AppliedFieldsOnly;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
