@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.OptionalInt;
 
 import dev.orch.operator.agent.AgentPod;
+import dev.orch.operator.core.MetadataKeys;
 import dev.orch.operator.core.config.OperatorSettings;
 import dev.orch.operator.core.reconcile.Labels;
 import dev.orch.operator.core.reconcile.Plan;
@@ -31,7 +32,6 @@ import io.fabric8.kubernetes.api.model.batch.v1.JobSpecBuilder;
  * template, whose agent exit code is the run's.
  */
 public final class SchedulePlan {
-  public static final String TRIGGER_LABEL = "orch.dev/trigger";
   /** Finished Jobs kept in the cluster for `kubectl logs`; the run history itself lives in status. */
   static final int JOBS_KEPT = 3;
   static final String RUN_COMPONENT = "run";
@@ -159,7 +159,7 @@ public final class SchedulePlan {
 
   private static Map<String, String> runLabels(Schedule schedule, ScheduleStatus.Trigger trigger) {
     Map<String, String> labels = Labels.of(schedule, schedule.getSpec().getAgent(), RUN_COMPONENT);
-    labels.put(TRIGGER_LABEL, trigger.name().toLowerCase(Locale.ROOT));
+    labels.put(MetadataKeys.RUN_TRIGGER, trigger.name().toLowerCase(Locale.ROOT));
     return labels;
   }
 }

@@ -14,6 +14,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.stream.Collectors;
 
+import dev.orch.operator.core.MetadataKeys;
 import dev.orch.operator.core.bundle.BundleCheck;
 import dev.orch.operator.core.bundle.BundleConfigMaps;
 import dev.orch.operator.core.config.OperatorSettings;
@@ -56,8 +57,6 @@ import io.micrometer.core.instrument.Timer;
     reconcilePrecondition = PlannedDependent.InPlan.class))
 @ControllerConfiguration(name = "schedule", generationAwareEventProcessing = false)
 public class ScheduleReconciler implements Reconciler<Schedule> {
-  public static final String TRIGGER_ANNOTATION = "orch.dev/trigger";
-  public static final String ROTATE_TOKEN_ANNOTATION = "orch.dev/rotate-webhook-token";
   /** How late the CronJob controller may create a fire's Job before the fire counts as skipped. */
   static final Duration CRON_GRACE = Duration.ofSeconds(10);
   private static final String FIELD_MANAGER = "orch-operator";
@@ -112,7 +111,7 @@ public class ScheduleReconciler implements Reconciler<Schedule> {
     } else {
       SchedulePlan.of(schedule, secrets.names(), settings).applyIn(context);
       String requested = schedule.getMetadata().getAnnotations() == null ? null
-          : schedule.getMetadata().getAnnotations().get(TRIGGER_ANNOTATION);
+          : schedule.getMetadata().getAnnotations().get(MetadataKeys.TRIGGER);
       if (requested != null && !requested.equals(previous.getLastManualTrigger())) {
         startManualRun(schedule, requested, secrets.names(), context.getClient());
         status.setLastManualTrigger(requested);
@@ -177,7 +176,7 @@ public class ScheduleReconciler implements Reconciler<Schedule> {
     String path = ScheduleWebhookResource.PATH + "/" + schedule.getMetadata().getNamespace() + "/" + schedule.getMetadata().getName();
     String url = settings.webhooks().baseUrl().map(base -> base + path).orElse(null);
     String rotation = schedule.getMetadata().getAnnotations() == null ? null
-        : schedule.getMetadata().getAnnotations().get(ROTATE_TOKEN_ANNOTATION);
+        : schedule.getMetadata().getAnnotations().get(MetadataKeys.ROTATE_WEBHOOK_TOKEN);
     var secretRef = new ScheduleStatus.SecretKeyRef(SchedulePlan.webhookTokenSecretName(schedule), SchedulePlan.WEBHOOK_TOKEN_KEY);
     if (previous != null && previous.tokenSha256() != null && Objects.equals(rotation, previous.rotation())) {
       return new ScheduleStatus.Webhook(path, url, secretRef, previous.tokenSha256(), rotation);

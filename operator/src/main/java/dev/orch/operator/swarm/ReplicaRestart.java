@@ -4,6 +4,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 
+import dev.orch.operator.core.MetadataKeys;
 import dev.orch.operator.core.reconcile.RestartRequest;
 
 /**
@@ -18,7 +19,7 @@ final class ReplicaRestart {
   }
 
   static String annotation(int index) {
-    return RestartRequest.ANNOTATION + "." + index;
+    return MetadataKeys.RESTARTED_AT + "." + index;
   }
 
   /** The replica's requested restart time, or null when none was ever requested. */

@@ -12,6 +12,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 import dev.orch.operator.agent.AgentPod;
+import dev.orch.operator.core.MetadataKeys;
 import dev.orch.operator.core.bundle.BundleCheck;
 import dev.orch.operator.core.bundle.BundleConfigMaps;
 import dev.orch.operator.core.config.OperatorSettings;
@@ -121,6 +122,6 @@ public class SwarmReconciler implements Reconciler<Swarm> {
   }
 
   private static int index(Map<String, String> labels) {
-    return Integer.parseInt(labels.getOrDefault(SwarmPlan.REPLICA_INDEX_LABEL, "-1"));
+    return Integer.parseInt(labels.getOrDefault(MetadataKeys.REPLICA_INDEX, "-1"));
   }
 }

@@ -21,9 +21,9 @@ import org.junit.jupiter.api.io.TempDir;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.orch.localcluster.WithKubernetes;
 import dev.orch.operator.agent.Bundle;
+import dev.orch.operator.core.MetadataKeys;
 import dev.orch.operator.core.config.OperatorSettings;
 import dev.orch.operator.core.reconcile.Labels;
-import dev.orch.operator.core.reconcile.RestartRequest;
 import dev.orch.operator.core.status.AgentState;
 import dev.orch.operator.testing.CustomResources;
 import dev.orch.operator.testing.HttpsReceiver;
@@ -111,7 +111,7 @@ class AgentServiceCrashLoopTest {
     assertThat(paused.getStatus().getConditions().get(2).getReason()).isEqualTo("CrashLoop");
     assertThat(eventReasons("crashy")).contains("CrashLoop");
 
-    edit("crashy", s -> s.getMetadata().setAnnotations(Map.of(RestartRequest.ANNOTATION, Instant.now().toString())));
+    edit("crashy", s -> s.getMetadata().setAnnotations(Map.of(MetadataKeys.RESTARTED_AT, Instant.now().toString())));
     AgentService resumed = awaitStatus("crashy", s -> s.getState() != AgentState.CRASH_LOOP);
     assertThat(resumed.getStatus().getConsecutiveRestartFailures()).isZero();
     assertThat(resumed.getStatus().getRestartCount()).as("restart history is kept").isEqualTo(4);

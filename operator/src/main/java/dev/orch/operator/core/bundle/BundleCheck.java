@@ -12,6 +12,7 @@ import java.util.TreeMap;
 
 import dev.orch.operator.agent.AgentTemplate;
 import dev.orch.operator.agent.BundleManifest;
+import dev.orch.operator.core.MetadataKeys;
 import dev.orch.operator.core.status.Conditions;
 import dev.orch.operator.core.status.EventRecorder;
 import io.fabric8.kubernetes.api.model.Condition;
@@ -27,7 +28,6 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
  * @param podAnnotations pod-template annotations that change when the bundle's files do
  */
 public record BundleCheck(Optional<Problem> problem, List<String> requiredSecrets, Map<String, String> podAnnotations) {
-  public static final String DIGEST_ANNOTATION = "orch.dev/bundle-sha256";
   private static final String NOT_FOUND = "BundleNotFound";
   private static final String NOT_LABELLED = "BundleNotLabelled";
 
@@ -47,22 +47,22 @@ public record BundleCheck(Optional<Problem> problem, List<String> requiredSecret
   static BundleCheck found(ConfigMap bundle) {
     String manifest = bundle.getData() == null ? null : bundle.getData().get(BundleManifest.FILE);
     return new BundleCheck(Optional.empty(), manifest == null ? List.of() : BundleManifest.requiredSecrets(manifest),
-        Map.of(DIGEST_ANNOTATION, digest(bundle)));
+        Map.of(MetadataKeys.BUNDLE_SHA256, digest(bundle)));
   }
 
   static BundleCheck notFound(String namespace, String name) {
     return problem(NOT_FOUND, "bundle ConfigMap " + namespace + "/" + name + " does not exist, so the agent has no code"
         + " to run; create it from the agent's files: kubectl -n " + namespace + " create configmap " + name
         + " --from-file=<agent-directory>/ && kubectl -n " + namespace + " label configmap " + name + " "
-        + BundleConfigMaps.LABEL + "=true (or kubectl apply -k <agent-directory> with a configMapGenerator that sets"
+        + MetadataKeys.BUNDLE + "=true (or kubectl apply -k <agent-directory> with a configMapGenerator that sets"
         + " that label, as the examples do)");
   }
 
   static BundleCheck notLabelled(String namespace, String name) {
     return problem(NOT_LABELLED, "bundle ConfigMap " + namespace + "/" + name + " exists but lacks the label "
-        + BundleConfigMaps.LABEL + "=true, so the operator does not watch it (it caches only labelled bundles) and"
+        + MetadataKeys.BUNDLE + "=true, so the operator does not watch it (it caches only labelled bundles) and"
         + " cannot roll the pods when it changes; add the label: kubectl -n " + namespace + " label configmap " + name
-        + " " + BundleConfigMaps.LABEL + "=true (with kustomize, set it under generatorOptions.labels)");
+        + " " + MetadataKeys.BUNDLE + "=true (with kustomize, set it under generatorOptions.labels)");
   }
 
   private static BundleCheck problem(String reason, String message) {

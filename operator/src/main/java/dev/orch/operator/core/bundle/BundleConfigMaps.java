@@ -5,6 +5,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 import dev.orch.operator.agent.AgentTemplate;
+import dev.orch.operator.core.MetadataKeys;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -25,7 +26,6 @@ import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEven
  * tell a missing ConfigMap from one without the label.
  */
 public final class BundleConfigMaps {
-  public static final String LABEL = "orch.dev/bundle";
   private static final String BY_CONFIGMAP = "bundle-configmap";
 
   private BundleConfigMaps() {
@@ -44,7 +44,7 @@ public final class BundleConfigMaps {
         .map(name -> Set.of(new ResourceID(name, primary.getMetadata().getNamespace()))).orElse(Set.of());
     return new InformerEventSource<>(InformerEventSourceConfiguration.from(ConfigMap.class, context.getPrimaryResourceClass())
         .withName("bundles")
-        .withLabelSelector(LABEL + "=true")
+        .withLabelSelector(MetadataKeys.BUNDLE + "=true")
         .withSecondaryToPrimaryMapper(bundle -> primaries.byIndex(BY_CONFIGMAP,
                 Cache.namespaceKeyFunc(bundle.getMetadata().getNamespace(), bundle.getMetadata().getName())).stream()
             .map(ResourceID::fromResource).collect(Collectors.toSet()))
@@ -82,6 +82,6 @@ public final class BundleConfigMaps {
 
   private static boolean isLabelled(ConfigMap configMap) {
     var labels = configMap.getMetadata().getLabels();
-    return labels != null && "true".equals(labels.get(LABEL));
+    return labels != null && "true".equals(labels.get(MetadataKeys.BUNDLE));
   }
 }

@@ -3,6 +3,7 @@ package dev.orch.operator.core.reconcile;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import dev.orch.operator.core.MetadataKeys;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 
 /** The labels on everything the operator creates, so `kubectl get all -l ...` finds a resource's objects. */
@@ -12,16 +13,15 @@ public final class Labels {
   public static final String INSTANCE = "app.kubernetes.io/instance";
   public static final String NAME = "app.kubernetes.io/name";
   public static final String COMPONENT = "app.kubernetes.io/component";
-  public static final String OWNER_KIND = "orch.dev/kind";
 
   /*
-   * What the operator made for each kind (OWNER_KIND is the kind's name in lower case, see selector()), as
+   * What the operator made for each kind (the label MetadataKeys.KIND holds the kind in lower case, see selector()), as
    * constants so that informer annotations can use them: the informers of owned objects then cache the
    * operator's own Deployments, Services, Pods... instead of every one in the cluster.
    */
-  public static final String MADE_FOR_AGENTSERVICE = MANAGED_BY + "=" + OPERATOR + "," + OWNER_KIND + "=agentservice";
-  public static final String MADE_FOR_SWARM = MANAGED_BY + "=" + OPERATOR + "," + OWNER_KIND + "=swarm";
-  public static final String MADE_FOR_SCHEDULE = MANAGED_BY + "=" + OPERATOR + "," + OWNER_KIND + "=schedule";
+  public static final String MADE_FOR_AGENTSERVICE = MANAGED_BY + "=" + OPERATOR + "," + MetadataKeys.KIND + "=agentservice";
+  public static final String MADE_FOR_SWARM = MANAGED_BY + "=" + OPERATOR + "," + MetadataKeys.KIND + "=swarm";
+  public static final String MADE_FOR_SCHEDULE = MANAGED_BY + "=" + OPERATOR + "," + MetadataKeys.KIND + "=schedule";
 
   private Labels() {
   }
@@ -30,7 +30,7 @@ public final class Labels {
   public static Map<String, String> selector(HasMetadata owner) {
     Map<String, String> labels = new LinkedHashMap<>();
     labels.put(INSTANCE, owner.getMetadata().getName());
-    labels.put(OWNER_KIND, owner.getKind().toLowerCase(java.util.Locale.ROOT));
+    labels.put(MetadataKeys.KIND, owner.getKind().toLowerCase(java.util.Locale.ROOT));
     return labels;
   }
 

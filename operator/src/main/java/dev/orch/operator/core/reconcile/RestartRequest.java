@@ -4,6 +4,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
 
+import dev.orch.operator.core.MetadataKeys;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.CustomResource;
 
@@ -13,7 +14,6 @@ import io.fabric8.kubernetes.client.CustomResource;
  * status's lastRestartAt to act on each request once.
  */
 public final class RestartRequest {
-  public static final String ANNOTATION = "orch.dev/restartedAt";
 
   private RestartRequest() {
   }
@@ -21,7 +21,7 @@ public final class RestartRequest {
   /** The requested restart time, or null when none was ever requested. */
   public static String requestedAt(HasMetadata resource) {
     Map<String, String> annotations = resource.getMetadata().getAnnotations();
-    return annotations == null ? null : annotations.get(ANNOTATION);
+    return annotations == null ? null : annotations.get(MetadataKeys.RESTARTED_AT);
   }
 
   /**
@@ -37,12 +37,12 @@ public final class RestartRequest {
   /** Pod-template annotations that make a new request roll fresh pods. */
   public static Map<String, String> podAnnotations(HasMetadata resource) {
     String requested = requestedAt(resource);
-    return requested == null ? Map.of() : Map.of(ANNOTATION, requested);
+    return requested == null ? Map.of() : Map.of(MetadataKeys.RESTARTED_AT, requested);
   }
 
   /** The command that requests a restart, for status messages. */
   public static String command(HasMetadata resource) {
-    return command(resource, ANNOTATION);
+    return command(resource, MetadataKeys.RESTARTED_AT);
   }
 
   /** The command that sets {@code annotation} to the current time, for restart requests of other scopes. */

@@ -7,6 +7,7 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
+import dev.orch.operator.core.MetadataKeys;
 import dev.orch.operator.core.status.Conditions;
 import dev.orch.operator.core.status.EventRecorder;
 import io.fabric8.kubernetes.api.model.Condition;
@@ -24,7 +25,7 @@ class BundleCheckTest {
     BundleCheck found = BundleCheck.found(bundle);
     assertThat(found.satisfied()).isTrue();
     assertThat(found.requiredSecrets()).containsExactly("DISCORD_BOT_TOKEN");
-    assertThat(found.podAnnotations()).containsExactly(Map.entry(BundleCheck.DIGEST_ANNOTATION, BundleCheck.digest(bundle)));
+    assertThat(found.podAnnotations()).containsExactly(Map.entry(MetadataKeys.BUNDLE_SHA256, BundleCheck.digest(bundle)));
     assertThat(BundleCheck.notAConfigMap().podAnnotations()).isEmpty();
   }
 
@@ -70,6 +71,6 @@ class BundleCheckTest {
 
   private static ConfigMap bundle(Map<String, String> files) {
     return new ConfigMapBuilder().withNewMetadata().withName("bot-bundle").withNamespace("team-a")
-        .addToLabels(BundleConfigMaps.LABEL, "true").endMetadata().withData(files).build();
+        .addToLabels(MetadataKeys.BUNDLE, "true").endMetadata().withData(files).build();
   }
 }
