@@ -120,6 +120,25 @@ class AgentServiceCrashLoopTest {
   }
 
   @Test
+  void aDeadAlertReceiverHoldsUpNoReconcile() {
+    AgentService service = client.resource(service("unheard", 2, receiver.hangingUrl())).create();
+    Pod pod = awaitPod(service);
+    Kubelet.crashed(client, pod, 1, 1, "KeyError: 'TOKEN'");
+    await().atMost(TIMEOUT).until(() -> receiver.hung.size() == 1);
+
+    // The warning's delivery now waits on the receiver (3 attempts of 5 s); the service is reconciled meanwhile.
+    Kubelet.crashed(client, latest(pod), 2, 1, "KeyError: 'TOKEN'");
+    AgentService paused = awaitStatus("unheard", s -> s.getState() == AgentState.CRASH_LOOP);
+    assertThat(paused.getStatus().getCrashLoop().getLastAlert()).as("the warning is still being delivered").isNull();
+
+    AgentService told = CustomResources.awaitStatus(client, AgentService.class, "unheard",
+        s -> s.getCrashLoop().getLastAlert() != null, Duration.ofSeconds(60));
+    assertThat(told.getStatus().getCrashLoop().getLastAlert().delivered()).isFalse();
+    assertThat(told.getStatus().getCrashLoop().getLastAlert().error()).contains("after 3 attempt(s)");
+    await().atMost(TIMEOUT).until(() -> eventReasons("unheard").contains("AlertFailed"));
+  }
+
+  @Test
   void aRunThatStaysUpLongEnoughResetsTheCounter() {
     AgentService service = client.resource(service("flaky", 5, null)).create();
     Pod pod = awaitPod(service);

@@ -40,6 +40,10 @@ public final class CrashLoop {
 
   /** New counters plus the alert level this observation crossed, if any (each level once per streak). */
   public record Result(Counters counters, Optional<String> crossed, Optional<Duration> recheckIn) {
+    /** When to reconcile again so a run that stays up clears the streak: a second after it has been up long enough. */
+    public Optional<Duration> lookAgainIn() {
+      return recheckIn.map(wait -> wait.plusSeconds(1));
+    }
   }
 
   public static int warningAt(int threshold) {

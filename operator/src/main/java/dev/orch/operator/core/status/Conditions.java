@@ -7,6 +7,7 @@ import java.util.Optional;
 
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConditionBuilder;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 
 /**
  * Ready / Reconciling / Stalled in the shape kstatus, Argo CD and `kubectl wait` read. A condition keeps its
@@ -39,6 +40,12 @@ public final class Conditions {
     public static Verdict idle(String reason, String message) {
       return new Verdict(false, false, false, reason, message);
     }
+  }
+
+  /** The generation a status describes; 0 for an object the API server has not stored yet. */
+  public static long generation(HasMetadata resource) {
+    Long generation = resource.getMetadata().getGeneration();
+    return generation == null ? 0 : generation;
   }
 
   public static List<Condition> merge(List<Condition> previous, Verdict verdict, long generation, String now) {

@@ -55,7 +55,7 @@ public final class ReconcileFailure {
     Diagnosis diagnosis = diagnose(primary.getKind(), primary.getMetadata().getNamespace(), error);
     S before = primary.getStatus();
     S after = before == null ? emptyStatus.get() : Serialization.clone(before);
-    long generation = primary.getMetadata().getGeneration() == null ? 0 : primary.getMetadata().getGeneration();
+    long generation = Conditions.generation(primary);
     Verdict verdict = diagnosis.verdict();
     after.setObservedGeneration(generation);
     after.setConditions(Conditions.merge(after.getConditions(), verdict, generation,
