@@ -23,6 +23,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.TestWatcher;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 import dev.orch.localcluster.ClusterConnection;
 import dev.orch.localcluster.WithKubernetes;
 import dev.orch.operator.agent.Bundle;
@@ -45,6 +47,7 @@ class OperatorJarIT {
   private static final int MAX_BODY_BYTES = 1024;
   private final KubernetesClient client;
   private final ClusterConnection cluster;
+  private static final ObjectMapper JSON = new ObjectMapper();
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final Path log = Path.of("target", "operator-jar-it.log");
   private Process operator;
@@ -84,7 +87,8 @@ class OperatorJarIT {
         "QUARKUS_OPERATOR_SDK_NAMESPACES", client.getNamespace(),
         "ORCH_WEBHOOKS_BASE_URL", "https://hooks.example.com/",
         "ORCH_WEBHOOKS_REQUESTS_PER_MINUTE", Integer.toString(REQUESTS_PER_MINUTE),
-        "ORCH_WEBHOOKS_MAX_BODY_BYTES", Integer.toString(MAX_BODY_BYTES)));
+        "ORCH_WEBHOOKS_MAX_BODY_BYTES", Integer.toString(MAX_BODY_BYTES),
+        "QUARKUS_LOG_CONSOLE_JSON_ENABLED", "true"));
     operator = builder.start();
     await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).ignoreExceptions()
         .until(() -> get("/q/metrics").statusCode() == 200);
@@ -144,6 +148,14 @@ class OperatorJarIT {
     assertThat(post(path + "/" + token, "").statusCode()).as("the right token is limited too while the flood lasts").isEqualTo(429);
 
     assertThat(get("/q/metrics").body()).contains("orch_reconcile_duration_seconds_count{kind=\"Schedule\"");
+
+    String name = client.getNamespace() + "/importer";
+    List<String> messages = Files.readAllLines(log).stream().filter(line -> line.startsWith("{"))
+        .map(OperatorJarIT::message).toList();
+    assertThat(messages).as("one JSON line per decision, none per unchanged reconcile")
+        .containsOnlyOnce("Schedule " + name + ": Scheduled (was new): runs when its webhook is called")
+        .contains("Schedule " + name + ": webhook token created in Secret importer-webhook",
+            "Schedule " + name + ": webhook run " + run + " started");
   }
 
   @Test
@@ -151,6 +163,14 @@ class OperatorJarIT {
     HttpResponse<String> live = get("/q/health/live");
     assertThat(live.statusCode()).isEqualTo(200);
     assertThat(live.body()).contains("\"status\": \"UP\"");
+  }
+
+  private static String message(String jsonLine) {
+    try {
+      return JSON.readTree(jsonLine).path("message").asText();
+    } catch (IOException e) {
+      throw new AssertionError("not a JSON log line: " + jsonLine, e);
+    }
   }
 
   private HttpResponse<String> post(String path, String body) throws IOException, InterruptedException {
