@@ -148,7 +148,7 @@ public final class SchedulePlan {
         // Cron runs are named by the CronJob controller, so the id comes from the pod's own labels.
         new EnvVarBuilder().withName("ORCH_RUN_ID").withNewValueFrom().withNewFieldRef()
             .withFieldPath("metadata.labels['" + RunHistory.JOB_NAME_LABEL + "']").endFieldRef().endValueFrom().build());
-    var workload = new AgentPod.Workload(runLabels(schedule, trigger), Map.of(), OptionalInt.of(3000), false, "Never", runEnv);
+    var workload = new AgentPod.Workload(runLabels(schedule, trigger), Map.of(), OptionalInt.of(AgentPod.DEFAULT_HTTP_PORT), false, "Never", runEnv);
     return new JobSpecBuilder()
         // One attempt: a failed agent run is a result to record, not something to retry behind the user's back.
         .withBackoffLimit(0)

@@ -60,7 +60,7 @@ public final class SwarmPlan {
     Map<String, String> labels = Labels.of(swarm, spec.getAgent(), "agent");
     labels.put(MetadataKeys.REPLICA_INDEX, Integer.toString(index));
     var workload = new AgentPod.Workload(labels, AgentPod.rollingAnnotations(ReplicaRestart.podAnnotations(swarm, index),
-        bundleAnnotations), OptionalInt.of(3000), true, "Always", List.of(
+        bundleAnnotations), OptionalInt.of(AgentPod.DEFAULT_HTTP_PORT), true, "Always", List.of(
         new EnvVarBuilder().withName("ORB_REPLICA_INDEX").withValue(Integer.toString(index)).build(),
         new EnvVarBuilder().withName("ORB_REPLICA_COUNT").withValue(Integer.toString(spec.getReplicas())).build()));
     boolean stopped = crashLoopPaused || Boolean.TRUE.equals(spec.getPaused());
