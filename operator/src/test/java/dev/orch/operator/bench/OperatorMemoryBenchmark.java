@@ -223,9 +223,9 @@ public final class OperatorMemoryBenchmark {
       }
     }
 
-    /** orch_reconcile_duration_seconds_count, summed over the kinds. */
+    /** java-operator-sdk's reconcile count, summed over the controllers. */
     long reconciles() {
-      Matcher counts = Pattern.compile("(?m)^orch_reconcile_duration_seconds_count\\{[^}]*} ([0-9.E]+)$").matcher(metrics());
+      Matcher counts = Pattern.compile("(?m)^operator_sdk_controllers_execution_reconcile_seconds_count\\{[^}]*} ([0-9.E]+)$").matcher(metrics());
       double total = 0;
       while (counts.find()) {
         total += Double.parseDouble(counts.group(1));

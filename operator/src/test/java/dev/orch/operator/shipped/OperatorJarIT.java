@@ -147,7 +147,7 @@ class OperatorJarIT {
     assertThat(Long.parseLong(limited.headers().firstValue("Retry-After").orElseThrow())).isBetween(1L, 60L);
     assertThat(post(path + "/" + token, "").statusCode()).as("the right token is limited too while the flood lasts").isEqualTo(429);
 
-    assertThat(get("/q/metrics").body()).contains("orch_reconcile_duration_seconds_count{kind=\"Schedule\"");
+    assertThat(get("/q/metrics").body()).contains("operator_sdk_controllers_execution_reconcile_seconds_count{controller=\"schedule\"");
 
     String name = client.getNamespace() + "/importer";
     List<String> messages = Files.readAllLines(log).stream().filter(line -> line.startsWith("{"))

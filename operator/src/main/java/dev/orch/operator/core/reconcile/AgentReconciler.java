@@ -31,7 +31,6 @@ import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import org.jboss.logging.Logger;
 
 /**
@@ -48,12 +47,11 @@ public abstract class AgentReconciler<P extends CustomResource<? extends AgentTe
   private final String kind;
   private final String madeFor;
   private final Supplier<S> emptyStatus;
-  private final Timer reconcileTimer;
   private VaultSecretEventSource<P> vault;
   protected EventRecorder events;
 
   /**
-   * @param kind the kind's name, as metrics and logs show it
+   * @param kind the kind's name, as logs show it
    * @param madeFor the label selector of the objects the operator makes for this kind ({@code Labels.MADE_FOR_*})
    */
   protected AgentReconciler(OperatorSettings settings, MeterRegistry meters, String kind, String madeFor,
@@ -63,7 +61,6 @@ public abstract class AgentReconciler<P extends CustomResource<? extends AgentTe
     this.kind = kind;
     this.madeFor = madeFor;
     this.emptyStatus = emptyStatus;
-    this.reconcileTimer = ReconcileMetrics.timer(meters, kind);
   }
 
   /** For the client proxy Quarkus puts in front of an application-scoped reconciler; the proxy never reconciles. */
@@ -73,7 +70,6 @@ public abstract class AgentReconciler<P extends CustomResource<? extends AgentTe
     this.kind = null;
     this.madeFor = null;
     this.emptyStatus = null;
-    this.reconcileTimer = null;
   }
 
   /** What a reconcile saw before deciding anything. */
@@ -131,12 +127,9 @@ public abstract class AgentReconciler<P extends CustomResource<? extends AgentTe
     return ReconcileFailure.report(primary, context, error, events, emptyStatus);
   }
 
+  /** Timed by java-operator-sdk (operator_sdk_controllers_execution_reconcile_seconds{controller}). */
   @Override
   public UpdateControl<P> reconcile(P primary, Context<P> context) {
-    return reconcileTimer.record(() -> reconcileTimed(primary, context));
-  }
-
-  private UpdateControl<P> reconcileTimed(P primary, Context<P> context) {
     BundleCheck bundle = BundleConfigMaps.check(primary, context);
     var seen = new Observed(bundle, AgentSecrets.of(primary, primary.getSpec(), bundle, vault),
         context.getSecondaryResources(Pod.class).stream().filter(p -> p.getMetadata().getDeletionTimestamp() == null)
