@@ -50,7 +50,7 @@ public class AgentServiceReconciler extends AgentReconciler<AgentService, AgentS
   private final AlertSender<AgentService> alerts;
 
   public AgentServiceReconciler(OperatorSettings settings, MeterRegistry meters) {
-    super(settings, meters, "AgentService", Labels.MADE_FOR_AGENTSERVICE, AgentServiceStatus::new);
+    super(settings, meters, Labels.MADE_FOR_AGENTSERVICE, AgentServiceStatus::new);
     this.alerts = new AlertSender<>(new AlertWebhook(settings.alertCaBundle(), 3, Duration.ofSeconds(5),
         Duration.ofSeconds(1)), meters);
   }

@@ -39,7 +39,7 @@ public class ScheduleReconciler extends AgentReconciler<Schedule, ScheduleStatus
   private static final String FIELD_MANAGER = "orch-operator";
 
   public ScheduleReconciler(OperatorSettings settings, MeterRegistry meters) {
-    super(settings, meters, "Schedule", Labels.MADE_FOR_SCHEDULE, ScheduleStatus::new);
+    super(settings, meters, Labels.MADE_FOR_SCHEDULE, ScheduleStatus::new);
   }
 
   @Override

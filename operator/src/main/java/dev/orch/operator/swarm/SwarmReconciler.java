@@ -33,7 +33,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 public class SwarmReconciler extends AgentReconciler<Swarm, SwarmStatus> {
 
   public SwarmReconciler(OperatorSettings settings, MeterRegistry meters) {
-    super(settings, meters, "Swarm", Labels.MADE_FOR_SWARM, SwarmStatus::new);
+    super(settings, meters, Labels.MADE_FOR_SWARM, SwarmStatus::new);
   }
 
   @Override

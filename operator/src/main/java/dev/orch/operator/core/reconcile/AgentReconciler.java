@@ -44,21 +44,17 @@ public abstract class AgentReconciler<P extends CustomResource<? extends AgentTe
   private static final Logger LOG = Logger.getLogger(AgentReconciler.class);
   protected final OperatorSettings settings;
   protected final MeterRegistry meters;
-  private final String kind;
   private final String madeFor;
   private final Supplier<S> emptyStatus;
   private VaultSecretEventSource<P> vault;
   protected EventRecorder events;
 
   /**
-   * @param kind the kind's name, as logs show it
    * @param madeFor the label selector of the objects the operator makes for this kind ({@code Labels.MADE_FOR_*})
    */
-  protected AgentReconciler(OperatorSettings settings, MeterRegistry meters, String kind, String madeFor,
-      Supplier<S> emptyStatus) {
+  protected AgentReconciler(OperatorSettings settings, MeterRegistry meters, String madeFor, Supplier<S> emptyStatus) {
     this.settings = settings;
     this.meters = meters;
-    this.kind = kind;
     this.madeFor = madeFor;
     this.emptyStatus = emptyStatus;
   }
@@ -67,7 +63,6 @@ public abstract class AgentReconciler<P extends CustomResource<? extends AgentTe
   protected AgentReconciler() {
     this.settings = null;
     this.meters = null;
-    this.kind = null;
     this.madeFor = null;
     this.emptyStatus = null;
   }
@@ -77,11 +72,6 @@ public abstract class AgentReconciler<P extends CustomResource<? extends AgentTe
     /** True when the plan may be applied: the bundle is there and the vault holds every key. */
     public boolean deployable() {
       return bundle.satisfied() && secrets.check().satisfied();
-    }
-
-    /** {@link Verdicts#blocker} of what was seen. */
-    public Optional<Conditions.Verdict> blocker() {
-      return Verdicts.blocker(bundle, secrets.check());
     }
 
     /** The time conditions record, to the second, so re-reconciling within a second writes nothing new. */
@@ -143,7 +133,7 @@ public abstract class AgentReconciler<P extends CustomResource<? extends AgentTe
       decision.notices().forEach(notice -> events.emit(primary, notice));
       decision.afterWrite().accept(written);
     } else if (LOG.isDebugEnabled()) {
-      LOG.debugf("%s %s/%s: unchanged", kind, primary.getMetadata().getNamespace(), primary.getMetadata().getName());
+      LOG.debugf("%s %s/%s: unchanged", primary.getKind(), primary.getMetadata().getNamespace(), primary.getMetadata().getName());
     }
     afterReconcile(primary, context);
     return decision.recheckIn().map(wait -> UpdateControl.<P>noUpdate().rescheduleAfter(wait))
@@ -156,7 +146,7 @@ public abstract class AgentReconciler<P extends CustomResource<? extends AgentTe
         .orElse("new");
     Optional<Condition> ready = Conditions.find(after.getConditions(), Conditions.READY);
     String reason = ready.map(Condition::getReason).orElse("");
-    LOG.infof("%s %s/%s: %s (%s): %s", kind, primary.getMetadata().getNamespace(), primary.getMetadata().getName(), reason,
+    LOG.infof("%s %s/%s: %s (%s): %s", primary.getKind(), primary.getMetadata().getNamespace(), primary.getMetadata().getName(), reason,
         reason.equals(was) ? "status updated" : "was " + was, ready.map(Condition::getMessage).orElse(""));
   }
 }
