@@ -163,3 +163,119 @@ mod tests {
         );
     }
 }
+
+/// The gateway's and the supervisor's side of the agent-pod contract (contract/agent-pod.properties), which the
+/// operator's pod and the runner's `prepare` are tested against too.
+#[cfg(test)]
+mod contract_tests {
+    use std::path::PathBuf;
+    use std::time::Duration;
+
+    use crate::mask::Masker;
+    use crate::status::{self, Status};
+    use crate::supervise;
+
+    const CONTRACT: &str = include_str!("../../../contract/agent-pod.properties");
+
+    fn value(key: &str) -> String {
+        CONTRACT
+            .lines()
+            .filter_map(|line| line.split_once('='))
+            .find(|(name, _)| name.trim() == key)
+            .map(|(_, value)| value.trim().to_string())
+            .unwrap_or_else(|| panic!("contract/agent-pod.properties has no {key}"))
+    }
+
+    fn number(key: &str) -> u64 {
+        value(key).parse().unwrap()
+    }
+
+    fn env_of(pairs: Vec<(String, String)>) -> impl Fn(&str) -> Option<String> {
+        move |name| {
+            pairs
+                .iter()
+                .find(|(key, _)| key == name)
+                .map(|(_, value)| value.clone())
+        }
+    }
+
+    #[test]
+    fn the_gateway_defaults_to_the_pods_ports_paths_and_staleness_rule() {
+        let settings = super::Settings::from_env(|_| None).unwrap();
+        assert_eq!(u64::from(settings.listen_port), number("port.gateway"));
+        assert_eq!(
+            settings.metrics_port.map(u64::from),
+            Some(number("port.gateway-metrics"))
+        );
+        assert_eq!(u64::from(settings.app_port), number("port.agent-default"));
+        assert_eq!(
+            settings.status_file,
+            PathBuf::from(value("path.status-dir")).join(value("status.file"))
+        );
+        assert_eq!(
+            settings.stale_after,
+            Duration::from_secs(number("status.stale-after-seconds"))
+        );
+    }
+
+    #[test]
+    fn the_gateway_reads_the_variables_the_contract_names() {
+        let settings = super::Settings::from_env(env_of(vec![
+            (value("env.status-dir"), "/s".to_string()),
+            (value("env.http-port"), "4000".to_string()),
+        ]))
+        .unwrap();
+        assert_eq!(
+            settings.status_file,
+            PathBuf::from("/s").join(value("status.file"))
+        );
+        assert_eq!(settings.app_port, 4000);
+    }
+
+    #[test]
+    fn the_supervisor_reads_the_contracts_variables_and_defaults() {
+        let defaults = supervise::Settings::from_env(|_| None);
+        assert_eq!(defaults.workspace, PathBuf::from(value("path.workspace")));
+        assert_eq!(defaults.status_dir, PathBuf::from(value("path.status-dir")));
+        assert_eq!(
+            defaults.git_credentials,
+            PathBuf::from(value("path.git-credentials"))
+        );
+        assert_eq!(
+            defaults.http_port.map(u64::from),
+            Ok(number("port.agent-default"))
+        );
+
+        let settings = supervise::Settings::from_env(env_of(vec![
+            (value("env.workspace"), "/w".to_string()),
+            (value("env.status-dir"), "/s".to_string()),
+            (value("env.port"), "4001".to_string()),
+        ]));
+        assert_eq!(
+            (settings.workspace, settings.status_dir),
+            (PathBuf::from("/w"), PathBuf::from("/s"))
+        );
+        assert_eq!(settings.http_port, Ok(4001));
+        let masked = Masker::values_named_in(env_of(vec![
+            (value("env.secret-names"), "TOKEN".to_string()),
+            ("TOKEN".to_string(), "s3cret".to_string()),
+        ]));
+        assert_eq!(masked, vec!["s3cret"]);
+    }
+
+    #[test]
+    fn the_status_file_has_the_contracts_name_fields_and_heartbeat() {
+        assert_eq!(status::FILE_NAME, value("status.file"));
+        assert_eq!(
+            status::HEARTBEAT,
+            Duration::from_secs(number("status.heartbeat-seconds"))
+        );
+        let written = serde_json::to_value(Status::running("r1", 42, 3000, "running")).unwrap();
+        for field in value("status.fields").split(',') {
+            assert!(
+                written.get(field).is_some(),
+                "the status file lacks {field}: {written}"
+            );
+        }
+    }
+}

@@ -13,8 +13,8 @@ import org.junit.jupiter.api.TestInstance;
 
 import dev.orch.localcluster.WithKubernetes;
 import dev.orch.operator.agentservice.AgentService;
-import dev.orch.operator.core.AgentState;
-import dev.orch.operator.core.Conditions;
+import dev.orch.operator.core.status.AgentState;
+import dev.orch.operator.core.status.Conditions;
 import dev.orch.operator.testing.Vault;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;

@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
 
-import dev.orch.operator.core.BundleConfigMaps;
+import dev.orch.operator.core.MetadataKeys;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -57,7 +57,7 @@ final class Cluster {
   /** The bundle ConfigMap an example's kustomization would make from these files. */
   void bundle(String name, Map<String, String> files) {
     client.configMaps().resource(new ConfigMapBuilder().withNewMetadata().withName(name)
-            .addToLabels(BundleConfigMaps.LABEL, "true").endMetadata()
+            .addToLabels(MetadataKeys.BUNDLE, "true").endMetadata()
         .withData(files).build()).fieldManager("orch-node-tests").forceConflicts().serverSideApply();
   }
 

@@ -12,9 +12,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 import dev.orch.localcluster.WithKubernetes;
 import dev.orch.operator.agentservice.AgentService;
-import dev.orch.operator.core.AgentState;
-import dev.orch.operator.core.Conditions;
-import dev.orch.operator.core.RestartRequest;
+import dev.orch.operator.core.MetadataKeys;
+import dev.orch.operator.core.status.AgentState;
+import dev.orch.operator.core.status.Conditions;
 import io.fabric8.kubernetes.client.KubernetesClient;
 
 /**
@@ -72,7 +72,7 @@ class CrashLoopNodeIT {
 
     client.resources(AgentService.class).withName("crasher").edit(r -> {
       r.getMetadata().setAnnotations(new java.util.HashMap<>(java.util.Objects.requireNonNullElse(r.getMetadata().getAnnotations(), Map.of())));
-      r.getMetadata().getAnnotations().put(RestartRequest.ANNOTATION, Instant.now().toString());
+      r.getMetadata().getAnnotations().put(MetadataKeys.RESTARTED_AT, Instant.now().toString());
       return r;
     });
     cluster.awaitStatus(AgentService.class, "crasher", "resumed by the restart annotation",

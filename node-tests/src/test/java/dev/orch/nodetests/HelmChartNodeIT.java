@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 import dev.orch.localcluster.ClusterConnection;
 import dev.orch.localcluster.WithKubernetes;
 import dev.orch.operator.agentservice.AgentService;
-import dev.orch.operator.core.Conditions;
+import dev.orch.operator.core.status.Conditions;
 import dev.orch.operator.testing.Helm;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;

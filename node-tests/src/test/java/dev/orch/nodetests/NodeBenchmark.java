@@ -18,7 +18,7 @@ import java.util.stream.Stream;
 
 import dev.orch.localcluster.SharedCluster;
 import dev.orch.operator.agentservice.AgentService;
-import dev.orch.operator.core.AgentState;
+import dev.orch.operator.core.status.AgentState;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;

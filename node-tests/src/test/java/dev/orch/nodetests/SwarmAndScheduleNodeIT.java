@@ -20,9 +20,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import dev.orch.localcluster.WithKubernetes;
-import dev.orch.operator.core.Conditions;
+import dev.orch.operator.core.MetadataKeys;
+import dev.orch.operator.core.status.Conditions;
 import dev.orch.operator.schedule.Schedule;
-import dev.orch.operator.schedule.ScheduleReconciler;
 import dev.orch.operator.schedule.ScheduleStatus;
 import dev.orch.operator.swarm.Swarm;
 import dev.orch.operator.testing.WebhookTokens;
@@ -99,7 +99,7 @@ class SwarmAndScheduleNodeIT {
 
     client.resources(Schedule.class).withName("jobs").edit(s -> {
       s.getMetadata().setAnnotations(new HashMap<>(Objects.requireNonNullElse(s.getMetadata().getAnnotations(), Map.of())));
-      s.getMetadata().getAnnotations().put(ScheduleReconciler.TRIGGER_ANNOTATION, Instant.now().toString());
+      s.getMetadata().getAnnotations().put(MetadataKeys.TRIGGER, Instant.now().toString());
       return s;
     });
     ScheduleStatus.Run manual = awaitFinishedRun(ScheduleStatus.Trigger.MANUAL);

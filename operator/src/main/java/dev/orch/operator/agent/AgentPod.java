@@ -9,7 +9,7 @@ import java.util.TreeMap;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import dev.orch.operator.core.OperatorSettings;
+import dev.orch.operator.core.config.OperatorSettings;
 import io.fabric8.kubernetes.api.model.Capabilities;
 import io.fabric8.kubernetes.api.model.CapabilitiesBuilder;
 import io.fabric8.kubernetes.api.model.Container;
@@ -54,6 +54,8 @@ public final class AgentPod {
   public static final String SUPERVISOR_INSTALL_CONTAINER = "supervisor";
   static final String SUPERVISOR_DIR = "/orch/bin";
   public static final int GATEWAY_PORT = 8080;
+  /** The agent's HTTP port when the resource names none. */
+  public static final int DEFAULT_HTTP_PORT = 3000;
   public static final String WORKSPACE = "/orch/workspace";
   public static final String STATUS_DIR = "/orch/status";
   static final String BUNDLE_SOURCE = "/orch/bundle-source";

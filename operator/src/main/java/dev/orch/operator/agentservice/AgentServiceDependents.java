@@ -1,7 +1,7 @@
 package dev.orch.operator.agentservice;
 
-import dev.orch.operator.core.Labels;
-import dev.orch.operator.core.PlannedDependent;
+import dev.orch.operator.core.reconcile.Labels;
+import dev.orch.operator.core.reconcile.PlannedDependent;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;

@@ -7,10 +7,10 @@ import java.util.OptionalInt;
 
 import dev.orch.operator.agent.AgentDeployment;
 import dev.orch.operator.agent.AgentPod;
-import dev.orch.operator.core.Labels;
-import dev.orch.operator.core.OperatorSettings;
-import dev.orch.operator.core.Plan;
-import dev.orch.operator.core.RestartRequest;
+import dev.orch.operator.core.config.OperatorSettings;
+import dev.orch.operator.core.reconcile.Labels;
+import dev.orch.operator.core.reconcile.Plan;
+import dev.orch.operator.core.reconcile.RestartRequest;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -30,7 +30,6 @@ import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetBuilder;
  * the operator's settings. Tests call it without a cluster; the reconciler applies its result.
  */
 public final class AgentServicePlan {
-  static final int DEFAULT_HTTP_PORT = 3000;
   static final int SERVICE_PORT = 80;
   static final int TARGET_CPU_PERCENT = 80;
 
@@ -62,7 +61,7 @@ public final class AgentServicePlan {
     if (!servesHttp(spec)) {
       return OptionalInt.empty();
     }
-    return OptionalInt.of(spec.getHttp() != null && spec.getHttp().port() != null ? spec.getHttp().port() : DEFAULT_HTTP_PORT);
+    return OptionalInt.of(spec.getHttp() != null && spec.getHttp().port() != null ? spec.getHttp().port() : AgentPod.DEFAULT_HTTP_PORT);
   }
 
   /**

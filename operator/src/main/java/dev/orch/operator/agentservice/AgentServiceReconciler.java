@@ -1,9 +1,8 @@
 package dev.orch.operator.agentservice;
 
 import java.time.Duration;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.Optional;
 
 import dev.orch.operator.agent.AgentPod;
 import dev.orch.operator.agentservice.AgentServiceDependents.AutoscalerDependent;
@@ -11,38 +10,26 @@ import dev.orch.operator.agentservice.AgentServiceDependents.DeploymentDependent
 import dev.orch.operator.agentservice.AgentServiceDependents.DisruptionBudgetDependent;
 import dev.orch.operator.agentservice.AgentServiceDependents.IngressDependent;
 import dev.orch.operator.agentservice.AgentServiceDependents.ServiceDependent;
-import dev.orch.operator.core.AgentSecrets;
-import dev.orch.operator.core.AgentState;
-import dev.orch.operator.core.AlertWebhook;
-import dev.orch.operator.core.BundleCheck;
-import dev.orch.operator.core.BundleConfigMaps;
-import dev.orch.operator.core.CrashLoop;
-import dev.orch.operator.core.CrashLoopRecord;
-import dev.orch.operator.core.EventRecorder;
-import dev.orch.operator.core.Labels;
-import dev.orch.operator.core.OperatorSettings;
-import dev.orch.operator.core.OwnedResources;
-import dev.orch.operator.core.PlannedDependent;
-import dev.orch.operator.core.ReconcileFailure;
-import dev.orch.operator.core.ReconcileMetrics;
-import dev.orch.operator.core.RestartRequest;
-import dev.orch.operator.core.StatusWriter;
-import dev.orch.operator.core.VaultSecretEventSource;
-import io.fabric8.kubernetes.api.model.Pod;
+import dev.orch.operator.core.alerts.AlertSender;
+import dev.orch.operator.core.alerts.AlertWebhook;
+import dev.orch.operator.core.config.OperatorSettings;
+import dev.orch.operator.core.crashloop.CrashLoop;
+import dev.orch.operator.core.crashloop.CrashLoopRecord.AlertOutcome;
+import dev.orch.operator.core.reconcile.AgentReconciler;
+import dev.orch.operator.core.reconcile.Labels;
+import dev.orch.operator.core.reconcile.PlannedDependent;
+import dev.orch.operator.core.reconcile.RestartRequest;
+import dev.orch.operator.core.status.AgentState;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
-import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
-import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
-import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.Workflow;
 import io.javaoperatorsdk.operator.api.reconciler.dependent.Dependent;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 
 /**
  * AgentService → Deployment, Service and, as needed, Ingress, HorizontalPodAutoscaler and PodDisruptionBudget.
@@ -59,99 +46,64 @@ import io.micrometer.core.instrument.Timer;
     @Dependent(name = "disruption-budget", type = DisruptionBudgetDependent.class, reconcilePrecondition = PlannedDependent.InPlan.class)})
 // Not generation-aware: the restart annotation changes metadata only, and must still trigger a reconcile.
 @ControllerConfiguration(name = "agentservice", generationAwareEventProcessing = false)
-public class AgentServiceReconciler implements Reconciler<AgentService> {
-  private final OperatorSettings settings;
-  private final Timer reconcileTimer;
-  private final MeterRegistry meters;
-  private final AlertWebhook alerts;
-  private VaultSecretEventSource<AgentService> vault;
-  private EventRecorder events;
+public class AgentServiceReconciler extends AgentReconciler<AgentService, AgentServiceStatus> {
+  private final AlertSender<AgentService> alerts;
 
   public AgentServiceReconciler(OperatorSettings settings, MeterRegistry meters) {
-    this.settings = settings;
-    this.meters = meters;
-    this.alerts = new AlertWebhook(settings.alertCaBundle(), 3, Duration.ofSeconds(5), Duration.ofSeconds(1));
-    this.reconcileTimer = ReconcileMetrics.timer(meters, "AgentService");
+    super(settings, meters, Labels.MADE_FOR_AGENTSERVICE, AgentServiceStatus::new);
+    this.alerts = new AlertSender<>(new AlertWebhook(settings.alertCaBundle(), 3, Duration.ofSeconds(5),
+        Duration.ofSeconds(1)), meters);
   }
 
   @Override
   public List<EventSource<?, AgentService>> prepareEventSources(EventSourceContext<AgentService> context) {
-    vault = new VaultSecretEventSource<>(context, settings.vaultSecretName());
-    events = new EventRecorder(context.getClient());
     registerStateGauges(context.getPrimaryCache());
-    var pods = OwnedResources.pods(context, Labels.MADE_FOR_AGENTSERVICE);
-    return List.of(vault, pods, BundleConfigMaps.eventSource(context));
+    return super.prepareEventSources(context);
   }
 
   @Override
-  public ErrorStatusUpdateControl<AgentService> updateErrorStatus(AgentService service, Context<AgentService> context, Exception error) {
-    return ReconcileFailure.report(service, context, error, events, AgentServiceStatus::new);
+  protected List<EventSource<?, AgentService>> moreEventSources(EventSourceContext<AgentService> context) {
+    alerts.announceWith(events);
+    return List.of(alerts);
   }
 
   @Override
-  public UpdateControl<AgentService> reconcile(AgentService service, Context<AgentService> context) {
-    return reconcileTimer.record(() -> reconcileTimed(service, context));
-  }
-
-  private UpdateControl<AgentService> reconcileTimed(AgentService service, Context<AgentService> context) {
-    BundleCheck bundle = BundleConfigMaps.check(service, context);
-    AgentSecrets secrets = AgentSecrets.of(service, service.getSpec(), bundle, vault);
-
-    List<Pod> pods = context.getSecondaryResources(Pod.class).stream()
-        .filter(p -> p.getMetadata().getDeletionTimestamp() == null).toList();
-    Instant now = Instant.now();
-    CrashLoop.Result crashes = CrashLoop.track(AgentServiceStatusCalculator.counters(service.getStatus()), pods,
+  protected Decision<AgentService, AgentServiceStatus> decide(AgentService service, Observed seen,
+      Context<AgentService> context) {
+    CrashLoop.Result crashes = CrashLoop.track(AgentServiceStatusCalculator.counters(service.getStatus()), seen.livePods(),
         AgentPod.AGENT_CONTAINER, service.getSpec().getMaxRestartFailures(),
-        RestartRequest.isNew(service, AgentServiceStatus::getLastRestartAt), settings.stableAfter(), now);
-
-    if (bundle.satisfied() && secrets.check().satisfied()) {
-      AgentServicePlan.of(service, secrets.names(), bundle.podAnnotations(), crashes.counters().record().isAutoPaused(),
-          settings).applyIn(context);
+        RestartRequest.isNew(service, AgentServiceStatus::getLastRestartAt), settings.stableAfter(), seen.now());
+    if (seen.deployable()) {
+      AgentServicePlan.of(service, seen.secrets().names(), seen.bundle().podAnnotations(),
+          crashes.counters().record().isAutoPaused(), settings).applyIn(context);
     }
-
-    var seen = new AgentServiceStatusCalculator.Observation(context.getSecondaryResource(Deployment.class), bundle,
-        secrets.check(), crashes.counters(), now.truncatedTo(ChronoUnit.SECONDS).toString());
-    AgentServiceStatus before = service.getStatus();
-    AgentServiceStatus after = AgentServiceStatusCalculator.compute(service, seen, settings);
-    UpdateControl<AgentService> done = crashes.recheckIn()
-        .map(wait -> UpdateControl.<AgentService>noUpdate().rescheduleAfter(wait.plusSeconds(1)))
-        .orElseGet(UpdateControl::noUpdate);
-    if (StatusWriter.unchanged(before, after)) {
-      return done;
-    }
-    // The status (with the alert level marked as sent) is written before the alert goes out: after an operator
+    var observation = new AgentServiceStatusCalculator.Observation(context.getSecondaryResource(Deployment.class),
+        seen.bundle(), seen.secrets().check(), crashes.counters(), seen.timestamp());
+    AgentServiceStatus after = AgentServiceStatusCalculator.compute(service, observation, settings);
+    Optional<AlertOutcome> delivered = alerts.pending(service);
+    delivered.ifPresent(after.getCrashLoop()::setLastAlert);
+    // The status (with the alert level marked as sent) is written before the alert is queued: after an operator
     // restart the level is already recorded, so an alert can be lost with the operator but never sent twice.
-    AgentService written = StatusWriter.write(service, after, context);
-    bundle.noticeAfter(before == null ? null : before.getConditions()).ifPresent(notice -> events.emit(service, notice));
-    AgentServiceStatusCalculator.events(service, before, after).forEach(notice -> events.emit(service, notice));
-    if (crashes.crossed().isPresent()) {
-      if (CrashLoop.CRITICAL.equals(crashes.crossed().get())) {
-        meters.counter("orch.crashloop.pauses", "kind", "AgentService").increment();
-      }
-      sendAlert(written, crashes.crossed().get(), context);
-    }
-    return done;
+    return new Decision<>(after, AgentServiceStatusCalculator.events(service, service.getStatus(), after),
+        crashes.lookAgainIn(), written -> {
+          delivered.ifPresent(outcome -> alerts.written(service, outcome));
+          crashes.crossed().ifPresent(level -> crossed(written, level));
+        });
   }
 
-  private void sendAlert(AgentService service, String level, Context<AgentService> context) {
-    String url = service.getSpec().getAlertWebhookUrl();
-    if (url == null) {
-      return;
-    }
-    AgentServiceStatus status = service.getStatus();
+  private void crossed(AgentService service, String level) {
     boolean critical = CrashLoop.CRITICAL.equals(level);
-    var payload = new AlertWebhook.Payload(critical ? AlertWebhook.CRASH_LOOP_EVENT : AlertWebhook.WARNING_EVENT,
-        service.getMetadata().getUid(), service.getMetadata().getNamespace(), service.getMetadata().getName(),
-        status.getRestartCount(), status.getConsecutiveRestartFailures(), service.getSpec().getMaxRestartFailures(),
-        critical, status.getLastError());
-    CrashLoopRecord.AlertOutcome outcome = alerts.deliver(url, payload);
-    meters.counter("orch.alerts", "event", payload.event(), "outcome", outcome.delivered() ? "sent" : "failed").increment();
-    if (!outcome.delivered()) {
-      events.emit(service, EventRecorder.Notice.warning("AlertFailed", "alert " + payload.event() + " to "
-          + url + " failed: " + outcome.error()));
+    if (critical) {
+      meters.counter("orch.crashloop.pauses", "kind", "AgentService").increment();
     }
-    status.getCrashLoop().setLastAlert(outcome);
-    StatusWriter.write(service, status, context);
+    String url = service.getSpec().getAlertWebhookUrl();
+    if (url != null) {
+      AgentServiceStatus status = service.getStatus();
+      alerts.send(service, url, new AlertWebhook.Payload(critical ? AlertWebhook.CRASH_LOOP_EVENT : AlertWebhook.WARNING_EVENT,
+          service.getMetadata().getUid(), service.getMetadata().getNamespace(), service.getMetadata().getName(),
+          status.getRestartCount(), status.getConsecutiveRestartFailures(), service.getSpec().getMaxRestartFailures(),
+          critical, status.getLastError()));
+    }
   }
 
   /** orch_agentservices{state=...}: read from the informer cache at scrape time, so deleted services drop out. */

@@ -4,10 +4,10 @@ import com.fasterxml.jackson.annotation.JsonClassDescription;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
-import dev.orch.operator.core.AgentState;
-import dev.orch.operator.core.Conditions;
-import dev.orch.operator.core.CrashLoopRecord;
-import dev.orch.operator.core.OrchStatus;
+import dev.orch.operator.core.crashloop.CrashLoopRecord;
+import dev.orch.operator.core.status.AgentState;
+import dev.orch.operator.core.status.Conditions;
+import dev.orch.operator.core.status.OrchStatus;
 import io.fabric8.generator.annotation.Size;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -6,15 +6,16 @@ import java.util.Objects;
 import java.util.Optional;
 
 import dev.orch.operator.agent.AgentDeployment;
-import dev.orch.operator.core.AgentState;
-import dev.orch.operator.core.BundleCheck;
-import dev.orch.operator.core.Conditions;
-import dev.orch.operator.core.CrashLoop;
-import dev.orch.operator.core.Conditions.Verdict;
-import dev.orch.operator.core.EventRecorder.Notice;
-import dev.orch.operator.core.OperatorSettings;
-import dev.orch.operator.core.RestartRequest;
-import dev.orch.operator.core.SecretCheck;
+import dev.orch.operator.core.bundle.BundleCheck;
+import dev.orch.operator.core.config.OperatorSettings;
+import dev.orch.operator.core.crashloop.CrashLoop;
+import dev.orch.operator.core.reconcile.RestartRequest;
+import dev.orch.operator.core.reconcile.Verdicts;
+import dev.orch.operator.core.secrets.SecretCheck;
+import dev.orch.operator.core.status.AgentState;
+import dev.orch.operator.core.status.Conditions.Verdict;
+import dev.orch.operator.core.status.Conditions;
+import dev.orch.operator.core.status.EventRecorder.Notice;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentCondition;
@@ -43,7 +44,7 @@ final class AgentServiceStatusCalculator {
   static AgentServiceStatus compute(AgentService service, Observation seen, OperatorSettings settings) {
     AgentServiceStatus previous = service.getStatus() == null ? new AgentServiceStatus() : service.getStatus();
     AgentServiceSpec spec = service.getSpec();
-    long generation = service.getMetadata().getGeneration() == null ? 0 : service.getMetadata().getGeneration();
+    long generation = Conditions.generation(service);
     AgentServiceStatus status = new AgentServiceStatus();
     status.setObservedGeneration(generation);
     status.setUrl(AgentServicePlan.publicUrl(service, settings).orElse(null));
@@ -69,22 +70,20 @@ final class AgentServiceStatusCalculator {
     status.setReadyInstances(ready);
 
     Verdict verdict;
-    if (seen.bundle().problem().isPresent()) {
-      verdict = seen.bundle().problem().get().verdict();
+    Optional<Verdict> blocker = Verdicts.blocker(seen.bundle(), seen.secrets());
+    if (blocker.isPresent()) {
+      verdict = blocker.get();
       status.setState(ready > 0 ? AgentState.RUNNING : AgentState.FAILED);
-      status.setLastError(verdict.message());
-    } else if (!seen.secrets().satisfied()) {
-      verdict = Verdict.stalled("MissingSecrets", seen.secrets().message());
-      // Said by the Stalled condition only: lastError is the agent's last crash, which the crash-loop counters
-      // carry on, and a missing secret written there outlived the secret's arrival.
-      status.setState(ready > 0 ? AgentState.RUNNING : AgentState.FAILED);
+      // A missing secret is said by the Stalled condition only: lastError is the agent's last crash, which the
+      // crash-loop counters carry on, and a missing secret written there outlived the secret's arrival.
+      seen.bundle().problem().ifPresent(problem -> status.setLastError(problem.message()));
     } else if (crashLoopPaused) {
       verdict = Verdict.stalled("CrashLoop", "auto-paused after " + seen.crashes().consecutiveFailures()
           + " consecutive failed restarts (maxRestartFailures " + spec.getMaxRestartFailures() + "); last error: "
           + seen.crashes().lastError() + ". Fix the cause, then restart: " + RestartRequest.command(service));
       status.setState(AgentState.CRASH_LOOP);
     } else if (Boolean.TRUE.equals(spec.getPaused())) {
-      verdict = Verdict.idle("Paused", "paused by spec.paused; set it to false to resume");
+      verdict = Verdicts.PAUSED;
       status.setState(AgentState.PAUSED);
     } else if (progressDeadlineExceeded(deployment)) {
       verdict = Verdict.stalled("ProgressDeadlineExceeded", "the rollout made no progress: "

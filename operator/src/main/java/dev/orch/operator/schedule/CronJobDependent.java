@@ -1,7 +1,7 @@
 package dev.orch.operator.schedule;
 
-import dev.orch.operator.core.Labels;
-import dev.orch.operator.core.PlannedDependent;
+import dev.orch.operator.core.reconcile.Labels;
+import dev.orch.operator.core.reconcile.PlannedDependent;
 import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;

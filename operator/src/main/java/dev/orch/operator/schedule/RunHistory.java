@@ -18,6 +18,7 @@ import java.util.stream.Stream;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.orch.operator.agent.AgentPod;
+import dev.orch.operator.core.MetadataKeys;
 import dev.orch.operator.schedule.ScheduleStatus.Run;
 import dev.orch.operator.schedule.ScheduleStatus.RunStatus;
 import dev.orch.operator.schedule.ScheduleStatus.Trigger;
@@ -38,7 +39,6 @@ final class RunHistory {
   static final int MAX_RUNS = 50;
   static final String JOB_NAME_LABEL = "batch.kubernetes.io/job-name";
   /** On an active run's Job: the webhook calls skipped while it ran, as {@link SkippedCalls} JSON. */
-  static final String SKIPPED_CALLS_ANNOTATION = "orch.dev/skipped-calls";
   static final String VANISHED = "its Job was deleted before the run ended, so its outcome is unknown";
   private static final ObjectMapper JSON = new ObjectMapper();
   // Times are whole seconds: within one, the skipped calls came after the run that blocked them, so they go first.
@@ -142,7 +142,7 @@ final class RunHistory {
 
   /** From the run's trigger label; the CronJob's Jobs carry it through the job template. */
   private static Trigger triggerOf(Job job) {
-    return Optional.ofNullable(job.getMetadata().getLabels()).map(l -> l.get(SchedulePlan.TRIGGER_LABEL))
+    return Optional.ofNullable(job.getMetadata().getLabels()).map(l -> l.get(MetadataKeys.RUN_TRIGGER))
         .map(t -> Trigger.valueOf(t.toUpperCase(Locale.ROOT))).orElse(Trigger.CRON);
   }
 
@@ -168,7 +168,7 @@ final class RunHistory {
    */
   record SkippedCalls(int count, String first, String last) {
     static Optional<SkippedCalls> of(Job job) {
-      String value = Optional.ofNullable(job.getMetadata().getAnnotations()).map(a -> a.get(SKIPPED_CALLS_ANNOTATION)).orElse(null);
+      String value = Optional.ofNullable(job.getMetadata().getAnnotations()).map(a -> a.get(MetadataKeys.SKIPPED_CALLS)).orElse(null);
       if (value == null) {
         return Optional.empty();
       }
@@ -185,7 +185,7 @@ final class RunHistory {
       SkippedCalls calls = of(job).map(c -> new SkippedCalls(c.count() + 1, c.first(), now)).orElse(new SkippedCalls(1, now, now));
       Map<String, String> annotations = new HashMap<>(Optional.ofNullable(job.getMetadata().getAnnotations()).orElse(Map.of()));
       try {
-        annotations.put(SKIPPED_CALLS_ANNOTATION, JSON.writeValueAsString(calls));
+        annotations.put(MetadataKeys.SKIPPED_CALLS, JSON.writeValueAsString(calls));
       } catch (JsonProcessingException e) {
         throw new IllegalStateException(e);
       }

@@ -8,10 +8,11 @@ import java.util.Map;
 import java.util.OptionalInt;
 
 import dev.orch.operator.agent.AgentPod;
-import dev.orch.operator.core.Labels;
-import dev.orch.operator.core.OperatorSettings;
-import dev.orch.operator.core.Plan;
-import dev.orch.operator.core.PlannedDependent;
+import dev.orch.operator.core.MetadataKeys;
+import dev.orch.operator.core.config.OperatorSettings;
+import dev.orch.operator.core.reconcile.Labels;
+import dev.orch.operator.core.reconcile.Plan;
+import dev.orch.operator.core.reconcile.PlannedDependent;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -31,7 +32,6 @@ import io.fabric8.kubernetes.api.model.batch.v1.JobSpecBuilder;
  * template, whose agent exit code is the run's.
  */
 public final class SchedulePlan {
-  public static final String TRIGGER_LABEL = "orch.dev/trigger";
   /** Finished Jobs kept in the cluster for `kubectl logs`; the run history itself lives in status. */
   static final int JOBS_KEPT = 3;
   static final String RUN_COMPONENT = "run";
@@ -148,7 +148,7 @@ public final class SchedulePlan {
         // Cron runs are named by the CronJob controller, so the id comes from the pod's own labels.
         new EnvVarBuilder().withName("ORCH_RUN_ID").withNewValueFrom().withNewFieldRef()
             .withFieldPath("metadata.labels['" + RunHistory.JOB_NAME_LABEL + "']").endFieldRef().endValueFrom().build());
-    var workload = new AgentPod.Workload(runLabels(schedule, trigger), Map.of(), OptionalInt.of(3000), false, "Never", runEnv);
+    var workload = new AgentPod.Workload(runLabels(schedule, trigger), Map.of(), OptionalInt.of(AgentPod.DEFAULT_HTTP_PORT), false, "Never", runEnv);
     return new JobSpecBuilder()
         // One attempt: a failed agent run is a result to record, not something to retry behind the user's back.
         .withBackoffLimit(0)
@@ -159,7 +159,7 @@ public final class SchedulePlan {
 
   private static Map<String, String> runLabels(Schedule schedule, ScheduleStatus.Trigger trigger) {
     Map<String, String> labels = Labels.of(schedule, schedule.getSpec().getAgent(), RUN_COMPONENT);
-    labels.put(TRIGGER_LABEL, trigger.name().toLowerCase(Locale.ROOT));
+    labels.put(MetadataKeys.RUN_TRIGGER, trigger.name().toLowerCase(Locale.ROOT));
     return labels;
   }
 }

@@ -14,7 +14,7 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.Response.Status;
 
-import dev.orch.operator.core.OperatorSettings;
+import dev.orch.operator.core.config.OperatorSettings;
 import io.fabric8.kubernetes.client.KubernetesClient;
 
 /**

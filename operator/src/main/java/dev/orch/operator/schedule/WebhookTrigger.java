@@ -15,11 +15,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.LoadingCache;
 import dev.orch.operator.agent.SecretNames;
-import dev.orch.operator.core.BundleCheck;
-import dev.orch.operator.core.BundleConfigMaps;
-import dev.orch.operator.core.Conditions;
-import dev.orch.operator.core.Labels;
-import dev.orch.operator.core.OperatorSettings;
+import dev.orch.operator.core.bundle.BundleCheck;
+import dev.orch.operator.core.bundle.BundleConfigMaps;
+import dev.orch.operator.core.config.OperatorSettings;
+import dev.orch.operator.core.reconcile.Labels;
+import dev.orch.operator.core.status.Conditions;
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -27,6 +27,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.Bucket;
 import io.github.bucket4j.ConsumptionProbe;
+import org.jboss.logging.Logger;
 
 /**
  * What a call to a schedule's webhook URL does: limit the rate, find the schedule, check the token, then start a
@@ -35,6 +36,7 @@ import io.github.bucket4j.ConsumptionProbe;
  * to HTTP. It writes Jobs and input Secrets, never status, so any operator replica can take a call.
  */
 public final class WebhookTrigger {
+  private static final Logger LOG = Logger.getLogger(WebhookTrigger.class);
   /** Unknown schedules cost an API request too, so all calls together get a ceiling as well. */
   static final int GLOBAL_MULTIPLIER = 20;
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -127,6 +129,7 @@ public final class WebhookTrigger {
         throw e;
       }
     }
+    LOG.infof("Schedule %s/%s: webhook run %s started", namespace, schedule.getMetadata().getName(), runId);
     return Outcome.of(Kind.STARTED, runId, null);
   }
 

@@ -4,7 +4,8 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 
-import dev.orch.operator.core.RestartRequest;
+import dev.orch.operator.core.MetadataKeys;
+import dev.orch.operator.core.reconcile.RestartRequest;
 
 /**
  * The restart of one replica: the annotation {@code orch.dev/restartedAt.INDEX}, set the way
@@ -18,7 +19,7 @@ final class ReplicaRestart {
   }
 
   static String annotation(int index) {
-    return RestartRequest.ANNOTATION + "." + index;
+    return MetadataKeys.RESTARTED_AT + "." + index;
   }
 
   /** The replica's requested restart time, or null when none was ever requested. */

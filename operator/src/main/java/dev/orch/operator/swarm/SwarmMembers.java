@@ -3,9 +3,10 @@ package dev.orch.operator.swarm;
 import java.util.Map;
 import java.util.stream.Collectors;
 
-import dev.orch.operator.core.Labels;
-import dev.orch.operator.core.Plan;
-import dev.orch.operator.core.PlannedDependent;
+import dev.orch.operator.core.MetadataKeys;
+import dev.orch.operator.core.reconcile.Labels;
+import dev.orch.operator.core.reconcile.Plan;
+import dev.orch.operator.core.reconcile.PlannedDependent;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -36,7 +37,7 @@ public final class SwarmMembers extends PlannedDependent<Deployment, Swarm> impl
   /** The replicas' Deployments that exist now, keyed by replica index. */
   static Map<String, Deployment> byIndex(Context<Swarm> context) {
     return context.getSecondaryResources(Deployment.class).stream()
-        .filter(d -> d.getMetadata().getLabels() != null && d.getMetadata().getLabels().containsKey(SwarmPlan.REPLICA_INDEX_LABEL))
-        .collect(Collectors.toMap(d -> d.getMetadata().getLabels().get(SwarmPlan.REPLICA_INDEX_LABEL), d -> d, (a, b) -> a));
+        .filter(d -> d.getMetadata().getLabels() != null && d.getMetadata().getLabels().containsKey(MetadataKeys.REPLICA_INDEX))
+        .collect(Collectors.toMap(d -> d.getMetadata().getLabels().get(MetadataKeys.REPLICA_INDEX), d -> d, (a, b) -> a));
   }
 }

@@ -8,9 +8,10 @@ import java.util.Set;
 
 import dev.orch.operator.agent.AgentDeployment;
 import dev.orch.operator.agent.AgentPod;
-import dev.orch.operator.core.Labels;
-import dev.orch.operator.core.OperatorSettings;
-import dev.orch.operator.core.Plan;
+import dev.orch.operator.core.MetadataKeys;
+import dev.orch.operator.core.config.OperatorSettings;
+import dev.orch.operator.core.reconcile.Labels;
+import dev.orch.operator.core.reconcile.Plan;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -25,7 +26,6 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
  * up adds new ones), and owner references make deleting the Swarm tear down every member.
  */
 public final class SwarmPlan {
-  public static final String REPLICA_INDEX_LABEL = "orch.dev/replica-index";
 
   private SwarmPlan() {
   }
@@ -50,7 +50,7 @@ public final class SwarmPlan {
 
   static Map<String, String> memberSelector(Swarm swarm, int index) {
     Map<String, String> selector = Labels.selector(swarm);
-    selector.put(REPLICA_INDEX_LABEL, Integer.toString(index));
+    selector.put(MetadataKeys.REPLICA_INDEX, Integer.toString(index));
     return selector;
   }
 
@@ -58,9 +58,9 @@ public final class SwarmPlan {
       boolean crashLoopPaused, OperatorSettings settings) {
     SwarmSpec spec = swarm.getSpec();
     Map<String, String> labels = Labels.of(swarm, spec.getAgent(), "agent");
-    labels.put(REPLICA_INDEX_LABEL, Integer.toString(index));
+    labels.put(MetadataKeys.REPLICA_INDEX, Integer.toString(index));
     var workload = new AgentPod.Workload(labels, AgentPod.rollingAnnotations(ReplicaRestart.podAnnotations(swarm, index),
-        bundleAnnotations), OptionalInt.of(3000), true, "Always", List.of(
+        bundleAnnotations), OptionalInt.of(AgentPod.DEFAULT_HTTP_PORT), true, "Always", List.of(
         new EnvVarBuilder().withName("ORB_REPLICA_INDEX").withValue(Integer.toString(index)).build(),
         new EnvVarBuilder().withName("ORB_REPLICA_COUNT").withValue(Integer.toString(spec.getReplicas())).build()));
     boolean stopped = crashLoopPaused || Boolean.TRUE.equals(spec.getPaused());

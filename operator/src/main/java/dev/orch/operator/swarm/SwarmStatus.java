@@ -6,9 +6,9 @@ import java.util.List;
 import com.fasterxml.jackson.annotation.JsonClassDescription;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
-import dev.orch.operator.core.AgentState;
-import dev.orch.operator.core.CrashLoopRecord;
-import dev.orch.operator.core.OrchStatus;
+import dev.orch.operator.core.crashloop.CrashLoopRecord;
+import dev.orch.operator.core.status.AgentState;
+import dev.orch.operator.core.status.OrchStatus;
 import io.fabric8.generator.annotation.Size;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)

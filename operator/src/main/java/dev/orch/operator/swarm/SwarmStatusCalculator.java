@@ -4,17 +4,19 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.stream.Collectors;
 
 import dev.orch.operator.agent.AgentDeployment;
-import dev.orch.operator.core.AgentState;
-import dev.orch.operator.core.BundleCheck;
-import dev.orch.operator.core.Conditions;
-import dev.orch.operator.core.Conditions.Verdict;
-import dev.orch.operator.core.CrashLoop;
-import dev.orch.operator.core.EventRecorder.Notice;
-import dev.orch.operator.core.RestartRequest;
-import dev.orch.operator.core.SecretCheck;
+import dev.orch.operator.core.bundle.BundleCheck;
+import dev.orch.operator.core.crashloop.CrashLoop;
+import dev.orch.operator.core.reconcile.RestartRequest;
+import dev.orch.operator.core.reconcile.Verdicts;
+import dev.orch.operator.core.secrets.SecretCheck;
+import dev.orch.operator.core.status.AgentState;
+import dev.orch.operator.core.status.Conditions.Verdict;
+import dev.orch.operator.core.status.Conditions;
+import dev.orch.operator.core.status.EventRecorder.Notice;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 
@@ -41,7 +43,7 @@ final class SwarmStatusCalculator {
   static SwarmStatus compute(Swarm swarm, Observation seen) {
     SwarmStatus previous = swarm.getStatus() == null ? new SwarmStatus() : swarm.getStatus();
     SwarmSpec spec = swarm.getSpec();
-    long generation = swarm.getMetadata().getGeneration() == null ? 0 : swarm.getMetadata().getGeneration();
+    long generation = Conditions.generation(swarm);
     List<SwarmStatus.Member> members = new ArrayList<>();
     List<SwarmStatus.FailedReplica> failed = new ArrayList<>();
     int ready = 0;
@@ -82,8 +84,8 @@ final class SwarmStatusCalculator {
     status.setMembers(members);
     String restartedAt = RestartRequest.requestedAt(swarm);
     status.setLastRestartAt(restartedAt != null ? restartedAt : previous.getLastRestartAt());
-    Verdict verdict = seen.bundle().problem().isPresent() ? seen.bundle().problem().get().verdict()
-        : verdict(swarm, seen.secrets(), ready, failed);
+    Optional<Verdict> blocker = Verdicts.blocker(seen.bundle(), seen.secrets());
+    Verdict verdict = blocker.isPresent() ? blocker.get() : verdict(swarm, ready, failed);
     status.setConditions(Conditions.merge(previous.getConditions(), verdict, generation, seen.now()));
     return status;
   }
@@ -93,7 +95,7 @@ final class SwarmStatusCalculator {
    * 50): the swarm is Ready once all the others are, and the Ready message names the failed ones. Beyond it, the
    * swarm is Stalled; both messages say how to restart a failed replica alone.
    */
-  private static Verdict verdict(Swarm swarm, SecretCheck secrets, int ready, List<SwarmStatus.FailedReplica> failed) {
+  private static Verdict verdict(Swarm swarm, int ready, List<SwarmStatus.FailedReplica> failed) {
     SwarmSpec spec = swarm.getSpec();
     String counts = ready + "/" + spec.getReplicas() + " replicas ready";
     int tolerated = spec.getMaxFailedReplicas() == null ? 0 : spec.getMaxFailedReplicas();
@@ -101,10 +103,8 @@ final class SwarmStatusCalculator {
         + failed.stream().map(f -> f.replicaIndex() + ": " + f.error()).collect(Collectors.joining(", "))
         + "), spec.maxFailedReplicas is " + tolerated + "; once fixed, restart a failed replica alone with "
         + ReplicaRestart.command(swarm, failed.get(0).replicaIndex()) + " (status.failed has each one's command)";
-    if (!secrets.satisfied()) {
-      return Verdict.stalled("MissingSecrets", secrets.message());
-    } else if (Boolean.TRUE.equals(spec.getPaused())) {
-      return Verdict.idle("Paused", "paused by spec.paused; set it to false to resume");
+    if (Boolean.TRUE.equals(spec.getPaused())) {
+      return Verdicts.PAUSED;
     } else if (failed.size() > tolerated) {
       return Verdict.stalled("ReplicasFailed", counts + failures);
     } else if (ready + failed.size() < spec.getReplicas()) {

@@ -21,10 +21,10 @@ import org.junit.jupiter.api.io.TempDir;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.orch.localcluster.WithKubernetes;
 import dev.orch.operator.agent.Bundle;
-import dev.orch.operator.core.AgentState;
-import dev.orch.operator.core.Labels;
-import dev.orch.operator.core.OperatorSettings;
-import dev.orch.operator.core.RestartRequest;
+import dev.orch.operator.core.MetadataKeys;
+import dev.orch.operator.core.config.OperatorSettings;
+import dev.orch.operator.core.reconcile.Labels;
+import dev.orch.operator.core.status.AgentState;
 import dev.orch.operator.testing.CustomResources;
 import dev.orch.operator.testing.HttpsReceiver;
 import dev.orch.operator.testing.Kubelet;
@@ -111,12 +111,31 @@ class AgentServiceCrashLoopTest {
     assertThat(paused.getStatus().getConditions().get(2).getReason()).isEqualTo("CrashLoop");
     assertThat(eventReasons("crashy")).contains("CrashLoop");
 
-    edit("crashy", s -> s.getMetadata().setAnnotations(Map.of(RestartRequest.ANNOTATION, Instant.now().toString())));
+    edit("crashy", s -> s.getMetadata().setAnnotations(Map.of(MetadataKeys.RESTARTED_AT, Instant.now().toString())));
     AgentService resumed = awaitStatus("crashy", s -> s.getState() != AgentState.CRASH_LOOP);
     assertThat(resumed.getStatus().getConsecutiveRestartFailures()).isZero();
     assertThat(resumed.getStatus().getRestartCount()).as("restart history is kept").isEqualTo(4);
     await().atMost(TIMEOUT).until(() -> client.apps().deployments().withName("crashy").get().getSpec().getReplicas() == 1);
     assertThat(receiver.bodies).hasSize(before + 2);
+  }
+
+  @Test
+  void aDeadAlertReceiverHoldsUpNoReconcile() {
+    AgentService service = client.resource(service("unheard", 2, receiver.hangingUrl())).create();
+    Pod pod = awaitPod(service);
+    Kubelet.crashed(client, pod, 1, 1, "KeyError: 'TOKEN'");
+    await().atMost(TIMEOUT).until(() -> receiver.hung.size() == 1);
+
+    // The warning's delivery now waits on the receiver (3 attempts of 5 s); the service is reconciled meanwhile.
+    Kubelet.crashed(client, latest(pod), 2, 1, "KeyError: 'TOKEN'");
+    AgentService paused = awaitStatus("unheard", s -> s.getState() == AgentState.CRASH_LOOP);
+    assertThat(paused.getStatus().getCrashLoop().getLastAlert()).as("the warning is still being delivered").isNull();
+
+    AgentService told = CustomResources.awaitStatus(client, AgentService.class, "unheard",
+        s -> s.getCrashLoop().getLastAlert() != null, Duration.ofSeconds(60));
+    assertThat(told.getStatus().getCrashLoop().getLastAlert().delivered()).isFalse();
+    assertThat(told.getStatus().getCrashLoop().getLastAlert().error()).contains("after 3 attempt(s)");
+    await().atMost(TIMEOUT).until(() -> eventReasons("unheard").contains("AlertFailed"));
   }
 
   @Test

@@ -10,8 +10,8 @@ import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
 import dev.orch.operator.agent.Bundle;
-import dev.orch.operator.core.OperatorSettings;
-import dev.orch.operator.core.Plan;
+import dev.orch.operator.core.config.OperatorSettings;
+import dev.orch.operator.core.reconcile.Plan;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;

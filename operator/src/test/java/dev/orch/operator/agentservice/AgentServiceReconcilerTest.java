@@ -22,12 +22,11 @@ import dev.orch.localcluster.LocalControlPlane;
 import dev.orch.localcluster.WithKubernetes;
 import dev.orch.operator.agent.Bundle;
 import dev.orch.operator.agent.EnvVar;
-import dev.orch.operator.core.AgentState;
-import dev.orch.operator.core.BundleCheck;
-import dev.orch.operator.core.Conditions;
-import dev.orch.operator.core.Labels;
-import dev.orch.operator.core.OperatorSettings;
-import dev.orch.operator.core.RestartRequest;
+import dev.orch.operator.core.MetadataKeys;
+import dev.orch.operator.core.config.OperatorSettings;
+import dev.orch.operator.core.reconcile.Labels;
+import dev.orch.operator.core.status.AgentState;
+import dev.orch.operator.core.status.Conditions;
 import dev.orch.operator.testing.Bundles;
 import dev.orch.operator.testing.CustomResources;
 import dev.orch.operator.testing.Kubelet;
@@ -269,9 +268,9 @@ class AgentServiceReconcilerTest {
     apply(service("restartable", spec -> { }));
     await().atMost(TIMEOUT).until(() -> client.apps().deployments().withName("restartable").get() != null);
     String at = "2026-11-23T10:00:00Z";
-    edit("restartable", s -> s.getMetadata().setAnnotations(Map.of(RestartRequest.ANNOTATION, at)));
+    edit("restartable", s -> s.getMetadata().setAnnotations(Map.of(MetadataKeys.RESTARTED_AT, at)));
     await().atMost(TIMEOUT).until(() -> at.equals(client.apps().deployments().withName("restartable").get()
-        .getSpec().getTemplate().getMetadata().getAnnotations().get(RestartRequest.ANNOTATION)));
+        .getSpec().getTemplate().getMetadata().getAnnotations().get(MetadataKeys.RESTARTED_AT)));
     AgentService restarted = awaitStatus("restartable", s -> at.equals(s.getLastRestartAt()));
     assertThat(restarted.getStatus().getConsecutiveRestartFailures()).isZero();
     awaitEvents("restartable", "Restarted");
@@ -392,7 +391,7 @@ class AgentServiceReconcilerTest {
   private String bundleDigest(String name) {
     Deployment deployment = client.apps().deployments().withName(name).get();
     return deployment == null || deployment.getSpec().getTemplate().getMetadata().getAnnotations() == null ? null
-        : deployment.getSpec().getTemplate().getMetadata().getAnnotations().get(BundleCheck.DIGEST_ANNOTATION);
+        : deployment.getSpec().getTemplate().getMetadata().getAnnotations().get(MetadataKeys.BUNDLE_SHA256);
   }
 
   private static String env(Container container, String name) {

@@ -9,11 +9,11 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 import dev.orch.operator.agentservice.AgentServiceStatusCalculator.Observation;
-import dev.orch.operator.core.AgentState;
-import dev.orch.operator.core.BundleCheck;
-import dev.orch.operator.core.EventRecorder.Notice;
-import dev.orch.operator.core.OperatorSettings;
-import dev.orch.operator.core.SecretCheck;
+import dev.orch.operator.core.bundle.BundleCheck;
+import dev.orch.operator.core.config.OperatorSettings;
+import dev.orch.operator.core.secrets.SecretCheck;
+import dev.orch.operator.core.status.AgentState;
+import dev.orch.operator.core.status.EventRecorder.Notice;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;

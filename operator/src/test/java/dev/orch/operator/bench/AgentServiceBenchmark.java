@@ -19,7 +19,7 @@ import dev.orch.operator.agent.Bundle;
 import dev.orch.operator.agentservice.AgentService;
 import dev.orch.operator.agentservice.AgentServiceReconciler;
 import dev.orch.operator.agentservice.AgentServiceSpec;
-import dev.orch.operator.core.OperatorSettings;
+import dev.orch.operator.core.config.OperatorSettings;
 import dev.orch.operator.testing.RunningOperator;
 import dev.orch.operator.testing.Vault;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;

@@ -6,7 +6,7 @@ import java.util.Map;
 import dev.orch.localcluster.ClusterConnection;
 import dev.orch.localcluster.SharedCluster;
 import dev.orch.operator.agent.Bundle;
-import dev.orch.operator.core.OperatorSettings;
+import dev.orch.operator.core.config.OperatorSettings;
 import dev.orch.operator.swarm.Swarm;
 import dev.orch.operator.swarm.SwarmReconciler;
 import dev.orch.operator.swarm.SwarmSpec;

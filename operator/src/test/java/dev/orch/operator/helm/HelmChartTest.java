@@ -76,6 +76,7 @@ class HelmChartTest {
         .doesNotContainKey("ORCH_WEBHOOKS_BASE_URL")
         .containsEntry("ORCH_LEADER_ELECTION_ENABLED", "true")
         .containsEntry("ORCH_LEADER_ELECTION_LEASE_NAME", "rel-orch-operator")
+        .containsEntry("QUARKUS_LOG_CONSOLE_JSON_ENABLED", "false")
         .doesNotContainKeys("QUARKUS_OPERATOR_SDK_NAMESPACES", "ORCH_BASE_DOMAIN");
     assertThat(deployment.getSpec().getTemplate().getSpec().getServiceAccountName()).isEqualTo("rel-orch-operator");
 
@@ -112,7 +113,7 @@ class HelmChartTest {
   void valuesReachTheOperatorAndWatchedNamespacesNarrowItsRights() {
     List<HasMetadata> objects = render("replicaCount=2", "vaultSecretName=team-vault", "baseDomain=agents.example.com",
         "runner.image=registry.example.com/orch-runner:1.2.3", "gateway.image=registry.example.com/orch-gateway:1.2.3",
-        "watchNamespaces={team-a,team-b}", "image.tag=9.9.9", "rbac.aggregateToDefaultRoles=false");
+        "watchNamespaces={team-a,team-b}", "image.tag=9.9.9", "rbac.aggregateToDefaultRoles=false", "logFormat=json");
     Deployment deployment = one(objects, Deployment.class);
     assertThat(deployment.getSpec().getReplicas()).isEqualTo(2);
     Container operator = deployment.getSpec().getTemplate().getSpec().getContainers().get(0);
@@ -121,7 +122,8 @@ class HelmChartTest {
         .containsEntry("ORCH_BASE_DOMAIN", "agents.example.com")
         .containsEntry("ORCH_RUNNER_IMAGE", "registry.example.com/orch-runner:1.2.3")
         .containsEntry("ORCH_GATEWAY_IMAGE", "registry.example.com/orch-gateway:1.2.3")
-        .containsEntry("QUARKUS_OPERATOR_SDK_NAMESPACES", "team-a,team-b");
+        .containsEntry("QUARKUS_OPERATOR_SDK_NAMESPACES", "team-a,team-b")
+        .containsEntry("QUARKUS_LOG_CONSOLE_JSON_ENABLED", "true");
 
     assertThat(objects.stream().filter(RoleBinding.class::isInstance).map(o -> o.getMetadata().getNamespace()))
         .containsExactlyInAnyOrder("team-a", "team-b", "orch-system");
@@ -162,6 +164,7 @@ class HelmChartTest {
       "vaultSecretName=Orch_Secrets                      | at '/vaultSecretName': 'Orch_Secrets' does not match pattern",
       "webhookIngress.enabled=true                       | at '/webhookIngress/host'",
       "nativeSidecars=maybe                              | at '/nativeSidecars'",
+      "logFormat=yaml                                    | at '/logFormat'",
       "webhooks.baseUrl=hooks.example.com                | at '/webhooks/baseUrl': 'hooks.example.com' does not match pattern",
       "crashLoop.stableAfter=ten minutes                 | at '/crashLoop/stableAfter'",
       "replicas=2                                        | additional properties 'replicas' not allowed",

@@ -29,17 +29,16 @@ import dev.orch.localcluster.KubeBinaries;
 import dev.orch.localcluster.WithKubernetes;
 import dev.orch.operator.agentservice.AgentService;
 import dev.orch.operator.agentservice.AgentServiceReconciler;
-import dev.orch.operator.core.AgentState;
-import dev.orch.operator.core.BundleCheck;
-import dev.orch.operator.core.Conditions;
-import dev.orch.operator.core.Labels;
-import dev.orch.operator.core.OperatorSettings;
+import dev.orch.operator.core.MetadataKeys;
+import dev.orch.operator.core.config.OperatorSettings;
+import dev.orch.operator.core.reconcile.Labels;
+import dev.orch.operator.core.status.AgentState;
+import dev.orch.operator.core.status.Conditions;
 import dev.orch.operator.schedule.Schedule;
 import dev.orch.operator.schedule.ScheduleReconciler;
 import dev.orch.operator.schedule.ScheduleStatus;
 import dev.orch.operator.schedule.WebhookTrigger;
 import dev.orch.operator.swarm.Swarm;
-import dev.orch.operator.swarm.SwarmPlan;
 import dev.orch.operator.swarm.SwarmReconciler;
 import dev.orch.operator.testing.ArgoHealth;
 import dev.orch.operator.testing.Helm;
@@ -223,12 +222,12 @@ class HelmInstallTest {
         assertThat(admin.services().withName(outbound).get()).as("Service of %s, which has no HTTP port", outbound).isNull();
         assertThat(strategy(outbound)).as("%s never runs twice", outbound).isEqualTo("Recreate");
         assertThat(admin.apps().deployments().withName(outbound).get().getSpec().getTemplate().getMetadata().getAnnotations())
-            .as("the digest of the bundle the chart's RBAC lets the operator watch").containsKey(BundleCheck.DIGEST_ANNOTATION);
+            .as("the digest of the bundle the chart's RBAC lets the operator watch").containsKey(MetadataKeys.BUNDLE_SHA256);
       }
 
       List<Deployment> members = await().atMost(TIMEOUT).until(() -> admin.apps().deployments()
-          .withLabel(SwarmPlan.REPLICA_INDEX_LABEL).list().getItems(), d -> d.size() == 10);
-      assertThat(members).extracting(d -> d.getMetadata().getLabels().get(SwarmPlan.REPLICA_INDEX_LABEL))
+          .withLabel(MetadataKeys.REPLICA_INDEX).list().getItems(), d -> d.size() == 10);
+      assertThat(members).extracting(d -> d.getMetadata().getLabels().get(MetadataKeys.REPLICA_INDEX))
           .containsExactlyInAnyOrder("0", "1", "2", "3", "4", "5", "6", "7", "8", "9");
       awaitStatus(Swarm.class, "issue-shards", s -> s.getStatus().getMembers() != null && s.getStatus().getMembers().size() == 10);
       assertThat(members).extracting(d -> d.getSpec().getStrategy().getType()).as("each replica index is a singleton")
@@ -243,7 +242,7 @@ class HelmInstallTest {
 
       // A manual run is a Job the operator creates itself.
       admin.resources(Schedule.class).withName("daily-report").edit(s -> {
-        s.getMetadata().getAnnotations().put(ScheduleReconciler.TRIGGER_ANNOTATION, Instant.now().toString());
+        s.getMetadata().getAnnotations().put(MetadataKeys.TRIGGER, Instant.now().toString());
         return s;
       });
       await().atMost(TIMEOUT).until(() -> admin.batch().v1().jobs().withLabel(Labels.INSTANCE, "daily-report").list().getItems(),

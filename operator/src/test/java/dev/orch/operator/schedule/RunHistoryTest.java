@@ -9,6 +9,7 @@ import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 
+import dev.orch.operator.core.MetadataKeys;
 import dev.orch.operator.schedule.ScheduleStatus.Run;
 import dev.orch.operator.schedule.ScheduleStatus.RunStatus;
 import dev.orch.operator.schedule.ScheduleStatus.Trigger;
@@ -68,7 +69,7 @@ class RunHistoryTest {
   @Test
   void skippedWebhookCallsAreCountedOnTheActiveRunsJobAndReadBackAsOneEntry() {
     Job active = new JobBuilder().withNewMetadata().withName("hook-webhook-1").withCreationTimestamp("2026-11-23T10:00:00Z")
-        .addToLabels(SchedulePlan.TRIGGER_LABEL, "webhook").endMetadata().build();
+        .addToLabels(MetadataKeys.RUN_TRIGGER, "webhook").endMetadata().build();
     for (int second = 1; second <= 4; second++) {
       RunHistory.SkippedCalls.counted(active, Instant.parse("2026-11-23T10:00:0" + second + "Z"));
     }

@@ -24,9 +24,10 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 import dev.orch.localcluster.WithKubernetes;
 import dev.orch.operator.agent.Bundle;
-import dev.orch.operator.core.Conditions;
-import dev.orch.operator.core.Labels;
-import dev.orch.operator.core.OperatorSettings;
+import dev.orch.operator.core.MetadataKeys;
+import dev.orch.operator.core.config.OperatorSettings;
+import dev.orch.operator.core.reconcile.Labels;
+import dev.orch.operator.core.status.Conditions;
 import dev.orch.operator.schedule.ScheduleStatus.RunStatus;
 import dev.orch.operator.testing.Bundles;
 import dev.orch.operator.testing.CustomResources;
@@ -39,8 +40,8 @@ import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
-import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.events.v1.Event;
 import io.fabric8.kubernetes.client.KubernetesClient;
 
@@ -293,7 +294,7 @@ class ScheduleReconcilerTest {
   void rotatingTheTokenInvalidatesTheOldOne() {
     String old = webhookSchedule("rotated", s -> { });
     String oldDigest = client.resources(Schedule.class).withName("rotated").get().getStatus().getWebhook().tokenSha256();
-    edit("rotated", s -> s.getMetadata().setAnnotations(Map.of(ScheduleReconciler.ROTATE_TOKEN_ANNOTATION, "2026-11-23")));
+    edit("rotated", s -> s.getMetadata().setAnnotations(Map.of(MetadataKeys.ROTATE_WEBHOOK_TOKEN, "2026-11-23")));
     awaitStatus("rotated", s -> !oldDigest.equals(s.getWebhook().tokenSha256()));
     String fresh = tokenOf("rotated");
     assertThat(fresh).isNotEqualTo(old);
@@ -356,7 +357,7 @@ class ScheduleReconcilerTest {
   }
 
   private void trigger(String name, String value) {
-    edit(name, s -> s.getMetadata().setAnnotations(Map.of(ScheduleReconciler.TRIGGER_ANNOTATION, value)));
+    edit(name, s -> s.getMetadata().setAnnotations(Map.of(MetadataKeys.TRIGGER, value)));
   }
 
   /** Waits for the schedule's {@code runs}-th run pod and ends it the way a kubelet would. */

@@ -3,7 +3,9 @@ package dev.orch.operator.shipped;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.io.IOException;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -15,10 +17,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 import dev.orch.localcluster.ClusterConnection;
 import dev.orch.localcluster.WithKubernetes;
 import dev.orch.operator.agent.Bundle;
-import dev.orch.operator.core.Conditions;
+import dev.orch.operator.core.status.Conditions;
 import dev.orch.operator.schedule.Schedule;
 import dev.orch.operator.schedule.ScheduleSpec;
 import dev.orch.operator.testing.OperatorLogOnFailure;
@@ -39,6 +43,7 @@ class OperatorJarIT {
   private static final int MAX_BODY_BYTES = 1024;
   private final KubernetesClient client;
   private final ClusterConnection cluster;
+  private static final ObjectMapper JSON = new ObjectMapper();
   private PackagedOperator operator;
 
   @RegisterExtension
@@ -56,7 +61,8 @@ class OperatorJarIT {
         "QUARKUS_OPERATOR_SDK_NAMESPACES", client.getNamespace(),
         "ORCH_WEBHOOKS_BASE_URL", "https://hooks.example.com/",
         "ORCH_WEBHOOKS_REQUESTS_PER_MINUTE", Integer.toString(REQUESTS_PER_MINUTE),
-        "ORCH_WEBHOOKS_MAX_BODY_BYTES", Integer.toString(MAX_BODY_BYTES))).start();
+        "ORCH_WEBHOOKS_MAX_BODY_BYTES", Integer.toString(MAX_BODY_BYTES),
+        "QUARKUS_LOG_CONSOLE_JSON_ENABLED", "true")).start();
   }
 
   @AfterAll
@@ -111,7 +117,15 @@ class OperatorJarIT {
     assertThat(Long.parseLong(limited.headers().firstValue("Retry-After").orElseThrow())).isBetween(1L, 60L);
     assertThat(operator.post(path + "/" + token, "").statusCode()).as("the right token is limited too while the flood lasts").isEqualTo(429);
 
-    assertThat(operator.get("/q/metrics").body()).contains("orch_reconcile_duration_seconds_count{kind=\"Schedule\"");
+    assertThat(operator.get("/q/metrics").body()).contains("operator_sdk_controllers_execution_reconcile_seconds_count{controller=\"schedule\"");
+
+    String name = client.getNamespace() + "/importer";
+    List<String> messages = Files.readAllLines(operator.log()).stream().filter(line -> line.startsWith("{"))
+        .map(OperatorJarIT::message).toList();
+    assertThat(messages).as("one JSON line per decision, none per unchanged reconcile")
+        .containsOnlyOnce("Schedule " + name + ": Scheduled (was new): runs when its webhook is called")
+        .contains("Schedule " + name + ": webhook token created in Secret importer-webhook",
+            "Schedule " + name + ": webhook run " + run + " started");
   }
 
   @Test
@@ -119,5 +133,13 @@ class OperatorJarIT {
     HttpResponse<String> live = operator.get("/q/health/live");
     assertThat(live.statusCode()).isEqualTo(200);
     assertThat(live.body()).contains("\"status\": \"UP\"");
+  }
+
+  private static String message(String jsonLine) {
+    try {
+      return JSON.readTree(jsonLine).path("message").asText();
+    } catch (IOException e) {
+      throw new AssertionError("not a JSON log line: " + jsonLine, e);
+    }
   }
 }

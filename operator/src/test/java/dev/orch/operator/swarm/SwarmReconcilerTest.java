@@ -17,11 +17,11 @@ import org.junit.jupiter.api.TestInstance;
 
 import dev.orch.localcluster.WithKubernetes;
 import dev.orch.operator.agent.Bundle;
-import dev.orch.operator.core.AgentState;
-import dev.orch.operator.core.BundleCheck;
-import dev.orch.operator.core.Conditions;
-import dev.orch.operator.core.Labels;
-import dev.orch.operator.core.OperatorSettings;
+import dev.orch.operator.core.MetadataKeys;
+import dev.orch.operator.core.config.OperatorSettings;
+import dev.orch.operator.core.reconcile.Labels;
+import dev.orch.operator.core.status.AgentState;
+import dev.orch.operator.core.status.Conditions;
 import dev.orch.operator.testing.ArgoHealth;
 import dev.orch.operator.testing.Bundles;
 import dev.orch.operator.testing.CustomResources;
@@ -105,7 +105,7 @@ class SwarmReconcilerTest {
     client.resource(swarm("workers", 4, s -> s.setMaxRestartFailures(2))).create();
     await().atMost(TIMEOUT).until(() -> client.pods().withLabel(Labels.INSTANCE, "workers").list().getItems().size() == 4);
     for (int failing : List.of(1, 3)) {
-      Pod pod = client.pods().withLabel(SwarmPlan.REPLICA_INDEX_LABEL, Integer.toString(failing))
+      Pod pod = client.pods().withLabel(MetadataKeys.REPLICA_INDEX, Integer.toString(failing))
           .withLabel(Labels.INSTANCE, "workers").list().getItems().get(0);
       Kubelet.crashed(client, pod, 2, 3, "ConnectionRefusedError: queue unreachable");
     }
@@ -192,7 +192,7 @@ class SwarmReconcilerTest {
 
     // Acted on once: the same request, still present when the replica crash-loops again, does not resume it.
     Pod fresh = await().atMost(TIMEOUT).until(() -> client.pods().withLabel(Labels.INSTANCE, "tolerant")
-        .withLabel(SwarmPlan.REPLICA_INDEX_LABEL, "2").list().getItems().stream()
+        .withLabel(MetadataKeys.REPLICA_INDEX, "2").list().getItems().stream()
         .filter(p -> p.getMetadata().getAnnotations() != null && p.getMetadata().getAnnotations().containsKey("orch.dev/restartedAt.2"))
         .findFirst(), java.util.Optional::isPresent).orElseThrow();
     Kubelet.crashed(client, fresh, 2, 1, "still broken");
@@ -218,7 +218,7 @@ class SwarmReconcilerTest {
 
   /** The replica's agent has crashed often enough to be paused (the tests use maxRestartFailures 2). */
   private void crash(String swarm, int index) {
-    Pod pod = client.pods().withLabel(SwarmPlan.REPLICA_INDEX_LABEL, Integer.toString(index))
+    Pod pod = client.pods().withLabel(MetadataKeys.REPLICA_INDEX, Integer.toString(index))
         .withLabel(Labels.INSTANCE, swarm).list().getItems().get(0);
     Kubelet.crashed(client, pod, 2, 3, "ConnectionRefusedError: queue unreachable");
   }
@@ -250,7 +250,7 @@ class SwarmReconcilerTest {
 
   private static String digest(Deployment deployment) {
     var annotations = deployment.getSpec().getTemplate().getMetadata().getAnnotations();
-    return annotations == null ? null : annotations.get(BundleCheck.DIGEST_ANNOTATION);
+    return annotations == null ? null : annotations.get(MetadataKeys.BUNDLE_SHA256);
   }
 
   private static String env(Deployment deployment, String name) {

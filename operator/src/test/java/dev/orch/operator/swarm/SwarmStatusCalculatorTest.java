@@ -9,11 +9,11 @@ import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 
-import dev.orch.operator.core.Conditions;
-import dev.orch.operator.core.BundleCheck;
-import dev.orch.operator.core.CrashLoop;
-import dev.orch.operator.core.CrashLoopRecord;
-import dev.orch.operator.core.SecretCheck;
+import dev.orch.operator.core.bundle.BundleCheck;
+import dev.orch.operator.core.crashloop.CrashLoop;
+import dev.orch.operator.core.crashloop.CrashLoopRecord;
+import dev.orch.operator.core.secrets.SecretCheck;
+import dev.orch.operator.core.status.Conditions;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;

@@ -2,7 +2,7 @@ package dev.orch.operator.testing;
 
 import java.util.Map;
 
-import dev.orch.operator.core.BundleConfigMaps;
+import dev.orch.operator.core.MetadataKeys;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -17,7 +17,7 @@ public final class Bundles {
   /** Creates or replaces a bundle labelled for the operator to watch (server-side apply). */
   public static ConfigMap put(KubernetesClient client, String name, Map<String, String> files) {
     return client.resource(new ConfigMapBuilder().withNewMetadata().withName(name)
-        .addToLabels(BundleConfigMaps.LABEL, "true").endMetadata().withData(files).build()).serverSideApply();
+        .addToLabels(MetadataKeys.BUNDLE, "true").endMetadata().withData(files).build()).serverSideApply();
   }
 
   /** A ConfigMap with the bundle's files but without the label, as `kubectl create configmap` leaves it. */

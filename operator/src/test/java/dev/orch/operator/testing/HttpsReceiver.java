@@ -14,6 +14,7 @@ import java.security.KeyStore;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
@@ -33,6 +34,8 @@ public final class HttpsReceiver implements AutoCloseable {
   private final HttpsServer server;
   private final Path caBundle;
   public final List<String> bodies = new CopyOnWriteArrayList<>();
+  public final List<String> hung = new CopyOnWriteArrayList<>();
+  private final CountDownLatch closed = new CountDownLatch(1);
 
   public HttpsReceiver(Path workDir) throws Exception {
     InetAddress address = nonLoopbackAddress();
@@ -53,10 +56,20 @@ public final class HttpsReceiver implements AutoCloseable {
     tls.init(keyManagers.getKeyManagers(), null, null);
     server = HttpsServer.create(new InetSocketAddress(address, 0), 0);
     server.setHttpsConfigurator(new HttpsConfigurator(tls));
-    server.setExecutor(Executors.newSingleThreadExecutor());
+    server.setExecutor(Executors.newCachedThreadPool());
     server.createContext("/alerts", exchange -> {
       bodies.add(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
       exchange.sendResponseHeaders(200, -1);
+      exchange.close();
+    });
+    // A dead receiver: takes the request, then never answers.
+    server.createContext("/hang", exchange -> {
+      hung.add(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+      try {
+        closed.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
       exchange.close();
     });
     server.start();
@@ -64,6 +77,11 @@ public final class HttpsReceiver implements AutoCloseable {
 
   public String url() {
     return "https://" + server.getAddress().getAddress().getHostAddress() + ":" + server.getAddress().getPort() + "/alerts";
+  }
+
+  /** A URL whose receiver takes each request and never answers it; the requests it took are in {@link #hung}. */
+  public String hangingUrl() {
+    return url().replaceFirst("/alerts$", "/hang");
   }
 
   private static InetAddress nonLoopbackAddress() throws SocketException {
@@ -101,6 +119,7 @@ public final class HttpsReceiver implements AutoCloseable {
 
   @Override
   public void close() {
+    closed.countDown();
     server.stop(0);
   }
 }

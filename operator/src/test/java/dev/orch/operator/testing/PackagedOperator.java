@@ -30,7 +30,7 @@ import dev.orch.localcluster.ClusterConnection;
  */
 public final class PackagedOperator implements AutoCloseable {
   private static final Pattern RECONCILE_COUNT =
-      Pattern.compile("(?m)^orch_reconcile_duration_seconds_count\\{[^}]*} ([0-9.E]+)$");
+      Pattern.compile("(?m)^operator_sdk_controllers_execution_reconcile_seconds_count\\{[^}]*} ([0-9.E]+)$");
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   private final Process process;
@@ -156,7 +156,7 @@ public final class PackagedOperator implements AutoCloseable {
     }
   }
 
-  /** orch_reconcile_duration_seconds_count summed over the kinds. */
+  /** java-operator-sdk's reconcile count, summed over the controllers. */
   public long reconciles() {
     Matcher counts = RECONCILE_COUNT.matcher(metrics());
     double total = 0;

@@ -5,7 +5,7 @@ import java.util.function.Function;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import dev.orch.operator.core.AppliedFieldsOnly;
+import dev.orch.operator.core.config.AppliedFieldsOnly;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -13,6 +13,7 @@ import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 /**
@@ -32,7 +33,7 @@ public final class RunningOperator<P extends HasMetadata> implements AutoCloseab
       Function<SimpleMeterRegistry, Reconciler<P>> reconcilerFactory) {
     SimpleMeterRegistry meters = new SimpleMeterRegistry();
     Reconciler<P> reconciler = reconcilerFactory.apply(meters);
-    return new RunningOperator<>(started(client, null, List.of(reconciler)), meters);
+    return new RunningOperator<>(started(client, meters, null, List.of(reconciler)), meters);
   }
 
   /**
@@ -43,16 +44,17 @@ public final class RunningOperator<P extends HasMetadata> implements AutoCloseab
       List<Function<SimpleMeterRegistry, Reconciler<?>>> reconcilerFactories) {
     SimpleMeterRegistry meters = new SimpleMeterRegistry();
     List<Reconciler<?>> reconcilers = reconcilerFactories.stream().<Reconciler<?>>map(f -> f.apply(meters)).toList();
-    return new RunningOperator<>(started(client, leaderElection, reconcilers), meters);
+    return new RunningOperator<>(started(client, meters, leaderElection, reconcilers), meters);
   }
 
   /** The operator gets its own client, reading JSON as the packaged operator's client does ({@link AppliedFieldsOnly}). */
-  private static Operator started(KubernetesClient client, LeaderElectionConfiguration leaderElection,
-      List<Reconciler<?>> reconcilers) {
+  private static Operator started(KubernetesClient client, SimpleMeterRegistry meters,
+      LeaderElectionConfiguration leaderElection, List<Reconciler<?>> reconcilers) {
     KubernetesClient operatorClient = new KubernetesClientBuilder().withConfig(client.getConfiguration())
         .withKubernetesSerialization(new KubernetesSerialization(AppliedFieldsOnly.install(new ObjectMapper()), true)).build();
     Operator operator = new Operator(o -> {
-      o.withKubernetesClient(operatorClient).withCloseClientOnStop(true).withStopOnInformerErrorDuringStartup(true);
+      o.withKubernetesClient(operatorClient).withCloseClientOnStop(true).withStopOnInformerErrorDuringStartup(true)
+          .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(meters));
       if (leaderElection != null) {
         o.withLeaderElectionConfiguration(leaderElection);
       }
@@ -64,7 +66,7 @@ public final class RunningOperator<P extends HasMetadata> implements AutoCloseab
 
   /** Reconciles completed so far (all kinds this operator runs). */
   public long reconciles() {
-    return meters.find("orch.reconcile.duration").timers().stream().mapToLong(t -> t.count()).sum();
+    return meters.find("operator.sdk.controllers.execution.reconcile").timers().stream().mapToLong(t -> t.count()).sum();
   }
 
   @Override

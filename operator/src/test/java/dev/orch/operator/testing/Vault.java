@@ -2,7 +2,7 @@ package dev.orch.operator.testing;
 
 import java.util.Map;
 
-import dev.orch.operator.core.OrchConfig;
+import dev.orch.operator.core.config.OrchConfig;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 

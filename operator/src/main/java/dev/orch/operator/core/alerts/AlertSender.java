@@ -1,0 +1,106 @@
+package dev.orch.operator.core.alerts;
+
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+
+import dev.orch.operator.core.crashloop.CrashLoopRecord.AlertOutcome;
+import dev.orch.operator.core.status.EventRecorder;
+import dev.orch.operator.core.status.EventRecorder.Notice;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.jboss.logging.Logger;
+
+/**
+ * Delivers alerts off the reconcile thread, so a slow or dead receiver (each delivery may retry for tens of
+ * seconds) holds up no reconcile: deliveries wait in a bounded queue for a few sender threads; a full queue
+ * refuses the alert at once and says so. When a delivery ends, its outcome waits here and the resource is
+ * reconciled again, which writes it to status in its one status write ({@link #pending}, {@link #written}).
+ *
+ * <p>An alert level is marked as sent in status before its alert is queued, so an operator restart can lose a
+ * queued alert but never send one twice.
+ */
+public final class AlertSender<P extends HasMetadata> extends SimpleInboundEventSource<P> {
+  private static final Logger LOG = Logger.getLogger(AlertSender.class);
+  static final int SENDERS = 2;
+  static final int QUEUED = 64;
+  private final AlertWebhook webhook;
+  private final MeterRegistry meters;
+  private final Map<ResourceID, AlertOutcome> outcomes = new ConcurrentHashMap<>();
+  private ThreadPoolExecutor senders;
+  private EventRecorder events;
+
+  public AlertSender(AlertWebhook webhook, MeterRegistry meters) {
+    super("alert-outcomes");
+    this.webhook = webhook;
+    this.meters = meters;
+  }
+
+  /** Where failed deliveries are announced; set with the reconciler's other event sources. */
+  public void announceWith(EventRecorder recorder) {
+    this.events = recorder;
+  }
+
+  @Override
+  public synchronized void start() {
+    senders = new ThreadPoolExecutor(SENDERS, SENDERS, 1, TimeUnit.MINUTES, new ArrayBlockingQueue<>(QUEUED), runnable -> {
+      Thread thread = new Thread(runnable, "orch-alert-sender");
+      thread.setDaemon(true);
+      return thread;
+    });
+    senders.allowCoreThreadTimeOut(true);
+    super.start();
+  }
+
+  @Override
+  public synchronized void stop() {
+    if (senders != null) {
+      senders.shutdownNow();
+    }
+    super.stop();
+  }
+
+  /** Queues the delivery of {@code payload} to {@code url}; returns at once. */
+  public void send(P resource, String url, AlertWebhook.Payload payload) {
+    ResourceID id = ResourceID.fromResource(resource);
+    try {
+      senders.execute(() -> finished(resource, id, url, payload, webhook.deliver(url, payload)));
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      finished(resource, id, url, payload, new AlertOutcome(payload.event(), Instant.now().toString(), false, null,
+          "not sent: " + QUEUED + " alerts were already waiting for slow receivers"));
+    }
+  }
+
+  private void finished(P resource, ResourceID id, String url, AlertWebhook.Payload payload, AlertOutcome outcome) {
+    meters.counter("orch.alerts", "event", payload.event(), "outcome", outcome.delivered() ? "sent" : "failed").increment();
+    if (outcome.delivered()) {
+      LOG.infof("alert %s for %s/%s delivered to %s (HTTP %d)", payload.event(), id.getNamespace().orElse(""),
+          id.getName(), url, outcome.httpStatus());
+    } else {
+      LOG.warnf("alert %s for %s/%s to %s failed: %s", payload.event(), id.getNamespace().orElse(""), id.getName(), url,
+          outcome.error());
+      events.emit(resource, Notice.warning("AlertFailed", "alert " + payload.event() + " to " + url + " failed: "
+          + outcome.error()));
+    }
+    outcomes.put(id, outcome);
+    if (isRunning()) {
+      propagateEvent(id);
+    }
+  }
+
+  /** The outcome of a delivery that the resource's status does not show yet. */
+  public Optional<AlertOutcome> pending(P resource) {
+    return Optional.ofNullable(outcomes.get(ResourceID.fromResource(resource)));
+  }
+
+  /** Forgets an outcome once a status write has recorded it (a newer one stays). */
+  public void written(P resource, AlertOutcome outcome) {
+    outcomes.remove(ResourceID.fromResource(resource), outcome);
+  }
+}

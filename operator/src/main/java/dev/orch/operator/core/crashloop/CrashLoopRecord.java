@@ -1,0 +1,77 @@
+package dev.orch.operator.core.crashloop;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Size;
+
+/**
+ * The crash-loop bookkeeping kept in status, so an operator restart continues where it stopped: the restarts
+ * already counted per live pod, the alert levels already sent in the current failure streak, and whether the
+ * workload was paused for crash-looping.
+ */
+@JsonInclude(JsonInclude.Include.NON_EMPTY)
+public class CrashLoopRecord {
+  @JsonPropertyDescription("True when the operator scaled the workload to zero after maxRestartFailures; a restart resumes it.")
+  private boolean autoPaused;
+
+  @Size(max = 128)
+  @JsonPropertyDescription("Agent-container restarts already counted, per live pod.")
+  private List<PodRestarts> pods = new ArrayList<>();
+
+  @Size(max = 2)
+  @JsonPropertyDescription("Alert levels (warning, critical) already sent for the current failure streak.")
+  private List<String> alerted = new ArrayList<>();
+
+  @JsonPropertyDescription("Outcome of the last alert webhook delivery.")
+  private AlertOutcome lastAlert;
+
+  public record PodRestarts(
+      @Size(max = 253) @JsonPropertyDescription("Pod name.") String pod,
+      @Size(max = 64) @JsonPropertyDescription("Pod UID.") String uid,
+      @JsonPropertyDescription("Restarts of its agent container counted so far.") int restarts) {
+  }
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record AlertOutcome(
+      @Size(max = 64) @JsonPropertyDescription("service.crash_loop or service.crash_loop_warning.") String event,
+      @Size(max = 64) @JsonPropertyDescription("When delivery finished (RFC 3339).") String at,
+      @JsonPropertyDescription("True when the receiver answered 2xx.") boolean delivered,
+      @JsonPropertyDescription("The receiver's HTTP status, when it answered.") Integer httpStatus,
+      @Size(max = 1024) @JsonPropertyDescription("Why delivery failed.") String error) {
+  }
+
+  public boolean isAutoPaused() {
+    return autoPaused;
+  }
+
+  public void setAutoPaused(boolean autoPaused) {
+    this.autoPaused = autoPaused;
+  }
+
+  public List<PodRestarts> getPods() {
+    return pods;
+  }
+
+  public void setPods(List<PodRestarts> pods) {
+    this.pods = pods;
+  }
+
+  public List<String> getAlerted() {
+    return alerted;
+  }
+
+  public void setAlerted(List<String> alerted) {
+    this.alerted = alerted;
+  }
+
+  public AlertOutcome getLastAlert() {
+    return lastAlert;
+  }
+
+  public void setLastAlert(AlertOutcome lastAlert) {
+    this.lastAlert = lastAlert;
+  }
+}

@@ -1,0 +1,12 @@
+package dev.orch.operator.core.status;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+
+/** Lifecycle state of a running agent, shared by an AgentService and each Swarm member. */
+public enum AgentState {
+  @JsonProperty("provisioning") PROVISIONING,
+  @JsonProperty("running") RUNNING,
+  @JsonProperty("paused") PAUSED,
+  @JsonProperty("crash-loop") CRASH_LOOP,
+  @JsonProperty("failed") FAILED
+}
