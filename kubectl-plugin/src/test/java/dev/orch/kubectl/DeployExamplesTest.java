@@ -1,6 +1,7 @@
 package dev.orch.kubectl;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -98,7 +99,7 @@ class DeployExamplesTest {
     GenericKubernetesResource resource = kind.in(client).inNamespace(byPlugin).withName(example).get();
     ConfigMap bundle = client.configMaps().inNamespace(byPlugin).withName(example + "-bundle").get();
     assertThat(resource.getMetadata().getManagedFields()).extracting(ManagedFieldsEntry::getManager,
-        ManagedFieldsEntry::getOperation).containsExactly(org.assertj.core.groups.Tuple.tuple("kubectl-orch", "Apply"));
+        ManagedFieldsEntry::getOperation).containsExactly(tuple("kubectl-orch", "Apply"));
     assertThat(bundle.getMetadata().getManagedFields()).extracting(ManagedFieldsEntry::getManager)
         .containsOnly("kubectl-orch");
     assertThat(bundle.getMetadata().getOwnerReferences()).singleElement().satisfies(owner -> {
