@@ -7,9 +7,14 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Stack;
 import java.util.regex.Pattern;
 
 import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.IParameterConsumer;
+import picocli.CommandLine.Model.ArgSpec;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -71,8 +76,21 @@ public final class AgentOptions {
       description = "Entrypoint override, split at spaces, e.g. \"python worker.py\" (default: detected by the runner).")
   String command;
 
-  @Option(names = "--arg", paramLabel = "ARG", description = "Argument passed to the entrypoint (repeatable).")
+  @Option(names = "--arg", paramLabel = "ARG", parameterConsumer = Verbatim.class,
+      description = "Argument passed to the entrypoint (repeatable), taken as it is: --arg --verbose.")
   List<String> args = new ArrayList<>();
+
+  /** An agent's arguments often look like options (--verbose, --port=3000): the next word is the value, whatever it is. */
+  static final class Verbatim implements IParameterConsumer {
+    @Override
+    public void consumeParameters(Stack<String> words, ArgSpec option, CommandSpec command) {
+      if (words.isEmpty()) {
+        throw new ParameterException(command.commandLine(), "--arg needs a value, e.g. --arg --verbose");
+      }
+      List<String> values = option.getValue();
+      values.add(words.pop());
+    }
+  }
 
   /** The code's source: the packed directory, or null for a URL or git bundle. */
   public BundleDirectory.Packed pack() {
@@ -222,8 +240,15 @@ public final class AgentOptions {
       }
       values.put(key, pair.substring(equals + 1));
     }
-    return values.entrySet().stream().map(e -> Map.<String, Object>of("name", e.getKey(), "value", e.getValue()))
-        .toList();
+    return values.entrySet().stream().map(e -> envVar(e.getKey(), e.getValue())).toList();
+  }
+
+  /** One spec.env entry, name first as people write it. */
+  static Map<String, Object> envVar(String name, String value) {
+    Map<String, Object> variable = new LinkedHashMap<>();
+    variable.put("name", name);
+    variable.put("value", value);
+    return variable;
   }
 
   private static List<String> checkedKeys(List<String> keys, String flag) {

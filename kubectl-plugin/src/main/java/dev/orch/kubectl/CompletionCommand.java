@@ -1,10 +1,10 @@
 package dev.orch.kubectl;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 import picocli.AutoComplete;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
@@ -19,20 +19,19 @@ public final class CompletionCommand extends Verb {
   /** cobra's ShellCompDirectiveNoFileComp: kubectl then offers no file names. */
   private static final int NO_FILE_COMPLETION = 4;
 
-  @Parameters(index = "0", paramLabel = "bash", description = "The shell (bash), or __complete for kubectl.")
-  String shell;
+  /** `completion __complete WORDS...`, handled before parsing: the words are options of other verbs. */
+  static final String KUBECTL_PROTOCOL = "__complete";
 
-  @Parameters(index = "1..*", arity = "0..*", paramLabel = "WORD", description = "With __complete: the words so far.")
-  List<String> words = new ArrayList<>();
+  @Parameters(index = "0", paramLabel = "bash", description = "The shell.")
+  String shell;
 
   @Override
   public Integer call() {
-    switch (shell) {
-      case "bash" -> out().print(AutoComplete.bash("kubectl-orch", spec.root().commandLine()));
-      case "__complete" -> kubectlCompletion();
-      default -> throw new UserError("no completion for " + shell + "; use bash (kubectl completes zsh and fish for"
-          + " plugins through kubectl_complete-orch)");
+    if (!shell.equals("bash")) {
+      throw new UserError("no completion for " + shell + "; use bash (kubectl completes zsh and fish for plugins"
+          + " through kubectl_complete-orch)");
     }
+    out().print(AutoComplete.bash("kubectl-orch", spec.root().commandLine()));
     out().flush();
     return 0;
   }
@@ -41,13 +40,15 @@ public final class CompletionCommand extends Verb {
    * kubectl's plugin completion protocol (cobra's): the words typed so far, the last being the one completed; print
    * one candidate per line, then ":DIRECTIVE".
    */
-  private void kubectlCompletion() {
+  static int complete(CommandLine commandLine, List<String> words) {
     String[] args = words.isEmpty() ? new String[] {""} : words.toArray(String[]::new);
     String current = args[args.length - 1];
     List<CharSequence> candidates = new ArrayList<>();
-    AutoComplete.complete(spec.root(), args, args.length - 1, current.length(), String.join(" ", Arrays.asList(args))
-        .length(), candidates);
-    candidates.forEach(suffix -> out().println(current + suffix));
-    out().println(":" + NO_FILE_COMPLETION);
+    AutoComplete.complete(commandLine.getCommandSpec(), args, args.length - 1, current.length(),
+        String.join(" ", args).length(), candidates);
+    candidates.forEach(suffix -> commandLine.getOut().println(current + suffix));
+    commandLine.getOut().println(":" + NO_FILE_COMPLETION);
+    commandLine.getOut().flush();
+    return 0;
   }
 }

@@ -56,12 +56,12 @@ public final class EnvCommand implements Runnable {
         for (Map<String, Object> variable : Fields.objects(live, "spec", "env")) {
           Object key = variable.get("name");
           if (remaining.containsKey(key)) {
-            env.add(Map.of("name", key, "value", remaining.remove(key)));
+            env.add(AgentOptions.envVar((String) key, remaining.remove(key)));
           } else {
             env.add(variable);
           }
         }
-        remaining.forEach((key, value) -> env.add(Map.of("name", key, "value", value)));
+        remaining.forEach((key, value) -> env.add(AgentOptions.envVar(key, value)));
         return env.equals(Fields.objects(live, "spec", "env")) ? null : Map.of("env", env);
       });
       out().println(kind.lowerCase() + "/" + name + ": set " + String.join(", ", wanted.keySet()));

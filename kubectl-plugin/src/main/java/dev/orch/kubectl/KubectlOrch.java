@@ -4,6 +4,7 @@ import java.io.InputStream;
 import java.io.PrintWriter;
 import java.net.ConnectException;
 import java.net.HttpURLConnection;
+import java.util.List;
 
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import picocli.CommandLine;
@@ -54,8 +55,8 @@ public final class KubectlOrch implements Runnable {
     root.terminal = terminal;
     root.stdin = stdin;
     CommandLine commandLine = new CommandLine(root);
-    // --arg --verbose: an agent's arguments often look like options.
-    commandLine.setAllowOptionsAsOptionParameters(true);
+    // Examples are command lines to copy; kubectl's own help does not fold them either.
+    commandLine.setUsageHelpWidth(120);
     commandLine.setOut(out);
     commandLine.setErr(err);
     commandLine.setExecutionExceptionHandler((exception, line, parseResult) -> {
@@ -73,7 +74,9 @@ public final class KubectlOrch implements Runnable {
     CommandLine commandLine = commandLine(out, err, Terminal.detect(System.getenv()), System.in);
     KubectlOrch root = commandLine.getCommand();
     try {
-      exit = commandLine.execute(args);
+      exit = args.length >= 2 && args[0].equals("completion") && args[1].equals(CompletionCommand.KUBECTL_PROTOCOL)
+          ? CompletionCommand.complete(commandLine, List.of(args).subList(2, args.length))
+          : commandLine.execute(args);
     } finally {
       out.flush();
       root.cluster.close();

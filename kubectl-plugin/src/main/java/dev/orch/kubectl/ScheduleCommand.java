@@ -209,7 +209,8 @@ public final class ScheduleCommand implements Runnable {
       footerHeading = "%nExamples:%n",
       footer = {"  curl -X POST -H 'Content-Type: application/json' -d '{}' \"$(kubectl orch schedule webhook-url deploy-hook)\"",
           "  kubectl orch schedule webhook-url deploy-hook --base-url http://127.0.0.1:8080   # under make run",
-          "  kubectl annotate schedule deploy-hook orch.dev/rotate-webhook-token=$(date +%s) --overwrite   # rotate"})
+          "  # rotate the token:",
+          "  kubectl annotate schedule deploy-hook orch.dev/rotate-webhook-token=$(date +%%s) --overwrite"})
   public static final class WebhookUrl extends Verb {
     @Parameters(index = "0", paramLabel = "NAME", description = "The Schedule.")
     String name;

@@ -41,7 +41,7 @@ class DeployExamplesTest {
   static Stream<Arguments> examples() {
     return Stream.of(
         Arguments.of("custom-entrypoint", Kind.AGENT_SERVICE, List.of("deploy", "--agent", "acme/my-agent@1.0.0",
-            "--command", "python", "--arg", "start.py", "--arg=--verbose", "--arg=--port=3000", "--port", "3000")),
+            "--command", "python", "--arg", "start.py", "--arg", "--verbose", "--arg=--port=3000", "--port", "3000")),
         Arguments.of("daily-report", Kind.SCHEDULE, List.of("schedule", "deploy", "--cron", "0 9 * * 1-5", "--tz",
             "Europe/Berlin", "--run-timeout", "600", "--agent", "acme/daily-report@1.0.0", "--command",
             "python report.py", "--env", "STATS_URL=https://stats.example.com/yesterday.json", "--required-secret",
