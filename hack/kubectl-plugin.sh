@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Assembles the kubectl-orch plugin from the kubectl-plugin module's package output (`make plugin`):
-#   kubectl-plugin/target/kubectl-orch/           kubectl-orch (launcher), kubectl_complete-orch, kubectl-orch.jar,
-#                                                 lib/*.jar, LICENSE-less README pointer, the first AppCDS archive
+#   kubectl-plugin/target/kubectl-orch/           kubectl-orch (the launcher), kubectl_complete-orch, kubectl-orch.jar,
+#                                                 lib/*.jar and the first AppCDS archive
 #   kubectl-plugin/target/kubectl-orch-VERSION.tar.gz   the release tarball
 #   kubectl-plugin/target/krew/orch.yaml          a Krew manifest for that tarball (sha256 computed here, no network)
 # PLUGIN_RELEASE_URL is where the tarball will be published (the manifest's uri); by default the local file, which
@@ -20,8 +20,22 @@ cp "$module"/target/lib/*.jar "$dist/lib/"
 cp "$module"/src/main/dist/kubectl-orch "$module"/src/main/dist/kubectl_complete-orch "$dist/"
 chmod +x "$dist/kubectl-orch" "$dist/kubectl_complete-orch"
 
-# Training run for the class-data archive: packing, YAML output, picocli's whole command tree.
-"$dist/kubectl-orch" -n default deploy "$root/examples/hello-http" --dry-run=client -o yaml >/dev/null
+# Training run for the class-data archive: a deploy (packing, the client, its HTTP and TLS set-up) against an API
+# server address where nothing listens, so that no cluster is needed to build; it ends with "cannot reach".
+training=$(mktemp -d)
+trap 'rm -rf "$training"' EXIT
+cat > "$training/kubeconfig" <<KUBECONFIG
+apiVersion: v1
+kind: Config
+clusters: [{name: training, cluster: {server: "https://127.0.0.1:1", insecure-skip-tls-verify: true}}]
+users: [{name: training, user: {token: training}}]
+contexts: [{name: training, context: {cluster: training, user: training, namespace: default}}]
+current-context: training
+KUBECONFIG
+if "$dist/kubectl-orch" --kubeconfig "$training/kubeconfig" deploy "$root/examples/hello-http" 2>"$training/err"; then
+  echo "kubectl-plugin.sh: the training deploy should not reach an API server" >&2; exit 1
+fi
+grep -q "cannot reach the Kubernetes API server" "$training/err" || { cat "$training/err" >&2; exit 1; }
 ls "$dist"/kubectl-orch-*.jsa >/dev/null
 
 tarball="$module/target/kubectl-orch-$version.tar.gz"

@@ -1,6 +1,7 @@
 package dev.orch.kubectl;
 
 import java.io.File;
+import java.util.Optional;
 
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -35,6 +36,11 @@ public final class Cluster implements AutoCloseable {
     }
     String fromConfig = config().getNamespace();
     return fromConfig == null ? "default" : fromConfig;
+  }
+
+  /** The API server's address, once a kubeconfig was read. */
+  public Optional<String> server() {
+    return Optional.ofNullable(config).map(Config::getMasterUrl);
   }
 
   public KubernetesClient client() {

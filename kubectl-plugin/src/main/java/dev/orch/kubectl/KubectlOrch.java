@@ -4,7 +4,12 @@ import java.io.InputStream;
 import java.io.PrintWriter;
 import java.net.ConnectException;
 import java.net.HttpURLConnection;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import picocli.CommandLine;
@@ -19,10 +24,6 @@ import picocli.CommandLine.Mixin;
  */
 @Command(name = "kubectl orch", mixinStandardHelpOptions = true, version = "kubectl-orch 0.1.0",
     description = "Deploy agents and look after AgentServices, Swarms and Schedules (orch-operator).",
-    subcommands = {
-        DeployCommand.class, ListCommand.class, InfoCommand.class, LogsCommand.class, RestartCommand.class,
-        PauseCommand.class, ResumeCommand.class, EnvCommand.class, SecretCommand.class, SecretsCommand.class,
-        SwarmCommand.class, ScheduleCommand.class, CompletionCommand.class},
     footerHeading = "%nExamples:%n",
     footer = {
         "  kubectl orch deploy ./discord-bot --agent acme/discord-bot@1.2.0 --env LOG_LEVEL=info --wait",
@@ -35,6 +36,14 @@ import picocli.CommandLine.Mixin;
         "Every verb takes --kubeconfig, --context and -n/--namespace like kubectl; see kubectl orch VERB --help."})
 public final class KubectlOrch implements Runnable {
   public static final int FAILED = 1;
+  /**
+   * The verbs by name and alias. picocli builds a verb's model by reflection when it is added, so a run adds only
+   * the verb it runs (a third of the start-up of `kubectl orch list`); help and completion add them all.
+   */
+  private static final Map<String, Class<?>> VERBS = verbs(DeployCommand.class, ListCommand.class, InfoCommand.class,
+      LogsCommand.class, RestartCommand.class, PauseCommand.class, ResumeCommand.class, EnvCommand.class,
+      SecretCommand.class, SecretsCommand.class, SwarmCommand.class, ScheduleCommand.class, CompletionCommand.class);
+  private static final Set<String> ROOT_OPTIONS_WITH_VALUE = Set.of("--kubeconfig", "--context", "-n", "--namespace");
 
   @Mixin
   Cluster cluster;
@@ -49,18 +58,24 @@ public final class KubectlOrch implements Runnable {
     throw new CommandLine.ParameterException(new CommandLine(this), "a verb is needed; see kubectl orch --help");
   }
 
-  /** A command line with the plugin's error handling, writing to the given streams. */
+  /** A command line with every verb and the plugin's error handling, writing to the given streams. */
   public static CommandLine commandLine(PrintWriter out, PrintWriter err, Terminal terminal, InputStream stdin) {
+    return commandLine(out, err, terminal, stdin, new LinkedHashSet<>(VERBS.values()));
+  }
+
+  private static CommandLine commandLine(PrintWriter out, PrintWriter err, Terminal terminal, InputStream stdin,
+      Collection<Class<?>> verbs) {
     KubectlOrch root = new KubectlOrch();
     root.terminal = terminal;
     root.stdin = stdin;
     CommandLine commandLine = new CommandLine(root);
+    verbs.forEach(commandLine::addSubcommand);
     // Examples are command lines to copy; kubectl's own help does not fold them either.
     commandLine.setUsageHelpWidth(120);
     commandLine.setOut(out);
     commandLine.setErr(err);
     commandLine.setExecutionExceptionHandler((exception, line, parseResult) -> {
-      line.getErr().println("error: " + describe(exception));
+      line.getErr().println("error: " + describe(exception, root));
       line.getErr().flush();
       return FAILED;
     });
@@ -71,7 +86,9 @@ public final class KubectlOrch implements Runnable {
     PrintWriter out = new PrintWriter(System.out, false);
     PrintWriter err = new PrintWriter(System.err, true);
     int exit;
-    CommandLine commandLine = commandLine(out, err, Terminal.detect(System.getenv()), System.in);
+    Class<?> verb = verbOf(args);
+    CommandLine commandLine = commandLine(out, err, Terminal.detect(System.getenv()), System.in,
+        verb == null || verb == CompletionCommand.class ? new LinkedHashSet<>(VERBS.values()) : List.of(verb));
     KubectlOrch root = commandLine.getCommand();
     try {
       exit = args.length >= 2 && args[0].equals("completion") && args[1].equals(CompletionCommand.KUBECTL_PROTOCOL)
@@ -84,8 +101,34 @@ public final class KubectlOrch implements Runnable {
     System.exit(exit);
   }
 
+  /** The verb the arguments name after the root's own options, or null (no verb, or --help before it). */
+  static Class<?> verbOf(String[] args) {
+    for (int i = 0; i < args.length; i++) {
+      if (ROOT_OPTIONS_WITH_VALUE.contains(args[i])) {
+        i++;
+      } else if (!args[i].startsWith("-")) {
+        return VERBS.get(args[i]);
+      } else if (!args[i].contains("=")) {
+        return null;
+      }
+    }
+    return null;
+  }
+
+  private static Map<String, Class<?>> verbs(Class<?>... classes) {
+    Map<String, Class<?>> byName = new LinkedHashMap<>();
+    for (Class<?> verb : classes) {
+      Command command = verb.getAnnotation(Command.class);
+      byName.put(command.name(), verb);
+      for (String alias : command.aliases()) {
+        byName.put(alias, verb);
+      }
+    }
+    return byName;
+  }
+
   /** What went wrong, in words that say what to do. */
-  static String describe(Exception exception) {
+  static String describe(Exception exception, KubectlOrch root) {
     if (exception instanceof UserError) {
       return exception.getMessage();
     }
@@ -95,7 +138,8 @@ public final class KubectlOrch implements Runnable {
         cause = cause.getCause();
       }
       if (cause instanceof ConnectException || k8s.getCode() == 0 && k8s.getStatus() == null) {
-        return "cannot reach the Kubernetes API server (" + k8s.getMessage() + "); check that the cluster is up and"
+        return "cannot reach the Kubernetes API server" + root.cluster.server().map(url -> " at " + url).orElse("")
+            + " (" + (cause == null ? k8s.getMessage() : cause.toString()) + "); check that the cluster is up and"
             + " that --kubeconfig/--context (or KUBECONFIG) name it: kubectl cluster-info";
       }
       String reason = k8s.getStatus() != null && k8s.getStatus().getMessage() != null ? k8s.getStatus().getMessage()
