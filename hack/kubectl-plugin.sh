@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Assembles the kubectl-orch plugin from the kubectl-plugin module's package output (`make plugin`):
-#   kubectl-plugin/target/kubectl-orch/           kubectl-orch (the launcher), kubectl_complete-orch, kubectl-orch.jar,
-#                                                 lib/*.jar and the first AppCDS archive
+#   kubectl-plugin/target/kubectl-orch/           kubectl-orch (the launcher), kubectl_complete-orch,
+#                                                 lib/ (kubectl-orch.jar and its dependencies), cds/ (the first AppCDS archive)
 #   kubectl-plugin/target/kubectl-orch-VERSION.tar.gz   the release tarball
 #   kubectl-plugin/target/krew/orch.yaml          a Krew manifest for that tarball (sha256 computed here, no network)
 # PLUGIN_RELEASE_URL is where the tarball will be published (the manifest's uri); by default the local file, which
@@ -15,7 +15,7 @@ version=$(basename "$jar" .jar); version=${version#kubectl-orch-}
 dist="$module/target/kubectl-orch"
 rm -rf "$dist"
 mkdir -p "$dist/lib"
-cp "$jar" "$dist/kubectl-orch.jar"
+cp "$jar" "$dist/lib/kubectl-orch.jar"
 cp "$module"/target/lib/*.jar "$dist/lib/"
 cp "$module"/src/main/dist/kubectl-orch "$module"/src/main/dist/kubectl_complete-orch "$dist/"
 chmod +x "$dist/kubectl-orch" "$dist/kubectl_complete-orch"
@@ -36,10 +36,10 @@ if "$dist/kubectl-orch" --kubeconfig "$training/kubeconfig" deploy "$root/exampl
   echo "kubectl-plugin.sh: the training deploy should not reach an API server" >&2; exit 1
 fi
 grep -q "cannot reach the Kubernetes API server" "$training/err" || { cat "$training/err" >&2; exit 1; }
-ls "$dist"/kubectl-orch-*.jsa >/dev/null
+ls "$dist"/cds/classes-*.jsa >/dev/null
 
 tarball="$module/target/kubectl-orch-$version.tar.gz"
-tar --sort=name --owner=0 --group=0 --mtime='@0' -czf "$tarball" -C "$dist" --exclude='*.jsa' .
+tar --sort=name --owner=0 --group=0 --mtime='@0' -czf "$tarball" -C "$dist" --exclude=./cds .
 sha=$(sha256sum "$tarball" | cut -d' ' -f1)
 uri="${PLUGIN_RELEASE_URL:-file://$tarball}"
 mkdir -p "$module/target/krew"
@@ -68,7 +68,6 @@ spec:
     files:
     - {from: "kubectl-orch", to: "."}
     - {from: "kubectl_complete-orch", to: "."}
-    - {from: "kubectl-orch.jar", to: "."}
     - {from: "lib", to: "lib"}
 MANIFEST
 echo "kubectl-orch $version: $dist/kubectl-orch"

@@ -50,7 +50,6 @@ public final class InfoCommand extends Verb {
       case AGENT_SERVICE -> service(out, resource);
       case SWARM -> swarm(out, resource);
       case SCHEDULE -> schedule(out, resource);
-      default -> throw new IllegalStateException(kind.toString());
     }
     conditions(out, resource);
     events(out, kind, name);
@@ -88,9 +87,9 @@ public final class InfoCommand extends Verb {
   }
 
   private void swarm(PrintWriter out, GenericKubernetesResource swarm) {
-    field(out, "Replicas", Fields.string(swarm, "spec", "replicas") + " wanted, " + Fields.string(swarm, "status", "deployed")
-        + " deployed, " + Fields.string(swarm, "status", "ready") + " ready, " + Fields.string(swarm, "status", "failedCount")
-        + " failed (tolerated: " + Fields.string(swarm, "spec", "maxFailedReplicas") + ")");
+    field(out, "Replicas", Fields.string(swarm, "spec", "replicas") + " wanted, " + count(swarm, "deployed")
+        + " deployed, " + count(swarm, "ready") + " ready, " + count(swarm, "failedCount") + " failed (tolerated: "
+        + Fields.string(swarm, "spec", "maxFailedReplicas") + ")");
     for (Map<String, Object> failed : Fields.objects(swarm, "status", "failed")) {
       field(out, "  replica " + failed.get("replicaIndex"), failed.get("error") + ": " + failed.get("message"));
     }
@@ -166,6 +165,12 @@ public final class InfoCommand extends Verb {
       return event.getEventTime().getTime();
     }
     return event.getMetadata().getCreationTimestamp();
+  }
+
+  /** A count from the status, "?" before the operator wrote one. */
+  static String count(GenericKubernetesResource resource, String field) {
+    Long value = Fields.number(resource, "status", field);
+    return value == null ? "?" : String.valueOf(value);
   }
 
   private static void field(PrintWriter out, String label, String value) {

@@ -14,8 +14,10 @@ import java.util.List;
 import java.util.Map;
 
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.dsl.ContainerResource;
 import io.fabric8.kubernetes.client.dsl.LogWatch;
 import io.fabric8.kubernetes.client.dsl.Loggable;
+import io.fabric8.kubernetes.client.dsl.TailPrettyLoggable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -116,9 +118,8 @@ public final class LogsCommand extends Verb {
 
   private void stream(Pod pod, String prefix, PrintWriter out) throws IOException {
     var target = client().pods().inNamespace(namespace()).withName(pod.getMetadata().getName()).inContainer(container);
-    Loggable logs;
-    var sinceApplied = since == null ? target : sinceTimeOrSeconds(target);
-    logs = tail >= 0 ? sinceApplied.tailingLines(tail) : sinceApplied;
+    TailPrettyLoggable sinceApplied = since == null ? target : sinceTimeOrSeconds(target);
+    Loggable logs = tail >= 0 ? sinceApplied.tailingLines(tail) : sinceApplied;
     if (!follow) {
       print(logs.getLog(), prefix, out);
       return;
@@ -135,8 +136,7 @@ public final class LogsCommand extends Verb {
     }
   }
 
-  private io.fabric8.kubernetes.client.dsl.TailPrettyLoggable sinceTimeOrSeconds(
-      io.fabric8.kubernetes.client.dsl.ContainerResource target) {
+  private TailPrettyLoggable sinceTimeOrSeconds(ContainerResource target) {
     try {
       return target.sinceTime(Instant.parse(since).toString());
     } catch (DateTimeParseException notATime) {

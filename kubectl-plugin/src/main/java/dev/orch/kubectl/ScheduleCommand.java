@@ -6,10 +6,13 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -119,8 +122,7 @@ public final class ScheduleCommand implements Runnable {
             + Fields.string(schedule, "spec", "type") + " schedule; trigger it without --input, or deploy a --webhook"
             + " schedule for runs with input");
       }
-      String body = input.startsWith("@") ? java.nio.file.Files.readString(java.nio.file.Path.of(input.substring(1)))
-          : input;
+      String body = input.startsWith("@") ? Files.readString(Path.of(input.substring(1))) : input;
       try {
         Serialization.jsonMapper().readTree(body);
       } catch (IOException e) {
@@ -177,7 +179,7 @@ public final class ScheduleCommand implements Runnable {
           status = "skipped (" + run.get("count") + ")";
         }
         Long duration = Fields.number(run, "durationMs");
-        String durationText = duration == null ? "" : String.format(java.util.Locale.ROOT, "%.1fs", duration / 1000.0);
+        String durationText = duration == null ? "" : String.format(Locale.ROOT, "%.1fs", duration / 1000.0);
         String fired = Fields.string(run, "firedAt");
         if (wide) {
           table.row(Fields.string(run, "id"), Fields.string(run, "trigger"), terminal().state(status),

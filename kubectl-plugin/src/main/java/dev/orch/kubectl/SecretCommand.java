@@ -1,6 +1,7 @@
 package dev.orch.kubectl;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -86,7 +87,7 @@ public final class SecretCommand implements Runnable {
         keys.stream().filter(k -> !current.contains(k)).forEach(absent::add);
         Fields.strings(live, "spec", "requiredSecrets").stream().filter(keys::contains).forEach(required::add);
         List<String> kept = current.stream().filter(k -> !keys.contains(k)).toList();
-        Map<String, Object> spec = new java.util.LinkedHashMap<>();
+        Map<String, Object> spec = new LinkedHashMap<>();
         spec.put("secrets", kept.isEmpty() ? null : kept);
         return kept.size() == current.size() ? null : spec;
       });

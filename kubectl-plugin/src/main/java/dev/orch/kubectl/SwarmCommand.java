@@ -1,9 +1,12 @@
 package dev.orch.kubectl;
 
+import java.util.List;
 import java.util.Map;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -12,12 +15,12 @@ import picocli.CommandLine.Parameters;
         + " ORB_REPLICA_COUNT.",
     subcommands = {SwarmCommand.Deploy.class, SwarmCommand.Status.class})
 public final class SwarmCommand implements Runnable {
-  @picocli.CommandLine.Spec
-  picocli.CommandLine.Model.CommandSpec spec;
+  @CommandLine.Spec
+  CommandSpec spec;
 
   @Override
   public void run() {
-    throw new picocli.CommandLine.ParameterException(spec.commandLine(), "a verb is needed: deploy or status");
+    throw new CommandLine.ParameterException(spec.commandLine(), "a verb is needed: deploy or status");
   }
 
   @Command(name = "deploy", mixinStandardHelpOptions = true,
@@ -65,12 +68,13 @@ public final class SwarmCommand implements Runnable {
     public Integer call() {
       GenericKubernetesResource swarm = require(Kind.SWARM, name);
       if (output != null && !output.equals("wide")) {
-        Printer.print(out(), output, java.util.List.of(swarm));
+        Printer.print(out(), output, List.of(swarm));
         return 0;
       }
       boolean wide = "wide".equals(output);
-      out().println(name + ": " + count(swarm, "replicas") + " replicas, " + count(swarm, "deployed") + " deployed, "
-          + count(swarm, "ready") + " ready, " + count(swarm, "failedCount") + " failed"
+      out().println(name + ": " + InfoCommand.count(swarm, "replicas") + " replicas, " + InfoCommand.count(swarm,
+          "deployed") + " deployed, " + InfoCommand.count(swarm, "ready") + " ready, "
+          + InfoCommand.count(swarm, "failedCount") + " failed"
           + InfoCommand.conditionSummary(swarm, terminal()));
       Table table = wide ? new Table("INDEX", "POD", "STATE", "RESTARTS", "FAILING", "LAST RESTART", "LAST ERROR")
           : new Table("INDEX", "POD", "STATE", "RESTARTS", "FAILING", "LAST ERROR");
@@ -99,11 +103,6 @@ public final class SwarmCommand implements Runnable {
       }
       out().flush();
       return 0;
-    }
-
-    private static String count(GenericKubernetesResource swarm, String field) {
-      Long value = Fields.number(swarm, "status", field);
-      return value == null ? "?" : String.valueOf(value);
     }
   }
 }

@@ -70,6 +70,25 @@ class CommandLineTest {
         """, "orch.dev/bundle: \"true\"", "namespace: demo", "agent: demo/hello-http\n");
   }
 
+  @Test
+  void colouredCellsKeepTheColumnsAlignedAndPlainOutputHasNoEscapes() {
+    Terminal colour = new Terminal(true);
+    StringWriter coloured = new StringWriter();
+    new Table("NAME", "STATE", "AGE").row("a", colour.state("running"), "1m").row("bbbbbb", colour.state("CRASH-LOOP"), "2m")
+        .print(new PrintWriter(coloured));
+    StringWriter plain = new StringWriter();
+    new Table("NAME", "STATE", "AGE").row("a", Terminal.plain().state("running"), "1m")
+        .row("bbbbbb", Terminal.plain().state("CRASH-LOOP"), "2m").print(new PrintWriter(plain));
+
+    assertThat(coloured.toString()).contains("\u001b[32mrunning\u001b[0m      1m", "\u001b[31mCRASH-LOOP\u001b[0m   2m");
+    assertThat(coloured.toString().replaceAll("\u001b\\[[0-9;]*m", "")).isEqualTo(plain.toString());
+    assertThat(plain.toString()).isEqualTo("""
+        NAME     STATE        AGE
+        a        running      1m
+        bbbbbb   CRASH-LOOP   2m
+        """);
+  }
+
   private static String complete(String... words) {
     StringWriter out = new StringWriter();
     CommandLine commandLine = KubectlOrch.commandLine(new PrintWriter(out), new PrintWriter(new StringWriter()),
