@@ -273,6 +273,26 @@ class ServiceVerbsTest {
     assertThat(both.err()).contains("give either a directory or --git, not both");
   }
 
+  @Test
+  @Order(11)
+  void serverDryRunWritesNothingAndWaitWithoutAnOperatorTimesOutSayingSo() {
+    Cli.Result checked = cli.run("deploy", agentDirectory.toString(), "--name", "dry-bot", "--dry-run=server");
+    Cli.Result waited = cli.run("deploy", agentDirectory.toString(), "--name", "new-bot", "--wait", "--timeout", "1s");
+    Cli.Result json = cli.run("list", "-o", "json");
+    Cli.Result names = cli.run("list", "-o", "name");
+
+    assertThat(checked.exitCode()).as(checked.toString()).isZero();
+    assertThat(checked.out()).startsWith("agentservice/dry-bot checked by the API server (server dry run)");
+    assertThat(Kind.AGENT_SERVICE.in(client).withName("dry-bot").get()).isNull();
+    assertThat(client.configMaps().withName("dry-bot-bundle").get()).isNull();
+    assertThat(waited.exitCode()).isEqualTo(1);
+    assertThat(waited.err()).contains("error: timed out after 1s waiting for agentservice/new-bot to be Ready (the"
+        + " operator has not written its status: is orch-operator running?)");
+    assertThat(Serialization.unmarshal(json.out(), Map.class)).containsEntry("kind", "List")
+        .extractingByKey("items").asList().hasSize(2);
+    assertThat(names.out()).isEqualTo("agentservice.orch.dev/echo-bot\nagentservice.orch.dev/new-bot\n");
+  }
+
   private void awaitGenerationAbove(long generation) throws InterruptedException {
     for (int i = 0; i < 100; i++) {
       Long current = Kind.AGENT_SERVICE.in(client).withName("echo-bot").get().getMetadata().getGeneration();
