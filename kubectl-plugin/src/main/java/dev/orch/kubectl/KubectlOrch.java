@@ -42,7 +42,8 @@ public final class KubectlOrch implements Runnable {
    */
   private static final Map<String, Class<?>> VERBS = verbs(DeployCommand.class, ListCommand.class, InfoCommand.class,
       LogsCommand.class, RestartCommand.class, PauseCommand.class, ResumeCommand.class, EnvCommand.class,
-      SecretCommand.class, SecretsCommand.class, SwarmCommand.class, ScheduleCommand.class, CompletionCommand.class);
+      SecretCommand.class, SecretsCommand.class, SwarmCommand.class, ScheduleCommand.class, DeleteCommand.class,
+      CompletionCommand.class);
   private static final Set<String> ROOT_OPTIONS_WITH_VALUE = Set.of("--kubeconfig", "--context", "-n", "--namespace");
 
   @Mixin

@@ -45,7 +45,7 @@ class CommandLineTest {
 
   @Test
   void kubectlCompletionProtocolCompletesVerbsAndOptions() {
-    assertThat(complete("de")).isEqualTo("deploy\ndescribe\n:4\n");
+    assertThat(complete("de")).isEqualTo("deploy\ndelete\ndescribe\n:4\n");
     assertThat(complete("deploy", "--no-")).isEqualTo("--no-http\n:4\n");
     assertThat(complete("schedule", "")).contains("trigger\n", "webhook-url\n");
   }

@@ -21,9 +21,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 import dev.orch.localcluster.ClusterConnection;
 import dev.orch.localcluster.WithKubernetes;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.ManagedFieldsEntry;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
@@ -291,6 +293,32 @@ class ServiceVerbsTest {
     assertThat(Serialization.unmarshal(json.out(), Map.class)).containsEntry("kind", "List")
         .extractingByKey("items").asList().hasSize(2);
     assertThat(names.out()).isEqualTo("agentservice.orch.dev/echo-bot\nagentservice.orch.dev/new-bot\n");
+  }
+
+  @Test
+  @Order(12)
+  void deleteTakesTheBundleItOwnsAlongButLeavesOneItDoesNotOwn() {
+    client.configMaps().resource(new ConfigMapBuilder().withNewMetadata().withName("kept-bundle").endMetadata()
+        .addToData("main.py", "pass\n").build()).create();
+    GenericKubernetesResource kept = new GenericKubernetesResource();
+    kept.setApiVersion(Kind.API_VERSION);
+    kept.setKind("AgentService");
+    kept.setMetadata(new ObjectMetaBuilder().withName("kept").build());
+    kept.setAdditionalProperty("spec", Map.of("agent", "acme/kept", "bundle", Map.of("configMap", Map.of("name",
+        "kept-bundle"))));
+    Kind.AGENT_SERVICE.in(client).resource(kept).create();
+
+    Cli.Result deleted = cli.run("delete", "new-bot");
+    Cli.Result deletedKept = cli.run("delete", "kept");
+    Cli.Result again = cli.run("delete", "new-bot");
+
+    assertThat(deleted.out()).isEqualTo("agentservice/new-bot deleted with configmap/new-bot-bundle\n");
+    assertThat(Kind.AGENT_SERVICE.in(client).withName("new-bot").get()).isNull();
+    assertThat(client.configMaps().withName("new-bot-bundle").get()).isNull();
+    assertThat(deletedKept.out()).isEqualTo("agentservice/kept deleted\n");
+    assertThat(client.configMaps().withName("kept-bundle").get()).as("not deploy's to delete").isNotNull();
+    assertThat(again.exitCode()).isEqualTo(1);
+    assertThat(again.err()).contains("agentservice \"new-bot\" not found");
   }
 
   private void awaitGenerationAbove(long generation) throws InterruptedException {
