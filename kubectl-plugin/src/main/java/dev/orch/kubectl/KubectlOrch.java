@@ -15,6 +15,8 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 
 /**
  * `kubectl orch`: the reference CLI's `orch service` verbs over AgentServices, Swarms and Schedules. Every change is
@@ -54,9 +56,12 @@ public final class KubectlOrch implements Runnable {
   /** Where secrets set reads a piped value; tests hand it one. */
   InputStream stdin = System.in;
 
+  @Spec
+  CommandSpec spec;
+
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(new CommandLine(this), "a verb is needed; see kubectl orch --help");
+    throw new CommandLine.ParameterException(spec.commandLine(), "a verb is needed; see kubectl orch --help");
   }
 
   /** A command line with every verb and the plugin's error handling, writing to the given streams. */
