@@ -87,6 +87,16 @@ bench-memory: kube-binaries
 	$(call bench,package -DskipTests,OperatorMemoryBenchmark -Dorch.bench.sizes="$(or $(BENCH_MEMORY_SIZES),1000 5000)" \
 	  -Dorch.bench.memory-limit-mib=$(or $(BENCH_MEMORY_LIMIT_MIB),512))
 
+.PHONY: plugin bench-plugin
+## plugin: build kubectl-orch (launcher, jars, AppCDS archive), its release tarball and Krew manifest in kubectl-plugin/target/
+plugin:
+	$(MVN) -q -pl kubectl-plugin -am package -DskipTests
+	hack/kubectl-plugin.sh
+
+## bench-plugin: hyperfine: kubectl orch list / info beside kubectl get agentservices, 100 AgentServices on a local API server
+bench-plugin: kube-binaries plugin
+	ORCH_KUBE_BIN="$(KUBE_BIN)" hack/bench-plugin.sh
+
 .PHONY: bench-gateway bench-pod
 ## bench-gateway: wrk direct vs through the gateway and nginx on loopback: added p50/p99 at ~1,000 req/s, throughput, CPU per request, RSS/PSS
 bench-gateway:

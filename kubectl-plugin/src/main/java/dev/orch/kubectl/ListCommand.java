@@ -1,0 +1,96 @@
+package dev.orch.kubectl;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "list", aliases = "ls", mixinStandardHelpOptions = true,
+    description = "List AgentServices: agent, state (CRASH-LOOP when auto-paused), health, restarts with the failures"
+        + " in a row, and when they were deployed.",
+    footerHeading = "%nExamples:%n",
+    footer = {"  kubectl orch list", "  kubectl orch list --status running", "  kubectl orch list -o wide -A",
+        "  kubectl orch list -o json | jq '.items[].status.url'"})
+public final class ListCommand extends Verb {
+  static final List<String> STATES = List.of("provisioning", "running", "paused", "crash-loop", "failed");
+
+  @Option(names = "--status", paramLabel = "STATE",
+      description = "Only services in this state: provisioning, running, paused, crash-loop or failed.")
+  String status;
+
+  @Option(names = {"-A", "--all-namespaces"}, description = "List the services of every namespace.")
+  boolean allNamespaces;
+
+  @Option(names = {"-o", "--output"}, paramLabel = "wide|json|yaml|name", description = "Output format.")
+  String output;
+
+  @Override
+  public Integer call() {
+    if (status != null && !STATES.contains(status)) {
+      throw new UserError("--status " + status + " is not a state; use one of " + String.join(", ", STATES));
+    }
+    if (output != null && !List.of("wide", "json", "yaml", "name").contains(output)) {
+      throw new UserError("-o " + output + " is not an output of list; use -o wide, json, yaml or name");
+    }
+    var resources = Kind.AGENT_SERVICE.in(client());
+    List<GenericKubernetesResource> services = (allNamespaces ? resources.inAnyNamespace().list()
+        : resources.inNamespace(namespace()).list()).getItems().stream()
+        .filter(s -> status == null || status.equals(Fields.string(s, "status", "state")))
+        .sorted(Comparator.comparing((GenericKubernetesResource s) -> s.getMetadata().getNamespace())
+            .thenComparing(s -> s.getMetadata().getName()))
+        .toList();
+    if ("json".equals(output) || "yaml".equals(output)) {
+      Printer.printList(out(), output, services);
+      return 0;
+    }
+    if ("name".equals(output)) {
+      services.forEach(s -> out().println("agentservice.orch.dev/" + s.getMetadata().getName()));
+      out().flush();
+      return 0;
+    }
+    if (services.isEmpty()) {
+      err().println("No AgentServices" + (status == null ? "" : " in state " + status) + " found in "
+          + (allNamespaces ? "any namespace" : "namespace " + namespace()) + ".");
+      err().flush();
+      return 0;
+    }
+    boolean wide = "wide".equals(output);
+    Table table = new Table(columns(wide));
+    for (GenericKubernetesResource service : services) {
+      List<String> row = new ArrayList<>();
+      if (allNamespaces) {
+        row.add(service.getMetadata().getNamespace());
+      }
+      row.add(service.getMetadata().getName());
+      row.add(Fields.string(service, "spec", "agent"));
+      row.add(terminal().state(InfoCommand.displayState(service)));
+      row.add(terminal().state(Fields.string(service, "status", "health")));
+      row.add(InfoCommand.restarts(service));
+      row.add(InfoCommand.age(Fields.string(service, "status", "deployedAt")));
+      if (wide) {
+        Long ready = Fields.number(service, "status", "readyInstances");
+        row.add((ready == null ? 0 : ready) + "/" + InfoCommand.instances(service));
+        row.add(Fields.string(service, "status", "url"));
+        row.add(InfoCommand.firstLine(Fields.string(service, "status", "lastError")));
+      }
+      table.row(row.toArray(String[]::new));
+    }
+    table.print(out());
+    return 0;
+  }
+
+  private String[] columns(boolean wide) {
+    List<String> columns = new ArrayList<>();
+    if (allNamespaces) {
+      columns.add("NAMESPACE");
+    }
+    columns.addAll(List.of("NAME", "AGENT", "STATE", "HEALTH", "RESTARTS", "DEPLOYED"));
+    if (wide) {
+      columns.addAll(List.of("READY", "URL", "LAST ERROR"));
+    }
+    return columns.toArray(String[]::new);
+  }
+}

@@ -1,0 +1,56 @@
+package dev.orch.kubectl;
+
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/** What every verb shares: the connection flags of the root command, stdout/stderr and the terminal's colours. */
+public abstract class Verb implements Callable<Integer> {
+  public static final String FIELD_MANAGER = "kubectl-orch";
+
+  @Spec
+  protected CommandSpec spec;
+
+  protected KubectlOrch root() {
+    return (KubectlOrch) spec.root().userObject();
+  }
+
+  protected Cluster cluster() {
+    return root().cluster;
+  }
+
+  protected KubernetesClient client() {
+    return cluster().client();
+  }
+
+  protected String namespace() {
+    return cluster().namespace();
+  }
+
+  protected PrintWriter out() {
+    return spec.commandLine().getOut();
+  }
+
+  protected PrintWriter err() {
+    return spec.commandLine().getErr();
+  }
+
+  protected Terminal terminal() {
+    return root().terminal;
+  }
+
+  /** The resource, or a UserError that says how to find the right name. */
+  protected GenericKubernetesResource require(Kind kind, String name) {
+    GenericKubernetesResource resource = kind.in(client()).inNamespace(namespace()).withName(name).get();
+    if (resource == null) {
+      throw new UserError(kind.lowerCase() + " \"" + name + "\" not found in namespace " + namespace() + "; list them with"
+          + " kubectl orch " + (kind == Kind.AGENT_SERVICE ? "list" : "list " + kind.lowerCase() + "s") + " -n " + namespace()
+          + " (or kubectl get " + kind.lowerCase() + "s)");
+    }
+    return resource;
+  }
+}
