@@ -3,7 +3,11 @@ package dev.orch.operator.agentservice;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
 
 import dev.orch.operator.agent.AgentPod;
 import dev.orch.operator.agentservice.AgentServiceDependents.AutoscalerDependent;
@@ -11,6 +15,8 @@ import dev.orch.operator.agentservice.AgentServiceDependents.DeploymentDependent
 import dev.orch.operator.agentservice.AgentServiceDependents.DisruptionBudgetDependent;
 import dev.orch.operator.agentservice.AgentServiceDependents.IngressDependent;
 import dev.orch.operator.agentservice.AgentServiceDependents.ServiceDependent;
+import dev.orch.operator.agentservice.rollout.CanaryRollout;
+import dev.orch.operator.agentservice.rollout.Rollouts;
 import dev.orch.operator.core.AgentSecrets;
 import dev.orch.operator.core.AgentState;
 import dev.orch.operator.core.AlertWebhook;
@@ -22,6 +28,7 @@ import dev.orch.operator.core.EventRecorder;
 import dev.orch.operator.core.Labels;
 import dev.orch.operator.core.OperatorSettings;
 import dev.orch.operator.core.OwnedResources;
+import dev.orch.operator.core.Plan;
 import dev.orch.operator.core.PlannedDependent;
 import dev.orch.operator.core.ReconcileFailure;
 import dev.orch.operator.core.ReconcileMetrics;
@@ -100,20 +107,31 @@ public class AgentServiceReconciler implements Reconciler<AgentService> {
     List<Pod> pods = context.getSecondaryResources(Pod.class).stream()
         .filter(p -> p.getMetadata().getDeletionTimestamp() == null).toList();
     Instant now = Instant.now();
-    CrashLoop.Result crashes = CrashLoop.track(AgentServiceStatusCalculator.counters(service.getStatus()), pods,
+    CrashLoop.Result crashes = CrashLoop.track(AgentServiceStatusCalculator.counters(service.getStatus()),
+        pods.stream().filter(p -> !Rollouts.isCanary(p)).toList(),
         AgentPod.AGENT_CONTAINER, service.getSpec().getMaxRestartFailures(),
         RestartRequest.isNew(service, AgentServiceStatus::getLastRestartAt), settings.stableAfter(), now);
 
+    CanaryRollout.Decision rollout = null;
     if (bundle.satisfied() && secrets.check().satisfied()) {
-      AgentServicePlan.of(service, secrets.names(), bundle.podAnnotations(), crashes.counters().record().isAutoPaused(),
-          settings).applyIn(context);
+      boolean crashLoopPaused = crashes.counters().record().isAutoPaused();
+      Plan plan = AgentServicePlan.of(service, secrets.names(), bundle.podAnnotations(), crashLoopPaused, settings);
+      rollout = Rollouts.decideInto(plan, service, AgentServicePlan.stopped(service, crashLoopPaused),
+          DeploymentDependent.byName(context), pods.stream().filter(Rollouts::isCanary).toList(), settings.stableAfter(),
+          context.getClient(), now);
+      plan.applyIn(context);
     }
 
-    var seen = new AgentServiceStatusCalculator.Observation(context.getSecondaryResource(Deployment.class), bundle,
-        secrets.check(), crashes.counters(), now.truncatedTo(ChronoUnit.SECONDS).toString());
+    Map<String, Deployment> deployments = DeploymentDependent.byName(context);
+    String seenAt = now.truncatedTo(ChronoUnit.SECONDS).toString();
+    var seen = new AgentServiceStatusCalculator.Observation(Optional.ofNullable(deployments.get(service.getMetadata().getName())),
+        bundle, secrets.check(), crashes.counters(), seenAt);
     AgentServiceStatus before = service.getStatus();
     AgentServiceStatus after = AgentServiceStatusCalculator.compute(service, seen, settings);
-    UpdateControl<AgentService> done = crashes.recheckIn()
+    Rollouts.show(after, before, rollout, deployments, service, seenAt);
+    Optional<Duration> recheck = Stream.concat(crashes.recheckIn().stream(),
+        rollout == null ? Stream.empty() : rollout.recheckIn().stream()).min(Comparator.naturalOrder());
+    UpdateControl<AgentService> done = recheck
         .map(wait -> UpdateControl.<AgentService>noUpdate().rescheduleAfter(wait.plusSeconds(1)))
         .orElseGet(UpdateControl::noUpdate);
     if (StatusWriter.unchanged(before, after)) {
@@ -124,6 +142,10 @@ public class AgentServiceReconciler implements Reconciler<AgentService> {
     AgentService written = StatusWriter.write(service, after, context);
     bundle.noticeAfter(before == null ? null : before.getConditions()).ifPresent(notice -> events.emit(service, notice));
     AgentServiceStatusCalculator.events(service, before, after).forEach(notice -> events.emit(service, notice));
+    if (rollout != null) {
+      rollout.notices().forEach(notice -> events.emit(service, notice));
+      rollout.abortedBecause().ifPresent(reason -> sendRolloutAlert(written, reason, context));
+    }
     if (crashes.crossed().isPresent()) {
       if (CrashLoop.CRITICAL.equals(crashes.crossed().get())) {
         meters.counter("orch.crashloop.pauses", "kind", "AgentService").increment();
@@ -131,6 +153,23 @@ public class AgentServiceReconciler implements Reconciler<AgentService> {
       sendAlert(written, crashes.crossed().get(), context);
     }
     return done;
+  }
+
+  private void sendRolloutAlert(AgentService service, String reason, Context<AgentService> context) {
+    String url = service.getSpec().getAlertWebhookUrl();
+    if (url == null) {
+      return;
+    }
+    var payload = Rollouts.abortAlert(service, reason);
+    CrashLoopRecord.AlertOutcome outcome = alerts.deliver(url, payload);
+    meters.counter("orch.alerts", "event", payload.event(), "outcome", outcome.delivered() ? "sent" : "failed").increment();
+    if (!outcome.delivered()) {
+      events.emit(service, EventRecorder.Notice.warning("AlertFailed", "alert " + payload.event() + " to "
+          + url + " failed: " + outcome.error()));
+    }
+    AgentServiceStatus status = service.getStatus();
+    status.getRollout().canaryCrashLoop().setLastAlert(outcome);
+    StatusWriter.write(service, status, context);
   }
 
   private void sendAlert(AgentService service, String level, Context<AgentService> context) {
