@@ -16,6 +16,7 @@ import dev.orch.operator.agentservice.AgentServiceDependents.DisruptionBudgetDep
 import dev.orch.operator.agentservice.AgentServiceDependents.IngressDependent;
 import dev.orch.operator.agentservice.AgentServiceDependents.ServiceDependent;
 import dev.orch.operator.agentservice.rollout.CanaryRollout;
+import dev.orch.operator.agentservice.rollout.GatewayRoutes;
 import dev.orch.operator.agentservice.rollout.Rollouts;
 import dev.orch.operator.core.AgentSecrets;
 import dev.orch.operator.core.AgentState;
@@ -23,6 +24,7 @@ import dev.orch.operator.core.AlertWebhook;
 import dev.orch.operator.core.BundleCheck;
 import dev.orch.operator.core.BundleConfigMaps;
 import dev.orch.operator.core.CrashLoop;
+import dev.orch.operator.core.Conditions;
 import dev.orch.operator.core.CrashLoopRecord;
 import dev.orch.operator.core.EventRecorder;
 import dev.orch.operator.core.Labels;
@@ -71,6 +73,7 @@ public class AgentServiceReconciler implements Reconciler<AgentService> {
   private final Timer reconcileTimer;
   private final MeterRegistry meters;
   private final AlertWebhook alerts;
+  private final GatewayRoutes routes = new GatewayRoutes();
   private VaultSecretEventSource<AgentService> vault;
   private EventRecorder events;
 
@@ -113,13 +116,16 @@ public class AgentServiceReconciler implements Reconciler<AgentService> {
         RestartRequest.isNew(service, AgentServiceStatus::getLastRestartAt), settings.stableAfter(), now);
 
     CanaryRollout.Decision rollout = null;
+    Optional<Conditions.Verdict> routeProblem = Optional.empty();
     if (bundle.satisfied() && secrets.check().satisfied()) {
       boolean crashLoopPaused = crashes.counters().record().isAutoPaused();
       Plan plan = AgentServicePlan.of(service, secrets.names(), bundle.podAnnotations(), crashLoopPaused, settings);
-      rollout = Rollouts.decideInto(plan, service, AgentServicePlan.stopped(service, crashLoopPaused),
-          DeploymentDependent.byName(context), pods.stream().filter(Rollouts::isCanary).toList(), settings.stableAfter(),
-          context.getClient(), now);
+      Map<String, Deployment> observed = DeploymentDependent.byName(context);
+      rollout = Rollouts.decideInto(plan, service, AgentServicePlan.stopped(service, crashLoopPaused), observed,
+          pods.stream().filter(Rollouts::isCanary).toList(), settings.stableAfter(), context.getClient(), now);
       plan.applyIn(context);
+      routeProblem = routes.sync(context.getClient(), service, rollout.status(),
+          Rollouts.stableTrackLabelled(Optional.ofNullable(observed.get(service.getMetadata().getName()))));
     }
 
     Map<String, Deployment> deployments = DeploymentDependent.byName(context);
@@ -128,7 +134,7 @@ public class AgentServiceReconciler implements Reconciler<AgentService> {
         bundle, secrets.check(), crashes.counters(), seenAt);
     AgentServiceStatus before = service.getStatus();
     AgentServiceStatus after = AgentServiceStatusCalculator.compute(service, seen, settings);
-    Rollouts.show(after, before, rollout, deployments, service, seenAt);
+    Rollouts.show(after, before, rollout, routeProblem, deployments, service, seenAt);
     Optional<Duration> recheck = Stream.concat(crashes.recheckIn().stream(),
         rollout == null ? Stream.empty() : rollout.recheckIn().stream()).min(Comparator.naturalOrder());
     UpdateControl<AgentService> done = recheck

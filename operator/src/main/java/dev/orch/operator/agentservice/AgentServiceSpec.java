@@ -35,6 +35,11 @@ import io.fabric8.generator.annotation.ValidationRule;
     fieldPath = ".autoUpdate.source",
     message = "autoUpdate.source must match the bundle: source: git follows bundle.git's branch, source: url follows"
         + " bundle.url's digest; configMap and image bundles change by being applied again")
+@ValidationRule(
+    value = "!has(self.gateway) || !has(self.http) || self.http.enabled",
+    fieldPath = ".gateway",
+    message = "a Gateway route sends HTTP to the agent, but http.enabled is false; remove gateway, or set"
+        + " http.enabled: true and http.port to the port the agent listens on")
 @JsonClassDescription("What runs (agent, bundle, command, args, env, secrets, resources, placement) and how: instances, HTTP port,"
     + " ingress, crash-loop threshold and alert URL, pause and rollout.")
 public class AgentServiceSpec extends AgentTemplate {
@@ -98,6 +103,11 @@ public class AgentServiceSpec extends AgentTemplate {
 
   @JsonPropertyDescription("How new versions replace running pods: recreate, rolling, or canary with steps.")
   private Rollout rollout;
+
+  @JsonPropertyDescription("Expose the service through a Gateway API Gateway: an HTTPRoute named like the service,"
+      + " attached to parentRefs. During a canary its backend weights carry the step's weight exactly (a stable and a"
+      + " canary Service), instead of the pod ratio.")
+  private GatewayRoute gateway;
 
   @JsonPropertyDescription("The gateway's readiness and liveness probes. Omitted: readiness asks the gateway's /health"
       + " every 5s (2 failures), liveness checks that the gateway accepts connections.")
@@ -173,6 +183,14 @@ public class AgentServiceSpec extends AgentTemplate {
 
   public void setRollout(Rollout rollout) {
     this.rollout = rollout;
+  }
+
+  public GatewayRoute getGateway() {
+    return gateway;
+  }
+
+  public void setGateway(GatewayRoute gateway) {
+    this.gateway = gateway;
   }
 
   public Probes getProbes() {
@@ -349,6 +367,42 @@ public class AgentServiceSpec extends AgentTemplate {
       @Size(max = 16)
       @JsonPropertyDescription("How long to wait, e.g. 90s, 10m, 1h. Omitted: wait until promoted.")
       String duration) {
+  }
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  @ValidationRule(
+      value = "!has(self.path) || self.path.matches('^/[^ ]*$')",
+      fieldPath = ".path",
+      message = "gateway.path must start with / and contain no spaces, e.g. /webhook")
+  public record GatewayRoute(
+      @Required
+      @Size(min = 1, max = 8)
+      @JsonPropertyDescription("The Gateways (or their listeners) the HTTPRoute attaches to.")
+      List<ParentRef> parentRefs,
+
+      @Size(max = 16)
+      @JsonPropertyDescription("Host names the route answers, e.g. bot.example.com; omitted: the listeners' own.")
+      List<String> hostnames,
+
+      @Size(min = 1, max = 1024)
+      @JsonPropertyDescription("Path prefix routed to the agent (default /).")
+      String path) {
+  }
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record ParentRef(
+      @Required
+      @Size(min = 1, max = 253)
+      @JsonPropertyDescription("The Gateway's name.")
+      String name,
+
+      @Size(max = 63)
+      @JsonPropertyDescription("The Gateway's namespace; the service's own when omitted.")
+      String namespace,
+
+      @Size(max = 253)
+      @JsonPropertyDescription("One listener of the Gateway, by name.")
+      String sectionName) {
   }
 
   public enum AutoUpdateSource {

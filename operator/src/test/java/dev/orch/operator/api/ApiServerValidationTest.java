@@ -182,6 +182,8 @@ class ApiServerValidationTest {
         refused("the former boolean autoUpdate", AGENT_SERVICE, "spec.autoUpdate", "true", "spec.autoUpdate: Invalid value: \"boolean\": spec.autoUpdate in body must be of type object"),
         refused("autoUpdate source that is not the bundle's", AGENT_SERVICE, "spec.autoUpdate", "{source: git}", "autoUpdate.source must match the bundle"),
         refused("autoUpdate polling every 10s", AGENT_SERVICE, "spec.autoUpdate", "{source: url, interval: 10s}", "autoUpdate.interval must be a duration between 1m and 24h"),
+        refused("gateway route to an agent without HTTP", AGENT_SERVICE, "spec", "{http: {enabled: false}, gateway: {parentRefs: [{name: public}]}}", "a Gateway route sends HTTP to the agent, but http.enabled is false"),
+        refused("gateway without parentRefs", AGENT_SERVICE, "spec.gateway", "{hostnames: [bot.example.com]}", "spec.gateway.parentRefs: Required value"),
         refused("probe path without a slash", AGENT_SERVICE, "spec.probes", "{readiness: {path: ready}}", "probe path must start with /"),
         refused("unknown rollout strategy", AGENT_SERVICE, "spec.rollout", "{strategy: blue-green}", "Unsupported value: \"blue-green\": supported values: \"canary\", \"recreate\", \"rolling\""),
         refused("ingress host with an underscore", AGENT_SERVICE, "spec.ingress", "{host: my_bot.example.com}", "ingress.host must be a fully qualified DNS name in lower case (letters, digits, '-' and '.'), e.g. bot.example.com"),

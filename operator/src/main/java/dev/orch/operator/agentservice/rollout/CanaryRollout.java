@@ -77,9 +77,13 @@ public final class CanaryRollout {
   }
 
   public static String hash(PodTemplateSpec template) {
+    return digest(Serialization.asJson(template));
+  }
+
+  /** The first 10 hex digits of the text's SHA-256. */
+  static String digest(String text) {
     try {
-      byte[] digest = MessageDigest.getInstance("SHA-256")
-          .digest(Serialization.asJson(template).getBytes(StandardCharsets.UTF_8));
+      byte[] digest = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
       return HexFormat.of().formatHex(digest, 0, 5);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);

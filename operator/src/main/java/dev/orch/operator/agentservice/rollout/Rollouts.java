@@ -47,6 +47,7 @@ public final class Rollouts {
       Map<String, Deployment> deployments, List<Pod> canaryPods, Duration stableAfter, KubernetesClient client,
       Instant now) {
     Deployment desired = plan.get(Deployment.class).orElseThrow();
+    GatewayRoutes.labelStable(service.getSpec(), desired.getSpec().getTemplate());
     RolloutStatus previous = service.getStatus() == null ? null : service.getStatus().getRollout();
     CrashLoop.Counters counters = previous == null ? CrashLoop.Counters.none()
         : CrashLoop.Counters.of(null, previous.canaryRestartFailures(), null, previous.canaryCrashLoop());
@@ -65,6 +66,25 @@ public final class Rollouts {
       plan.without(io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler.class);
     }
     return decision;
+  }
+
+  /**
+   * Whether the stable Deployment's pods all carry the stable track label, so that a Gateway route can send
+   * traffic to the stable track's own Service: its template has the label and has rolled out to every pod.
+   */
+  public static boolean stableTrackLabelled(Optional<Deployment> stable) {
+    if (stable.isEmpty() || stable.get().getStatus() == null) {
+      return false;
+    }
+    Deployment d = stable.get();
+    var status = d.getStatus();
+    boolean labelled = GatewayRoutes.STABLE_TRACK.equals(d.getSpec().getTemplate().getMetadata().getLabels()
+        .get(CanaryRollout.TRACK_LABEL));
+    boolean observed = status.getObservedGeneration() != null && d.getMetadata().getGeneration() != null
+        && status.getObservedGeneration() >= d.getMetadata().getGeneration();
+    int total = status.getReplicas() == null ? 0 : status.getReplicas();
+    int updated = status.getUpdatedReplicas() == null ? 0 : status.getUpdatedReplicas();
+    return labelled && observed && updated == total && AgentDeployment.readyReplicas(d) > 0;
   }
 
   /**
@@ -95,15 +115,18 @@ public final class Rollouts {
    * rollback is said in the Ready condition.
    */
   public static void show(AgentServiceStatus status, AgentServiceStatus previous, CanaryRollout.Decision decision,
-      Map<String, Deployment> deployments, AgentService service, String now) {
+      Optional<Conditions.Verdict> routeProblem, Map<String, Deployment> deployments, AgentService service, String now) {
+    long generation = service.getMetadata().getGeneration() == null ? 0 : service.getMetadata().getGeneration();
+    List<io.fabric8.kubernetes.api.model.Condition> before = previous == null ? null : previous.getConditions();
+    if (routeProblem.isPresent() && !Conditions.isTrue(status.getConditions(), Conditions.STALLED)) {
+      status.setConditions(Conditions.merge(before, routeProblem.get(), generation, now));
+    }
     if (decision == null) {
       status.setRollout(previous == null ? null : previous.getRollout());
       return;
     }
     RolloutStatus rollout = decision.status();
     status.setRollout(rollout);
-    long generation = service.getMetadata().getGeneration() == null ? 0 : service.getMetadata().getGeneration();
-    List<io.fabric8.kubernetes.api.model.Condition> before = previous == null ? null : previous.getConditions();
     boolean canaryRuns = rollout.phase() == Phase.Progressing || rollout.phase() == Phase.Paused
         || rollout.phase() == Phase.Promoted;
     if (canaryRuns && !Conditions.isTrue(status.getConditions(), Conditions.STALLED)) {
