@@ -15,6 +15,9 @@ import dev.orch.operator.agentservice.AgentServiceDependents.DeploymentDependent
 import dev.orch.operator.agentservice.AgentServiceDependents.DisruptionBudgetDependent;
 import dev.orch.operator.agentservice.AgentServiceDependents.IngressDependent;
 import dev.orch.operator.agentservice.AgentServiceDependents.ServiceDependent;
+import dev.orch.operator.agentservice.autoupdate.AutoUpdateStatus;
+import dev.orch.operator.agentservice.autoupdate.AutoUpdates;
+import dev.orch.operator.agentservice.autoupdate.BundleVersions;
 import dev.orch.operator.agentservice.rollout.CanaryRollout;
 import dev.orch.operator.agentservice.rollout.GatewayRoutes;
 import dev.orch.operator.agentservice.rollout.Rollouts;
@@ -74,6 +77,7 @@ public class AgentServiceReconciler implements Reconciler<AgentService> {
   private final MeterRegistry meters;
   private final AlertWebhook alerts;
   private final GatewayRoutes routes = new GatewayRoutes();
+  private final BundleVersions versions;
   private VaultSecretEventSource<AgentService> vault;
   private EventRecorder events;
 
@@ -82,6 +86,7 @@ public class AgentServiceReconciler implements Reconciler<AgentService> {
     this.meters = meters;
     this.alerts = new AlertWebhook(settings.alertCaBundle(), 3, Duration.ofSeconds(5), Duration.ofSeconds(1));
     this.reconcileTimer = ReconcileMetrics.timer(meters, "AgentService");
+    this.versions = new BundleVersions(settings.alertCaBundle());
   }
 
   @Override
@@ -115,11 +120,13 @@ public class AgentServiceReconciler implements Reconciler<AgentService> {
         AgentPod.AGENT_CONTAINER, service.getSpec().getMaxRestartFailures(),
         RestartRequest.isNew(service, AgentServiceStatus::getLastRestartAt), settings.stableAfter(), now);
 
+    AutoUpdateStatus autoUpdate = AutoUpdates.observe(service, versions, now.truncatedTo(ChronoUnit.SECONDS));
     CanaryRollout.Decision rollout = null;
     Optional<Conditions.Verdict> routeProblem = Optional.empty();
     if (bundle.satisfied() && secrets.check().satisfied()) {
       boolean crashLoopPaused = crashes.counters().record().isAutoPaused();
       Plan plan = AgentServicePlan.of(service, secrets.names(), bundle.podAnnotations(), crashLoopPaused, settings);
+      AutoUpdates.pin(plan.get(Deployment.class).orElseThrow().getSpec().getTemplate(), service.getSpec(), autoUpdate);
       Map<String, Deployment> observed = DeploymentDependent.byName(context);
       rollout = Rollouts.decideInto(plan, service, AgentServicePlan.stopped(service, crashLoopPaused), observed,
           pods.stream().filter(Rollouts::isCanary).toList(), settings.stableAfter(), context.getClient(), now);
@@ -135,8 +142,9 @@ public class AgentServiceReconciler implements Reconciler<AgentService> {
     AgentServiceStatus before = service.getStatus();
     AgentServiceStatus after = AgentServiceStatusCalculator.compute(service, seen, settings);
     Rollouts.show(after, before, rollout, routeProblem, deployments, service, seenAt);
-    Optional<Duration> recheck = Stream.concat(crashes.recheckIn().stream(),
-        rollout == null ? Stream.empty() : rollout.recheckIn().stream()).min(Comparator.naturalOrder());
+    after.setAutoUpdate(autoUpdate);
+    Optional<Duration> recheck = Stream.of(crashes.recheckIn(), rollout == null ? Optional.<Duration>empty() : rollout.recheckIn(),
+        AutoUpdates.nextCheckIn(service, autoUpdate, now)).flatMap(Optional::stream).min(Comparator.naturalOrder());
     UpdateControl<AgentService> done = recheck
         .map(wait -> UpdateControl.<AgentService>noUpdate().rescheduleAfter(wait.plusSeconds(1)))
         .orElseGet(UpdateControl::noUpdate);
@@ -148,6 +156,8 @@ public class AgentServiceReconciler implements Reconciler<AgentService> {
     AgentService written = StatusWriter.write(service, after, context);
     bundle.noticeAfter(before == null ? null : before.getConditions()).ifPresent(notice -> events.emit(service, notice));
     AgentServiceStatusCalculator.events(service, before, after).forEach(notice -> events.emit(service, notice));
+    AutoUpdates.notice(service, before == null ? null : before.getAutoUpdate(), autoUpdate)
+        .ifPresent(notice -> events.emit(service, notice));
     if (rollout != null) {
       rollout.notices().forEach(notice -> events.emit(service, notice));
       rollout.abortedBecause().ifPresent(reason -> sendRolloutAlert(written, reason, context));

@@ -40,6 +40,11 @@ import io.fabric8.generator.annotation.ValidationRule;
     fieldPath = ".gateway",
     message = "a Gateway route sends HTTP to the agent, but http.enabled is false; remove gateway, or set"
         + " http.enabled: true and http.port to the port the agent listens on")
+@ValidationRule(
+    value = "!has(self.autoUpdate) || !has(self.bundle.sha256)",
+    fieldPath = ".autoUpdate",
+    message = "autoUpdate follows the archive at bundle.url as it changes, but bundle.sha256 pins one archive; remove"
+        + " one of them")
 @JsonClassDescription("What runs (agent, bundle, command, args, env, secrets, resources, placement) and how: instances, HTTP port,"
     + " ingress, crash-loop threshold and alert URL, pause and rollout.")
 public class AgentServiceSpec extends AgentTemplate {

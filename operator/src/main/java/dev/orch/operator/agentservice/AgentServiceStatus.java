@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonClassDescription;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import dev.orch.operator.agentservice.autoupdate.AutoUpdateStatus;
 import dev.orch.operator.agentservice.rollout.RolloutStatus;
 import dev.orch.operator.core.AgentState;
 import dev.orch.operator.core.Conditions;
@@ -61,6 +62,9 @@ public class AgentServiceStatus extends OrchStatus {
 
   @JsonPropertyDescription("The rollout: stable and canary revisions, step, weight, phase, revision history.")
   private RolloutStatus rollout;
+
+  @JsonPropertyDescription("spec.autoUpdate: the version seen at the bundle's source, when, and the last check.")
+  private AutoUpdateStatus autoUpdate;
 
   /** Stalled like a missing secret: failed unless earlier instances still run. */
   @Override
@@ -156,6 +160,14 @@ public class AgentServiceStatus extends OrchStatus {
 
   public void setLastRestartAt(String lastRestartAt) {
     this.lastRestartAt = lastRestartAt;
+  }
+
+  public AutoUpdateStatus getAutoUpdate() {
+    return autoUpdate;
+  }
+
+  public void setAutoUpdate(AutoUpdateStatus autoUpdate) {
+    this.autoUpdate = autoUpdate;
   }
 
   public RolloutStatus getRollout() {

@@ -51,7 +51,7 @@ class ApiServerValidationTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"agentservice-minimal.yaml", "agentservice-full.yaml", "swarm.yaml", "schedule-cron.yaml",
+  @ValueSource(strings = {"agentservice-minimal.yaml", "agentservice-full.yaml", "agentservice-autoupdate.yaml", "swarm.yaml", "schedule-cron.yaml",
       "schedule-webhook.yaml"})
   void validResourcesRoundTripThroughTheApiServerAndTheModel(String file) {
     Map<String, Object> sent = load(file);
@@ -184,6 +184,7 @@ class ApiServerValidationTest {
         refused("autoUpdate polling every 10s", AGENT_SERVICE, "spec.autoUpdate", "{source: url, interval: 10s}", "autoUpdate.interval must be a duration between 1m and 24h"),
         refused("gateway route to an agent without HTTP", AGENT_SERVICE, "spec", "{http: {enabled: false}, gateway: {parentRefs: [{name: public}]}}", "a Gateway route sends HTTP to the agent, but http.enabled is false"),
         refused("gateway without parentRefs", AGENT_SERVICE, "spec.gateway", "{hostnames: [bot.example.com]}", "spec.gateway.parentRefs: Required value"),
+        refused("autoUpdate of a pinned archive", "agentservice-full.yaml", "spec.autoUpdate", "{source: url}", "autoUpdate follows the archive at bundle.url as it changes, but bundle.sha256 pins one archive"),
         refused("probe path without a slash", AGENT_SERVICE, "spec.probes", "{readiness: {path: ready}}", "probe path must start with /"),
         refused("unknown rollout strategy", AGENT_SERVICE, "spec.rollout", "{strategy: blue-green}", "Unsupported value: \"blue-green\": supported values: \"canary\", \"recreate\", \"rolling\""),
         refused("ingress host with an underscore", AGENT_SERVICE, "spec.ingress", "{host: my_bot.example.com}", "ingress.host must be a fully qualified DNS name in lower case (letters, digits, '-' and '.'), e.g. bot.example.com"),

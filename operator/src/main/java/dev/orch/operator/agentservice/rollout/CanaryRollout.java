@@ -224,7 +224,11 @@ public final class CanaryRollout {
           deployments.put(canaryName(service), seen.canary().get());
           autoscalerAllowed = false;
           verdict = Verdict.progressing("CanaryPromoted", message);
-        } else if (isCanary(spec)) {
+        } else if (!isCanary(spec)) {
+          // The strategy changed away from canary: whatever canary there was is gone with it.
+          phase = null;
+          canaryRevision = null;
+        } else {
           if (phase == Phase.Promoted) {
             notices.add(Notice.normal("CanaryPromoted", "revision " + targetHash + " (" + spec.getAgent()
                 + ") serves all traffic"));

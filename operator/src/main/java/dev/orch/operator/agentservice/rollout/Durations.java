@@ -5,13 +5,13 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** Durations as the CRD accepts them (AgentServiceSpec.DURATION): 90s, 10m, 1h30m. */
-final class Durations {
+public final class Durations {
   private static final Pattern PARTS = Pattern.compile("^(?:([0-9]+)h)?(?:([0-9]+)m)?(?:([0-9]+)s)?$");
 
   private Durations() {
   }
 
-  static Duration parse(String text) {
+  public static Duration parse(String text) {
     Matcher m = PARTS.matcher(text);
     if (text.isEmpty() || !m.matches()) {
       throw new IllegalArgumentException("not a duration such as 90s, 10m or 1h30m: " + text);
