@@ -20,12 +20,14 @@ import dev.orch.operator.core.EventRecorder;
 import dev.orch.operator.core.Labels;
 import dev.orch.operator.core.OperatorSettings;
 import dev.orch.operator.core.OwnedResources;
+import dev.orch.operator.core.Plan;
 import dev.orch.operator.core.ReconcileFailure;
 import dev.orch.operator.core.ReconcileMetrics;
 import dev.orch.operator.core.RestartRequest;
 import dev.orch.operator.core.StatusWriter;
 import dev.orch.operator.core.VaultSecretEventSource;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
@@ -98,11 +100,15 @@ public class SwarmReconciler implements Reconciler<Swarm> {
     Optional<Duration> recheck = tracked.values().stream().flatMap(r -> r.recheckIn().stream())
         .min(Comparator.naturalOrder());
 
+    Set<Integer> outdated = Set.of();
     if (bundle.satisfied() && secrets.check().satisfied()) {
-      SwarmPlan.of(swarm, secrets.names(), bundle.podAnnotations(), paused, settings).applyIn(context);
+      Plan plan = SwarmPlan.of(swarm, secrets.names(), bundle.podAnnotations(), paused, settings);
+      var rolling = MemberRollout.limit(swarm, plan.getAll(Deployment.class), SwarmMembers.byIndex(context));
+      outdated = rolling.outdated();
+      plan.withAll(Deployment.class, rolling.members()).applyIn(context);
     }
 
-    var seen = new SwarmStatusCalculator.Observation(SwarmMembers.byIndex(context), pods, crashes, bundle, secrets.check(),
+    var seen = new SwarmStatusCalculator.Observation(SwarmMembers.byIndex(context), pods, crashes, outdated, bundle, secrets.check(),
         now.truncatedTo(ChronoUnit.SECONDS).toString());
     SwarmStatus before = swarm.getStatus();
     SwarmStatus after = SwarmStatusCalculator.compute(swarm, seen);
