@@ -106,6 +106,10 @@ class ApiServerValidationTest {
     assertRefused(load(AGENT_SERVICE), "a".repeat(64), "AgentService names are at most 63 characters");
     assertRefused(load(AGENT_SERVICE), "1st-bot", "AgentService names must start with a letter");
     assertRefused(load(AGENT_SERVICE), "bot.example", "AgentService names must start with a letter and hold only lower-case letters, digits and '-'");
+    Map<String, Object> routed = load(AGENT_SERVICE);
+    asMap(routed.get("spec")).put("gateway", Map.of("parentRefs", List.of(Map.of("name", "public"))));
+    assertThat(createNamed(routed, "r".repeat(56))).as("NAME-canary stays within 63").isNotNull();
+    assertRefused(routed, "r".repeat(57), "an AgentService routed through a Gateway has at most 56 characters");
 
     assertThat(createNamed(load(SWARM), "s".repeat(60))).as("NAME-99 stays within 63").isNotNull();
     assertRefused(load(SWARM), "s".repeat(61), "Swarm names are at most 60 characters");
