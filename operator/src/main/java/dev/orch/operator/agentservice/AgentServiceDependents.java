@@ -1,6 +1,10 @@
 package dev.orch.operator.agentservice;
 
+import java.util.Map;
+import java.util.stream.Collectors;
+
 import dev.orch.operator.core.reconcile.Labels;
+import dev.orch.operator.core.reconcile.Plan;
 import dev.orch.operator.core.reconcile.PlannedDependent;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -8,6 +12,8 @@ import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.processing.dependent.BulkDependentResource;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
 
 /**
@@ -18,10 +24,31 @@ public final class AgentServiceDependents {
   private AgentServiceDependents() {
   }
 
+  /**
+   * The stable Deployment (named like the service) and, during a canary, {@code NAME-canary}; keyed by name, as
+   * {@link dev.orch.operator.agentservice.rollout.CanaryRollout} decides them.
+   */
   @KubernetesDependent(informer = @Informer(labelSelector = Labels.MADE_FOR_AGENTSERVICE))
-  public static final class DeploymentDependent extends PlannedDependent<Deployment, AgentService> {
+  public static final class DeploymentDependent extends PlannedDependent<Deployment, AgentService>
+      implements BulkDependentResource<Deployment, AgentService> {
     public DeploymentDependent() {
       super(Deployment.class);
+    }
+
+    @Override
+    public Map<String, Deployment> desiredResources(AgentService service, Context<AgentService> context) {
+      return Plan.of(context).map(plan -> plan.getAll(Deployment.class)).orElse(Map.of());
+    }
+
+    @Override
+    public Map<String, Deployment> getSecondaryResources(AgentService service, Context<AgentService> context) {
+      return byName(context);
+    }
+
+    /** The service's Deployments that exist now, by name. */
+    static Map<String, Deployment> byName(Context<AgentService> context) {
+      return context.getSecondaryResources(Deployment.class).stream()
+          .collect(Collectors.toMap(d -> d.getMetadata().getName(), d -> d, (a, b) -> a));
     }
   }
 

@@ -67,8 +67,8 @@ public final class AgentServicePlan {
   /**
    * The spec's strategy, or at most one pod at a time for agents that serve no HTTP (a bot or a worker running
    * twice answers or works twice) and for one-instance services (a singleton by choice); a rolling update for
-   * HTTP services that may run several instances, which must not drop requests. Canary is not implemented yet
-   * and rolls like rolling.
+   * HTTP services that may run several instances, which must not drop requests. A canary's stable and canary
+   * Deployments each roll ({@link dev.orch.operator.agentservice.rollout.CanaryRollout} holds the new template back).
    */
   static AgentDeployment.Rollout rollout(AgentServiceSpec spec) {
     AgentServiceSpec.RolloutStrategy chosen = spec.getRollout() == null ? null : spec.getRollout().strategy();
@@ -123,8 +123,9 @@ public final class AgentServicePlan {
         AgentPod.rollingAnnotations(RestartRequest.podAnnotations(service), bundleAnnotations), httpPort(spec),
         true, "Always", List.of());
     Integer replicas = stopped ? Integer.valueOf(0) : autoscaled(spec) ? null : spec.getMinInstances();
-    return AgentDeployment.of(metadata(service, "agent"), Labels.selector(service),
-        AgentPod.template(spec, secretNames, workload, settings), replicas, rollout(spec));
+    var template = AgentPod.template(spec, secretNames, workload, settings);
+    GatewayProbes.apply(template, spec.getProbes());
+    return AgentDeployment.of(metadata(service, "agent"), Labels.selector(service), template, replicas, rollout(spec));
   }
 
   private static Service service(AgentService service) {

@@ -1,8 +1,13 @@
 package dev.orch.operator.agentservice;
 
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 import dev.orch.operator.agent.AgentPod;
 import dev.orch.operator.agentservice.AgentServiceDependents.AutoscalerDependent;
@@ -10,16 +15,26 @@ import dev.orch.operator.agentservice.AgentServiceDependents.DeploymentDependent
 import dev.orch.operator.agentservice.AgentServiceDependents.DisruptionBudgetDependent;
 import dev.orch.operator.agentservice.AgentServiceDependents.IngressDependent;
 import dev.orch.operator.agentservice.AgentServiceDependents.ServiceDependent;
+import dev.orch.operator.agentservice.autoupdate.AutoUpdateStatus;
+import dev.orch.operator.agentservice.autoupdate.AutoUpdates;
+import dev.orch.operator.agentservice.autoupdate.BundleVersions;
+import dev.orch.operator.agentservice.rollout.CanaryRollout;
+import dev.orch.operator.agentservice.rollout.GatewayRoutes;
+import dev.orch.operator.agentservice.rollout.Rollouts;
 import dev.orch.operator.core.alerts.AlertSender;
 import dev.orch.operator.core.alerts.AlertWebhook;
 import dev.orch.operator.core.config.OperatorSettings;
 import dev.orch.operator.core.crashloop.CrashLoop;
+import dev.orch.operator.core.crashloop.CrashLoopRecord;
 import dev.orch.operator.core.crashloop.CrashLoopRecord.AlertOutcome;
 import dev.orch.operator.core.reconcile.AgentReconciler;
 import dev.orch.operator.core.reconcile.Labels;
+import dev.orch.operator.core.reconcile.Plan;
 import dev.orch.operator.core.reconcile.PlannedDependent;
 import dev.orch.operator.core.reconcile.RestartRequest;
 import dev.orch.operator.core.status.AgentState;
+import dev.orch.operator.core.status.Conditions;
+import dev.orch.operator.core.status.EventRecorder.Notice;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -48,11 +63,14 @@ import io.micrometer.core.instrument.MeterRegistry;
 @ControllerConfiguration(name = "agentservice", generationAwareEventProcessing = false)
 public class AgentServiceReconciler extends AgentReconciler<AgentService, AgentServiceStatus> {
   private final AlertSender<AgentService> alerts;
+  private final GatewayRoutes routes = new GatewayRoutes();
+  private final BundleVersions versions;
 
   public AgentServiceReconciler(OperatorSettings settings, MeterRegistry meters) {
     super(settings, meters, Labels.MADE_FOR_AGENTSERVICE, AgentServiceStatus::new);
     this.alerts = new AlertSender<>(new AlertWebhook(settings.alertCaBundle(), 3, Duration.ofSeconds(5),
         Duration.ofSeconds(1)), meters);
+    this.versions = new BundleVersions(settings.alertCaBundle());
   }
 
   @Override
@@ -70,25 +88,72 @@ public class AgentServiceReconciler extends AgentReconciler<AgentService, AgentS
   @Override
   protected Decision<AgentService, AgentServiceStatus> decide(AgentService service, Observed seen,
       Context<AgentService> context) {
-    CrashLoop.Result crashes = CrashLoop.track(AgentServiceStatusCalculator.counters(service.getStatus()), seen.livePods(),
+    // A canary's crashes are the rollout's health gate, counted apart: they must not pause the stable version.
+    CrashLoop.Result crashes = CrashLoop.track(AgentServiceStatusCalculator.counters(service.getStatus()),
+        seen.livePods().stream().filter(p -> !Rollouts.isCanary(p)).toList(),
         AgentPod.AGENT_CONTAINER, service.getSpec().getMaxRestartFailures(),
         RestartRequest.isNew(service, AgentServiceStatus::getLastRestartAt), settings.stableAfter(), seen.now());
+    AutoUpdateStatus autoUpdate = AutoUpdates.observe(service, versions, seen.now().truncatedTo(ChronoUnit.SECONDS));
+    CanaryRollout.Decision rollout = null;
+    Optional<Conditions.Verdict> routeProblem = Optional.empty();
     if (seen.deployable()) {
-      AgentServicePlan.of(service, seen.secrets().names(), seen.bundle().podAnnotations(),
-          crashes.counters().record().isAutoPaused(), settings).applyIn(context);
+      boolean crashLoopPaused = crashes.counters().record().isAutoPaused();
+      Plan plan = AgentServicePlan.of(service, seen.secrets().names(), seen.bundle().podAnnotations(), crashLoopPaused,
+          settings);
+      AutoUpdates.pin(plan.get(Deployment.class).orElseThrow().getSpec().getTemplate(), service.getSpec(), autoUpdate);
+      Map<String, Deployment> observed = DeploymentDependent.byName(context);
+      rollout = Rollouts.decideInto(plan, service, AgentServicePlan.stopped(service, crashLoopPaused), observed,
+          seen.livePods().stream().filter(Rollouts::isCanary).toList(), settings.stableAfter(), context.getClient(),
+          seen.now());
+      plan.applyIn(context);
+      routeProblem = routes.sync(context.getClient(), service, rollout.status(),
+          Rollouts.stableTrackLabelled(Optional.ofNullable(observed.get(service.getMetadata().getName()))));
     }
-    var observation = new AgentServiceStatusCalculator.Observation(context.getSecondaryResource(Deployment.class),
-        seen.bundle(), seen.secrets().check(), crashes.counters(), seen.timestamp());
+
+    Map<String, Deployment> deployments = DeploymentDependent.byName(context);
+    var observation = new AgentServiceStatusCalculator.Observation(
+        Optional.ofNullable(deployments.get(service.getMetadata().getName())), seen.bundle(), seen.secrets().check(),
+        crashes.counters(), seen.timestamp());
+    AgentServiceStatus before = service.getStatus();
     AgentServiceStatus after = AgentServiceStatusCalculator.compute(service, observation, settings);
+    Rollouts.show(after, before, rollout, routeProblem, deployments, service, seen.timestamp());
+    after.setAutoUpdate(autoUpdate);
     Optional<AlertOutcome> delivered = alerts.pending(service);
-    delivered.ifPresent(after.getCrashLoop()::setLastAlert);
+    delivered.ifPresent(outcome -> alertRecord(after, outcome).setLastAlert(outcome));
+
+    List<Notice> notices = new ArrayList<>(AgentServiceStatusCalculator.events(service, before, after));
+    AutoUpdates.notice(service, before == null ? null : before.getAutoUpdate(), autoUpdate).ifPresent(notices::add);
+    Optional<String> rolloutAborted = Optional.empty();
+    Optional<Duration> rolloutRecheck = Optional.empty();
+    if (rollout != null) {
+      notices.addAll(rollout.notices());
+      rolloutAborted = rollout.abortedBecause();
+      // A second after a timed pause ends, so the step has surely elapsed when the reconcile looks.
+      rolloutRecheck = rollout.recheckIn().map(wait -> wait.plusSeconds(1));
+    }
+    Optional<Duration> recheck = Stream.of(crashes.lookAgainIn(), rolloutRecheck,
+        AutoUpdates.nextCheckIn(service, autoUpdate, seen.now())).flatMap(Optional::stream).min(Comparator.naturalOrder());
+    Optional<String> aborted = rolloutAborted;
     // The status (with the alert level marked as sent) is written before the alert is queued: after an operator
     // restart the level is already recorded, so an alert can be lost with the operator but never sent twice.
-    return new Decision<>(after, AgentServiceStatusCalculator.events(service, service.getStatus(), after),
-        crashes.lookAgainIn(), written -> {
-          delivered.ifPresent(outcome -> alerts.written(service, outcome));
-          crashes.crossed().ifPresent(level -> crossed(written, level));
-        });
+    return new Decision<>(after, notices, recheck, written -> {
+      delivered.ifPresent(outcome -> alerts.written(service, outcome));
+      aborted.ifPresent(reason -> rolloutAborted(written, reason));
+      crashes.crossed().ifPresent(level -> crossed(written, level));
+    });
+  }
+
+  /** A delivered rollout alert belongs to the canary's crash-loop record, any other to the service's. */
+  private static CrashLoopRecord alertRecord(AgentServiceStatus status, AlertOutcome outcome) {
+    return CanaryRollout.ROLLOUT_ABORTED_EVENT.equals(outcome.event()) && status.getRollout() != null
+        ? status.getRollout().canaryCrashLoop() : status.getCrashLoop();
+  }
+
+  private void rolloutAborted(AgentService service, String reason) {
+    String url = service.getSpec().getAlertWebhookUrl();
+    if (url != null) {
+      alerts.send(service, url, Rollouts.abortAlert(service, reason));
+    }
   }
 
   private void crossed(AgentService service, String level) {

@@ -1,5 +1,7 @@
 package dev.orch.operator.agentservice;
 
+import java.util.List;
+
 import com.fasterxml.jackson.annotation.JsonClassDescription;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
@@ -20,6 +22,29 @@ import io.fabric8.generator.annotation.ValidationRule;
     fieldPath = ".ingress",
     message = "an ingress routes to the agent's HTTP port, but http.enabled is false; remove ingress, or set"
         + " http.enabled: true and http.port to the port the agent listens on")
+@ValidationRule(
+    value = "!has(self.rollout) || !has(self.rollout.strategy) || self.rollout.strategy != 'canary'"
+        + " || !has(self.http) || self.http.enabled",
+    fieldPath = ".rollout.strategy",
+    message = "a canary runs the old and the new version side by side and weighs the HTTP traffic between them, but"
+        + " http.enabled is false: an agent that serves no HTTP takes no traffic to weigh, and two copies of a bot"
+        + " answer twice; use strategy: recreate (or rolling)")
+@ValidationRule(
+    value = "!has(self.autoUpdate) || (self.autoUpdate.source == 'git') == has(self.bundle.git)"
+        + " && (self.autoUpdate.source == 'url') == has(self.bundle.url)",
+    fieldPath = ".autoUpdate.source",
+    message = "autoUpdate.source must match the bundle: source: git follows bundle.git's branch, source: url follows"
+        + " bundle.url's digest; configMap and image bundles change by being applied again")
+@ValidationRule(
+    value = "!has(self.gateway) || !has(self.http) || self.http.enabled",
+    fieldPath = ".gateway",
+    message = "a Gateway route sends HTTP to the agent, but http.enabled is false; remove gateway, or set"
+        + " http.enabled: true and http.port to the port the agent listens on")
+@ValidationRule(
+    value = "!has(self.autoUpdate) || !has(self.bundle.sha256)",
+    fieldPath = ".autoUpdate",
+    message = "autoUpdate follows the archive at bundle.url as it changes, but bundle.sha256 pins one archive; remove"
+        + " one of them")
 @JsonClassDescription("What runs (agent, bundle, command, args, env, secrets, resources, placement) and how: instances, HTTP port,"
     + " ingress, crash-loop threshold and alert URL, pause and rollout.")
 public class AgentServiceSpec extends AgentTemplate {
@@ -76,12 +101,22 @@ public class AgentServiceSpec extends AgentTemplate {
   @JsonPropertyDescription("Scale to zero and keep the configuration; set back to false to resume.")
   private Boolean paused = false;
 
-  @Default("false")
-  @JsonPropertyDescription("When the agent has no @version pin, pick up the newest bundle on every restart.")
-  private Boolean autoUpdate = false;
+  @JsonPropertyDescription("Follow a moving bundle source: a git branch's head or an https bundle's digest; a new"
+      + " version rolls out with the service's rollout strategy. Replaces the former boolean (autoUpdate: true is"
+      + " refused; write autoUpdate: {source: git, interval: 5m}).")
+  private AutoUpdate autoUpdate;
 
-  @JsonPropertyDescription("How new versions replace running pods.")
+  @JsonPropertyDescription("How new versions replace running pods: recreate, rolling, or canary with steps.")
   private Rollout rollout;
+
+  @JsonPropertyDescription("Expose the service through a Gateway API Gateway: an HTTPRoute named like the service,"
+      + " attached to parentRefs. During a canary its backend weights carry the step's weight exactly (a stable and a"
+      + " canary Service), instead of the pod ratio.")
+  private GatewayRoute gateway;
+
+  @JsonPropertyDescription("The gateway's readiness and liveness probes. Omitted: readiness asks the gateway's /health"
+      + " every 5s (2 failures), liveness checks that the gateway accepts connections.")
+  private Probes probes;
 
   public Integer getMinInstances() {
     return minInstances;
@@ -139,11 +174,11 @@ public class AgentServiceSpec extends AgentTemplate {
     this.paused = paused;
   }
 
-  public Boolean getAutoUpdate() {
+  public AutoUpdate getAutoUpdate() {
     return autoUpdate;
   }
 
-  public void setAutoUpdate(Boolean autoUpdate) {
+  public void setAutoUpdate(AutoUpdate autoUpdate) {
     this.autoUpdate = autoUpdate;
   }
 
@@ -153,6 +188,22 @@ public class AgentServiceSpec extends AgentTemplate {
 
   public void setRollout(Rollout rollout) {
     this.rollout = rollout;
+  }
+
+  public GatewayRoute getGateway() {
+    return gateway;
+  }
+
+  public void setGateway(GatewayRoute gateway) {
+    this.gateway = gateway;
+  }
+
+  public Probes getProbes() {
+    return probes;
+  }
+
+  public void setProbes(Probes probes) {
+    this.probes = probes;
   }
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -242,22 +293,186 @@ public class AgentServiceSpec extends AgentTemplate {
 
   public enum IssuerKind { ClusterIssuer, Issuer }
 
+  /** A duration as Kubernetes tools write it: hours, minutes and seconds, e.g. 90s, 10m, 1h30m. */
+  public static final String DURATION = "^([0-9]+h)?([0-9]+m)?([0-9]+s)?$";
+  static final String NEW_ROLLOUT_SHAPE = "rollout: {strategy: canary, steps: [{weight: 20, pause: {duration: 10m}},"
+      + " {weight: 50, pause: {}}]}";
+
   @JsonInclude(JsonInclude.Include.NON_NULL)
   @ValidationRule(
-      value = "!has(self.canaryWeight) || has(self.strategy) && self.strategy == 'canary'",
-      message = "rollout.canaryWeight only applies to strategy canary; set strategy: canary or remove canaryWeight")
+      value = "!has(self.canaryWeight)",
+      fieldPath = ".canaryWeight",
+      message = "rollout.canaryWeight was replaced by steps, each a weight and/or a pause; write e.g. "
+          + NEW_ROLLOUT_SHAPE)
+  @ValidationRule(
+      value = "has(self.steps) == (has(self.strategy) && self.strategy == 'canary')",
+      message = "strategy canary needs steps, and only canary takes steps; write e.g. " + NEW_ROLLOUT_SHAPE)
+  @ValidationRule(
+      value = "!has(self.abortIfUnreadyFor) || has(self.strategy) && self.strategy == 'canary'",
+      fieldPath = ".abortIfUnreadyFor",
+      message = "rollout.abortIfUnreadyFor only applies to strategy canary; set strategy: canary or remove it")
+  @ValidationRule(
+      value = "!has(self.abortIfUnreadyFor) || self.abortIfUnreadyFor.matches('" + DURATION + "')"
+          + " && self.abortIfUnreadyFor != ''",
+      fieldPath = ".abortIfUnreadyFor",
+      message = "abortIfUnreadyFor must be a duration such as 90s, 5m or 1h")
   public record Rollout(
       @JsonPropertyDescription("How an update replaces the running pods. recreate stops the old pods before starting"
           + " new ones: at most one version runs, with a short downtime (bots that must not answer twice). rolling"
           + " starts a new pod and stops an old one once the new one is ready: no downtime, briefly one pod more."
-          + " canary first sends canaryWeight percent of traffic to the new version. Default: recreate when"
-          + " http.enabled is false or maxInstances is 1, rolling otherwise.")
+          + " canary keeps the old version serving and runs the new one beside it, with the traffic share of each"
+          + " step, until promoted. Default: recreate when http.enabled is false or maxInstances is 1, rolling"
+          + " otherwise.")
       RolloutStrategy strategy,
 
+      @Size(min = 1, max = 20)
+      @JsonPropertyDescription("Canary only: the steps, in order. Each sets the canary's traffic weight, pauses, or"
+          + " both (weight first, then the pause). After the last step the new version is promoted.")
+      List<Step> steps,
+
+      @Size(max = 16)
+      @JsonPropertyDescription("Canary only: abort when the canary's pods stay unready this long (default 5m). A canary"
+          + " whose agent restarts maxRestartFailures times in a row is aborted too.")
+      String abortIfUnreadyFor,
+
+      @JsonPropertyDescription("Removed: refused with the shape that replaces it (steps).")
+      Integer canaryWeight) {
+
+    public Rollout(RolloutStrategy strategy, List<Step> steps) {
+      this(strategy, steps, null, null);
+    }
+  }
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  @ValidationRule(
+      value = "has(self.weight) || has(self.pause)",
+      message = "a rollout step sets a weight, a pause or both, e.g. {weight: 20, pause: {duration: 10m}}")
+  public record Step(
       @Min(1)
       @Max(99)
-      @JsonPropertyDescription("Percent of traffic (1-99) the canary receives.")
-      Integer canaryWeight) {
+      @JsonPropertyDescription("Percent of the traffic (1-99) the canary receives from this step on. Without a"
+          + " traffic router it is approximated by the ratio of canary to stable pods (see status.rollout).")
+      Integer weight,
+
+      @JsonPropertyDescription("Wait before the next step: {duration: 10m}, or {} to wait until promoted"
+          + " (kubectl annotate agentservice NAME orch.dev/promote=$(date +%s) --overwrite).")
+      Pause pause) {
+
+    public static Step weight(int weight) {
+      return new Step(weight, null);
+    }
+  }
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  @ValidationRule(
+      value = "!has(self.duration) || self.duration.matches('" + DURATION + "') && self.duration != ''",
+      fieldPath = ".duration",
+      message = "pause.duration must be a duration such as 90s, 10m or 1h; omit it to wait until promoted")
+  public record Pause(
+      @Size(max = 16)
+      @JsonPropertyDescription("How long to wait, e.g. 90s, 10m, 1h. Omitted: wait until promoted.")
+      String duration) {
+  }
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  @ValidationRule(
+      value = "!has(self.path) || self.path.matches('^/[^ ]*$')",
+      fieldPath = ".path",
+      message = "gateway.path must start with / and contain no spaces, e.g. /webhook")
+  public record GatewayRoute(
+      @Required
+      @Size(min = 1, max = 8)
+      @JsonPropertyDescription("The Gateways (or their listeners) the HTTPRoute attaches to.")
+      List<ParentRef> parentRefs,
+
+      @Size(max = 16)
+      @JsonPropertyDescription("Host names the route answers, e.g. bot.example.com; omitted: the listeners' own.")
+      List<String> hostnames,
+
+      @Size(min = 1, max = 1024)
+      @JsonPropertyDescription("Path prefix routed to the agent (default /).")
+      String path) {
+  }
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record ParentRef(
+      @Required
+      @Size(min = 1, max = 253)
+      @JsonPropertyDescription("The Gateway's name.")
+      String name,
+
+      @Size(max = 63)
+      @JsonPropertyDescription("The Gateway's namespace; the service's own when omitted.")
+      String namespace,
+
+      @Size(max = 253)
+      @JsonPropertyDescription("One listener of the Gateway, by name.")
+      String sectionName) {
+  }
+
+  public enum AutoUpdateSource {
+    @com.fasterxml.jackson.annotation.JsonProperty("git") GIT,
+    @com.fasterxml.jackson.annotation.JsonProperty("url") URL
+  }
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  @ValidationRule(
+      value = "!has(self.interval) || self.interval.matches('" + DURATION + "') && self.interval != ''"
+          + " && duration(self.interval) >= duration('1m') && duration(self.interval) <= duration('24h')",
+      fieldPath = ".interval",
+      message = "autoUpdate.interval must be a duration between 1m and 24h, e.g. 5m")
+  public record AutoUpdate(
+      @Required
+      @JsonPropertyDescription("git: follow the head of bundle.git's branch (git.ref). url: follow the digest of"
+          + " the archive at bundle.url.")
+      AutoUpdateSource source,
+
+      @Size(max = 16)
+      @Default("5m")
+      @JsonPropertyDescription("How often to look for a new version (1m to 24h, default 5m).")
+      String interval) {
+  }
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Probes(
+      @JsonPropertyDescription("Whether a pod receives traffic; a canary that fails it longer than"
+          + " rollout.abortIfUnreadyFor is aborted.")
+      Probe readiness,
+
+      @JsonPropertyDescription("Whether the gateway container is restarted. Omitted: a TCP check of the gateway.")
+      Probe liveness) {
+  }
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  @ValidationRule(
+      value = "!has(self.path) || self.path.matches('^/[^ ?#]*$')",
+      fieldPath = ".path",
+      message = "probe path must start with / and contain no spaces, e.g. /health or /ready")
+  public record Probe(
+      @Size(min = 1, max = 1024)
+      @JsonPropertyDescription("HTTP path asked on the gateway's port 8080 (default /health, the gateway's own: the"
+          + " agent's status; other paths are proxied to the agent).")
+      String path,
+
+      @Min(1)
+      @Max(300)
+      @JsonPropertyDescription("Seconds between checks (default 5 for readiness, 10 for liveness).")
+      Integer periodSeconds,
+
+      @Min(1)
+      @Max(60)
+      @JsonPropertyDescription("Seconds a check may take (default 2).")
+      Integer timeoutSeconds,
+
+      @Min(1)
+      @Max(30)
+      @JsonPropertyDescription("Failures in a row that count as failed (default 2 for readiness, 3 for liveness).")
+      Integer failureThreshold,
+
+      @Min(1)
+      @Max(30)
+      @JsonPropertyDescription("Successes in a row that count as passed again (readiness only; default 1).")
+      Integer successThreshold) {
   }
 
   public enum RolloutStrategy {

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.annotation.JsonClassDescription;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import dev.orch.operator.agentservice.autoupdate.AutoUpdateStatus;
+import dev.orch.operator.agentservice.rollout.RolloutStatus;
 import dev.orch.operator.core.crashloop.CrashLoopRecord;
 import dev.orch.operator.core.status.AgentState;
 import dev.orch.operator.core.status.Conditions;
@@ -57,6 +59,12 @@ public class AgentServiceStatus extends OrchStatus {
 
   @JsonPropertyDescription("When the service was last restarted (RFC 3339).")
   private String lastRestartAt;
+
+  @JsonPropertyDescription("The rollout: stable and canary revisions, step, weight, phase, revision history.")
+  private RolloutStatus rollout;
+
+  @JsonPropertyDescription("spec.autoUpdate: the version seen at the bundle's source, when, and the last check.")
+  private AutoUpdateStatus autoUpdate;
 
   /** Stalled like a missing secret: failed unless earlier instances still run. */
   @Override
@@ -152,5 +160,21 @@ public class AgentServiceStatus extends OrchStatus {
 
   public void setLastRestartAt(String lastRestartAt) {
     this.lastRestartAt = lastRestartAt;
+  }
+
+  public AutoUpdateStatus getAutoUpdate() {
+    return autoUpdate;
+  }
+
+  public void setAutoUpdate(AutoUpdateStatus autoUpdate) {
+    this.autoUpdate = autoUpdate;
+  }
+
+  public RolloutStatus getRollout() {
+    return rollout;
+  }
+
+  public void setRollout(RolloutStatus rollout) {
+    this.rollout = rollout;
   }
 }

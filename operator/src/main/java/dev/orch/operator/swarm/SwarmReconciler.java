@@ -15,8 +15,10 @@ import dev.orch.operator.core.config.OperatorSettings;
 import dev.orch.operator.core.crashloop.CrashLoop;
 import dev.orch.operator.core.reconcile.AgentReconciler;
 import dev.orch.operator.core.reconcile.Labels;
+import dev.orch.operator.core.reconcile.Plan;
 import dev.orch.operator.core.reconcile.RestartRequest;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Workflow;
@@ -55,12 +57,16 @@ public class SwarmReconciler extends AgentReconciler<Swarm, SwarmStatus> {
     Optional<Duration> recheck = tracked.values().stream().flatMap(r -> r.lookAgainIn().stream())
         .min(Comparator.naturalOrder());
 
+    Set<Integer> outdated = Set.of();
     if (seen.deployable()) {
-      SwarmPlan.of(swarm, seen.secrets().names(), seen.bundle().podAnnotations(), paused, settings).applyIn(context);
+      Plan plan = SwarmPlan.of(swarm, seen.secrets().names(), seen.bundle().podAnnotations(), paused, settings);
+      var rolling = MemberRollout.limit(swarm, plan.getAll(Deployment.class), SwarmMembers.byIndex(context));
+      outdated = rolling.outdated();
+      plan.withAll(Deployment.class, rolling.members()).applyIn(context);
     }
 
-    var observation = new SwarmStatusCalculator.Observation(SwarmMembers.byIndex(context), pods, crashes, seen.bundle(),
-        seen.secrets().check(), seen.timestamp());
+    var observation = new SwarmStatusCalculator.Observation(SwarmMembers.byIndex(context), pods, crashes, outdated,
+        seen.bundle(), seen.secrets().check(), seen.timestamp());
     SwarmStatus after = SwarmStatusCalculator.compute(swarm, observation);
     return new Decision<>(after, SwarmStatusCalculator.events(swarm, swarm.getStatus(), after), recheck, written -> {
       if (newlyPaused > 0) {

@@ -52,6 +52,26 @@ public class SwarmSpec extends AgentTemplate {
   @JsonPropertyDescription("Stop every replica and keep the configuration; set back to false to resume.")
   private Boolean paused = false;
 
+  @JsonPropertyDescription("How a new version reaches the replicas. Omitted: every replica at once.")
+  private Rollout rollout;
+
+  public record Rollout(
+      @io.fabric8.generator.annotation.Required
+      @Min(1)
+      @Max(100)
+      @JsonPropertyDescription("At most this many running replicas are replaced at a time; the next ones wait until"
+          + " the updated ones are ready. Replicas that are not ready, paused or crash-looped are replaced at once.")
+      Integer maxUnavailable) {
+  }
+
+  public Rollout getRollout() {
+    return rollout;
+  }
+
+  public void setRollout(Rollout rollout) {
+    this.rollout = rollout;
+  }
+
   public Integer getReplicas() {
     return replicas;
   }

@@ -56,7 +56,9 @@ public class SwarmStatus extends OrchStatus {
       @Size(max = 4096) @JsonPropertyDescription("The replica's last failure.") String lastError,
       @JsonPropertyDescription("Crash-loop bookkeeping of this replica.") CrashLoopRecord crashLoop,
       @JsonPropertyDescription("The last restart request of this replica alone (annotation"
-          + " orch.dev/restartedAt.INDEX) acted on.") String lastRestartAt) {
+          + " orch.dev/restartedAt.INDEX) acted on.") String lastRestartAt,
+      @JsonPropertyDescription("True while the replica still runs the previous template, waiting for its turn in a"
+          + " rolling update (rollout.maxUnavailable).") Boolean outdated) {
   }
 
   public Integer getReplicas() {

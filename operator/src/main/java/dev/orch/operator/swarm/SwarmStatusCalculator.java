@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 import dev.orch.operator.agent.AgentDeployment;
@@ -30,7 +31,7 @@ final class SwarmStatusCalculator {
   }
 
   record Observation(Map<String, Deployment> deployments, Map<Integer, List<Pod>> pods,
-      Map<Integer, CrashLoop.Counters> crashes, BundleCheck bundle, SecretCheck secrets, String now) {
+      Map<Integer, CrashLoop.Counters> crashes, Set<Integer> outdated, BundleCheck bundle, SecretCheck secrets, String now) {
   }
 
   /** A member's counters as the status keeps them, for {@link CrashLoop#track}. */
@@ -71,7 +72,8 @@ final class SwarmStatusCalculator {
       String pod = seen.pods().getOrDefault(index, List.of()).stream().map(p -> p.getMetadata().getName()).sorted()
           .findFirst().orElse(null);
       members.add(new SwarmStatus.Member(index, pod, state, crashes.restartCount(), crashes.consecutiveFailures(),
-          crashes.lastError(), crashes.record(), ReplicaRestart.actedOn(swarm, index)));
+          crashes.lastError(), crashes.record(), ReplicaRestart.actedOn(swarm, index),
+          seen.outdated().contains(index) ? Boolean.TRUE : null));
     }
 
     SwarmStatus status = new SwarmStatus();
@@ -85,7 +87,7 @@ final class SwarmStatusCalculator {
     String restartedAt = RestartRequest.requestedAt(swarm);
     status.setLastRestartAt(restartedAt != null ? restartedAt : previous.getLastRestartAt());
     Optional<Verdict> blocker = Verdicts.blocker(seen.bundle(), seen.secrets());
-    Verdict verdict = blocker.isPresent() ? blocker.get() : verdict(swarm, ready, failed);
+    Verdict verdict = blocker.isPresent() ? blocker.get() : verdict(swarm, ready, failed, seen.outdated());
     status.setConditions(Conditions.merge(previous.getConditions(), verdict, generation, seen.now()));
     return status;
   }
@@ -95,7 +97,7 @@ final class SwarmStatusCalculator {
    * 50): the swarm is Ready once all the others are, and the Ready message names the failed ones. Beyond it, the
    * swarm is Stalled; both messages say how to restart a failed replica alone.
    */
-  private static Verdict verdict(Swarm swarm, int ready, List<SwarmStatus.FailedReplica> failed) {
+  private static Verdict verdict(Swarm swarm, int ready, List<SwarmStatus.FailedReplica> failed, Set<Integer> outdated) {
     SwarmSpec spec = swarm.getSpec();
     String counts = ready + "/" + spec.getReplicas() + " replicas ready";
     int tolerated = spec.getMaxFailedReplicas() == null ? 0 : spec.getMaxFailedReplicas();
@@ -107,6 +109,10 @@ final class SwarmStatusCalculator {
       return Verdicts.PAUSED;
     } else if (failed.size() > tolerated) {
       return Verdict.stalled("ReplicasFailed", counts + failures);
+    } else if (!outdated.isEmpty()) {
+      return Verdict.progressing("RollingUpdate", (spec.getReplicas() - outdated.size()) + "/" + spec.getReplicas()
+          + " replicas updated, at most " + spec.getRollout().maxUnavailable() + " replaced at a time; waiting: "
+          + outdated.stream().map(String::valueOf).collect(Collectors.joining(", ")) + "; " + counts + failures);
     } else if (ready + failed.size() < spec.getReplicas()) {
       return Verdict.progressing("ReplicasStarting", counts + failures);
     }

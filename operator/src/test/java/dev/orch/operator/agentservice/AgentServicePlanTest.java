@@ -117,8 +117,26 @@ class AgentServicePlanTest {
     }))).isEqualTo("Recreate");
     assertThat(strategy(service(s -> {
       s.setMaxInstances(3);
-      s.setRollout(new AgentServiceSpec.Rollout(AgentServiceSpec.RolloutStrategy.CANARY, 10));
-    }))).as("canary is not implemented and rolls").isEqualTo("RollingUpdate");
+      s.setRollout(new AgentServiceSpec.Rollout(AgentServiceSpec.RolloutStrategy.CANARY, List.of(AgentServiceSpec.Step.weight(10))));
+    }))).as("each track of a canary rolls").isEqualTo("RollingUpdate");
+  }
+
+  @Test
+  void probesFromTheSpecReplaceTheGatewayDefaults() {
+    var pod = AgentServicePlan.of(service(s -> s.setProbes(new AgentServiceSpec.Probes(
+        new AgentServiceSpec.Probe("/ready", 3, null, 4, 2), new AgentServiceSpec.Probe("/health", 20, 5, null, null)))),
+        List.of(), Map.of(), false, SETTINGS).get(Deployment.class).orElseThrow().getSpec().getTemplate().getSpec();
+    var gateway = pod.getInitContainers().stream().filter(c -> c.getName().equals("gateway")).findFirst().orElseThrow();
+    assertThat(gateway.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/ready");
+    assertThat(gateway.getReadinessProbe().getHttpGet().getPort().getIntVal()).isEqualTo(8080);
+    assertThat(gateway.getReadinessProbe().getPeriodSeconds()).isEqualTo(3);
+    assertThat(gateway.getReadinessProbe().getTimeoutSeconds()).as("the default stays").isEqualTo(2);
+    assertThat(gateway.getReadinessProbe().getFailureThreshold()).isEqualTo(4);
+    assertThat(gateway.getReadinessProbe().getSuccessThreshold()).isEqualTo(2);
+    assertThat(gateway.getLivenessProbe().getTcpSocket()).as("a path makes liveness an HTTP check").isNull();
+    assertThat(gateway.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/health");
+    assertThat(gateway.getLivenessProbe().getPeriodSeconds()).isEqualTo(20);
+    assertThat(gateway.getLivenessProbe().getTimeoutSeconds()).isEqualTo(5);
   }
 
   @Test

@@ -51,7 +51,7 @@ class ApiServerValidationTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"agentservice-minimal.yaml", "agentservice-full.yaml", "swarm.yaml", "schedule-cron.yaml",
+  @ValueSource(strings = {"agentservice-minimal.yaml", "agentservice-full.yaml", "agentservice-autoupdate.yaml", "swarm.yaml", "schedule-cron.yaml",
       "schedule-webhook.yaml"})
   void validResourcesRoundTripThroughTheApiServerAndTheModel(String file) {
     Map<String, Object> sent = load(file);
@@ -75,7 +75,7 @@ class ApiServerValidationTest {
   void omittedFieldsGetTheDocumentedDefaults() {
     Map<String, Object> service = asMap(create(load(AGENT_SERVICE)).getAdditionalProperties().get("spec"));
     assertThat(service).containsEntry("minInstances", 1).containsEntry("maxInstances", 1)
-        .containsEntry("maxRestartFailures", 5).containsEntry("paused", false).containsEntry("autoUpdate", false);
+        .containsEntry("maxRestartFailures", 5).containsEntry("paused", false).doesNotContainKey("autoUpdate");
 
     Map<String, Object> schedule = asMap(create(load(WEBHOOK)).getAdditionalProperties().get("spec"));
     assertThat(schedule).containsEntry("enabled", true).containsEntry("skipIfRunning", true)
@@ -106,6 +106,10 @@ class ApiServerValidationTest {
     assertRefused(load(AGENT_SERVICE), "a".repeat(64), "AgentService names are at most 63 characters");
     assertRefused(load(AGENT_SERVICE), "1st-bot", "AgentService names must start with a letter");
     assertRefused(load(AGENT_SERVICE), "bot.example", "AgentService names must start with a letter and hold only lower-case letters, digits and '-'");
+    Map<String, Object> routed = load(AGENT_SERVICE);
+    asMap(routed.get("spec")).put("gateway", Map.of("parentRefs", List.of(Map.of("name", "public"))));
+    assertThat(createNamed(routed, "r".repeat(56))).as("NAME-canary stays within 63").isNotNull();
+    assertRefused(routed, "r".repeat(57), "an AgentService routed through a Gateway has at most 56 characters");
 
     assertThat(createNamed(load(SWARM), "s".repeat(60))).as("NAME-99 stays within 63").isNotNull();
     assertRefused(load(SWARM), "s".repeat(61), "Swarm names are at most 60 characters");
@@ -170,8 +174,22 @@ class ApiServerValidationTest {
         refused("http.port taken by the gateway", AGENT_SERVICE, "spec.http", "{port: 8080}", "port 8080 belongs to the gateway sidecar"),
         refused("http.port on an agent without HTTP", AGENT_SERVICE, "spec.http", "{enabled: false, port: 3000}", "http.port is set but http.enabled is false"),
         refused("ingress on an agent without HTTP", AGENT_SERVICE, "spec", "{http: {enabled: false}, ingress: {host: bot.example.com}}", "an ingress routes to the agent's HTTP port, but http.enabled is false"),
-        refused("canaryWeight without canary", AGENT_SERVICE, "spec.rollout", "{strategy: rolling, canaryWeight: 20}", "canaryWeight only applies to strategy canary"),
-        refused("canaryWeight without a strategy", AGENT_SERVICE, "spec.rollout", "{canaryWeight: 20}", "canaryWeight only applies to strategy canary"),
+        // Rollouts: the replaced shapes are refused with the new one.
+        refused("the former canaryWeight", AGENT_SERVICE, "spec.rollout", "{strategy: canary, canaryWeight: 20}", "rollout.canaryWeight was replaced by steps, each a weight and/or a pause; write e.g. rollout: {strategy: canary, steps: [{weight: 20, pause: {duration: 10m}}, {weight: 50, pause: {}}]}"),
+        refused("canary without steps", AGENT_SERVICE, "spec.rollout", "{strategy: canary}", "strategy canary needs steps, and only canary takes steps"),
+        refused("steps without canary", AGENT_SERVICE, "spec.rollout", "{strategy: rolling, steps: [{weight: 20}]}", "strategy canary needs steps, and only canary takes steps"),
+        refused("an empty step", AGENT_SERVICE, "spec.rollout", "{strategy: canary, steps: [{}]}", "a rollout step sets a weight, a pause or both"),
+        refused("weight 100", AGENT_SERVICE, "spec.rollout", "{strategy: canary, steps: [{weight: 100}]}", "should be less than or equal to 99"),
+        refused("pause that is no duration", AGENT_SERVICE, "spec.rollout", "{strategy: canary, steps: [{pause: {duration: ten minutes}}]}", "pause.duration must be a duration such as 90s, 10m or 1h; omit it to wait until promoted"),
+        refused("abortIfUnreadyFor without canary", AGENT_SERVICE, "spec.rollout", "{strategy: rolling, abortIfUnreadyFor: 5m}", "rollout.abortIfUnreadyFor only applies to strategy canary"),
+        refused("canary of an agent without HTTP", AGENT_SERVICE, "spec", "{http: {enabled: false}, rollout: {strategy: canary, steps: [{weight: 20}]}}", "an agent that serves no HTTP takes no traffic to weigh, and two copies of a bot answer twice; use strategy: recreate"),
+        refused("the former boolean autoUpdate", AGENT_SERVICE, "spec.autoUpdate", "true", "spec.autoUpdate: Invalid value: \"boolean\": spec.autoUpdate in body must be of type object"),
+        refused("autoUpdate source that is not the bundle's", AGENT_SERVICE, "spec.autoUpdate", "{source: git}", "autoUpdate.source must match the bundle"),
+        refused("autoUpdate polling every 10s", AGENT_SERVICE, "spec.autoUpdate", "{source: url, interval: 10s}", "autoUpdate.interval must be a duration between 1m and 24h"),
+        refused("gateway route to an agent without HTTP", AGENT_SERVICE, "spec", "{http: {enabled: false}, gateway: {parentRefs: [{name: public}]}}", "a Gateway route sends HTTP to the agent, but http.enabled is false"),
+        refused("gateway without parentRefs", AGENT_SERVICE, "spec.gateway", "{hostnames: [bot.example.com]}", "spec.gateway.parentRefs: Required value"),
+        refused("autoUpdate of a pinned archive", "agentservice-full.yaml", "spec.autoUpdate", "{source: url}", "autoUpdate follows the archive at bundle.url as it changes, but bundle.sha256 pins one archive"),
+        refused("probe path without a slash", AGENT_SERVICE, "spec.probes", "{readiness: {path: ready}}", "probe path must start with /"),
         refused("unknown rollout strategy", AGENT_SERVICE, "spec.rollout", "{strategy: blue-green}", "Unsupported value: \"blue-green\": supported values: \"canary\", \"recreate\", \"rolling\""),
         refused("ingress host with an underscore", AGENT_SERVICE, "spec.ingress", "{host: my_bot.example.com}", "ingress.host must be a fully qualified DNS name in lower case (letters, digits, '-' and '.'), e.g. bot.example.com"),
         // Identity and bundle.

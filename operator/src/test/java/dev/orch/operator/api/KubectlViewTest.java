@@ -44,7 +44,7 @@ class KubectlViewTest {
 
   @Test
   void printerColumnsAndShortNames() {
-    assertThat(headerOf(kubectl("get", "asvc"))).containsExactly("NAME", "AGENT", "STATE", "HEALTH", "RESTARTS", "URL", "AGE");
+    assertThat(headerOf(kubectl("get", "asvc"))).containsExactly("NAME", "AGENT", "STATE", "HEALTH", "ROLLOUT", "RESTARTS", "URL", "AGE");
     assertThat(headerOf(kubectl("get", "swm"))).containsExactly("NAME", "AGENT", "REPLICAS", "DEPLOYED", "READY", "FAILED", "AGE");
     assertThat(headerOf(kubectl("get", "sched")))
         .containsExactly("NAME", "TYPE", "SCHEDULE", "LAST", "RUN", "LAST", "STATUS", "NEXT", "RUN", "AGE");

@@ -75,7 +75,7 @@ class SwarmStatusCalculatorTest {
       crashes.put(index, new CrashLoop.Counters(failed.contains(index) ? 5 : 0, failed.contains(index) ? 5 : 0,
           failed.contains(index) ? "Error (exit code 1): queue unreachable" : null, record));
     }
-    var seen = new SwarmStatusCalculator.Observation(deployments, Map.of(), crashes, BundleCheck.notAConfigMap(),
+    var seen = new SwarmStatusCalculator.Observation(deployments, Map.of(), crashes, java.util.Set.of(), BundleCheck.notAConfigMap(),
         SecretCheck.of("team", "orch-secrets", List.of(), Set.of(), true), "2026-11-30T03:00:00Z");
     return SwarmStatusCalculator.compute(swarm, seen);
   }

@@ -13,6 +13,8 @@ import java.nio.file.Path;
 import java.security.KeyStore;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
@@ -25,7 +27,7 @@ import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
 
 /**
- * A local HTTPS alert receiver with a self-signed certificate made by the JDK's keytool; its CA file is what
+ * A local HTTPS alert receiver (and file server) with a self-signed certificate made by the JDK's keytool; its CA file is what
  * the operator is configured to trust, as an in-house receiver would be. It listens on this machine's first
  * non-loopback address, because the operator refuses to send alerts to loopback (its own host).
  */
@@ -36,6 +38,7 @@ public final class HttpsReceiver implements AutoCloseable {
   public final List<String> bodies = new CopyOnWriteArrayList<>();
   public final List<String> hung = new CopyOnWriteArrayList<>();
   private final CountDownLatch closed = new CountDownLatch(1);
+  private final Map<String, byte[]> files = new ConcurrentHashMap<>();
 
   public HttpsReceiver(Path workDir) throws Exception {
     InetAddress address = nonLoopbackAddress();
@@ -72,7 +75,27 @@ public final class HttpsReceiver implements AutoCloseable {
       }
       exchange.close();
     });
+    server.createContext("/files/", exchange -> {
+      byte[] body = files.get(exchange.getRequestURI().getPath().substring("/files/".length()));
+      if (body == null) {
+        exchange.sendResponseHeaders(404, -1);
+      } else {
+        exchange.sendResponseHeaders(200, body.length);
+        exchange.getResponseBody().write(body);
+      }
+      exchange.close();
+    });
     server.start();
+  }
+
+  /** Serves {@code body} at {@link #fileUrl}{@code (name)} (a bundle archive, for instance) until replaced. */
+  public String serve(String name, byte[] body) {
+    files.put(name, body);
+    return fileUrl(name);
+  }
+
+  public String fileUrl(String name) {
+    return "https://" + server.getAddress().getAddress().getHostAddress() + ":" + server.getAddress().getPort() + "/files/" + name;
   }
 
   public String url() {

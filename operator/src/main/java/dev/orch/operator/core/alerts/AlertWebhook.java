@@ -149,7 +149,7 @@ public final class AlertWebhook {
   }
 
   /** The JVM's trusted CAs plus, when configured, the CAs in a PEM bundle (for in-house or test receivers). */
-  private static SSLContext sslContext(Optional<Path> extraCaBundle) {
+  public static SSLContext sslContext(Optional<Path> extraCaBundle) {
     try {
       if (extraCaBundle.isEmpty()) {
         return SSLContext.getDefault();

@@ -1,0 +1,37 @@
+package dev.orch.operator.agentservice.rollout;
+
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+import dev.orch.operator.core.reconcile.RestartRequest;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+
+/**
+ * The rollout commands, annotations on the AgentService so that none edits its spec (with GitOps a spec edit would
+ * be reverted by the source). Each new value is acted on once: the status keeps the last value handled.
+ */
+public final class RolloutCommands {
+  /** Next step, or every remaining step with the value {@code full}; on an aborted canary, try it again. */
+  public static final String PROMOTE = "orch.dev/promote";
+  /** All traffic back to stable. */
+  public static final String ABORT = "orch.dev/abort";
+  /** Back to the revision before the stable one, pinned until the spec changes. */
+  public static final String ROLLBACK = "orch.dev/rollback";
+  static final String FULL = "full";
+
+  private RolloutCommands() {
+  }
+
+  /** The command's value when it was set since the status last handled it. */
+  static Optional<String> fresh(HasMetadata service, String annotation, String handled) {
+    Map<String, String> annotations = service.getMetadata().getAnnotations();
+    String value = annotations == null ? null : annotations.get(annotation);
+    return value == null || Objects.equals(value, handled) ? Optional.empty() : Optional.of(value);
+  }
+
+  /** The kubectl line that sends a command, for status messages and events. */
+  public static String command(HasMetadata service, String annotation) {
+    return RestartRequest.command(service, annotation);
+  }
+}
