@@ -3,7 +3,10 @@ package dev.orch.operator.agentservice;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
 
 import dev.orch.operator.agent.AgentPod;
 import dev.orch.operator.agentservice.AgentServiceDependents.AutoscalerDependent;
@@ -11,6 +14,12 @@ import dev.orch.operator.agentservice.AgentServiceDependents.DeploymentDependent
 import dev.orch.operator.agentservice.AgentServiceDependents.DisruptionBudgetDependent;
 import dev.orch.operator.agentservice.AgentServiceDependents.IngressDependent;
 import dev.orch.operator.agentservice.AgentServiceDependents.ServiceDependent;
+import dev.orch.operator.agentservice.tls.CertManagerApi;
+import dev.orch.operator.agentservice.tls.CertificateDependent;
+import dev.orch.operator.agentservice.tls.ServiceTls;
+import dev.orch.operator.agentservice.tls.TlsCalculator;
+import dev.orch.operator.agentservice.tls.TlsPlan;
+import dev.orch.operator.agentservice.tls.TlsRequest;
 import dev.orch.operator.core.AgentSecrets;
 import dev.orch.operator.core.AgentState;
 import dev.orch.operator.core.AlertWebhook;
@@ -56,7 +65,9 @@ import io.micrometer.core.instrument.Timer;
     @Dependent(name = "service", type = ServiceDependent.class, reconcilePrecondition = PlannedDependent.InPlan.class),
     @Dependent(name = "ingress", type = IngressDependent.class, reconcilePrecondition = PlannedDependent.InPlan.class),
     @Dependent(name = "autoscaler", type = AutoscalerDependent.class, reconcilePrecondition = PlannedDependent.InPlan.class),
-    @Dependent(name = "disruption-budget", type = DisruptionBudgetDependent.class, reconcilePrecondition = PlannedDependent.InPlan.class)})
+    @Dependent(name = "disruption-budget", type = DisruptionBudgetDependent.class, reconcilePrecondition = PlannedDependent.InPlan.class),
+    @Dependent(name = "certificate", type = CertificateDependent.class, activationCondition = CertManagerApi.Served.class,
+        reconcilePrecondition = PlannedDependent.InPlan.class)})
 // Not generation-aware: the restart annotation changes metadata only, and must still trigger a reconcile.
 @ControllerConfiguration(name = "agentservice", generationAwareEventProcessing = false)
 public class AgentServiceReconciler implements Reconciler<AgentService> {
@@ -66,6 +77,7 @@ public class AgentServiceReconciler implements Reconciler<AgentService> {
   private final AlertWebhook alerts;
   private VaultSecretEventSource<AgentService> vault;
   private EventRecorder events;
+  private ServiceTls tls;
 
   public AgentServiceReconciler(OperatorSettings settings, MeterRegistry meters) {
     this.settings = settings;
@@ -78,6 +90,8 @@ public class AgentServiceReconciler implements Reconciler<AgentService> {
   public List<EventSource<?, AgentService>> prepareEventSources(EventSourceContext<AgentService> context) {
     vault = new VaultSecretEventSource<>(context, settings.vaultSecretName());
     events = new EventRecorder(context.getClient());
+    tls = new ServiceTls(new CertManagerApi(context.getClient(), settings.tls().certManagerRecheck()), settings.tls(),
+        alerts, events, meters);
     registerStateGauges(context.getPrimaryCache());
     var pods = OwnedResources.pods(context, Labels.MADE_FOR_AGENTSERVICE);
     return List.of(vault, pods, BundleConfigMaps.eventSource(context));
@@ -104,16 +118,21 @@ public class AgentServiceReconciler implements Reconciler<AgentService> {
         AgentPod.AGENT_CONTAINER, service.getSpec().getMaxRestartFailures(),
         RestartRequest.isNew(service, AgentServiceStatus::getLastRestartAt), settings.stableAfter(), now);
 
+    boolean certManager = tls.served(context);
+    Optional<TlsRequest> tlsRequest = AgentServicePlan.tls(service, settings);
     if (bundle.satisfied() && secrets.check().satisfied()) {
-      AgentServicePlan.of(service, secrets.names(), bundle.podAnnotations(), crashes.counters().record().isAutoPaused(),
-          settings).applyIn(context);
+      TlsPlan.apply(AgentServicePlan.of(service, secrets.names(), bundle.podAnnotations(),
+          crashes.counters().record().isAutoPaused(), settings), service, tlsRequest, certManager).applyIn(context);
     }
 
     var seen = new AgentServiceStatusCalculator.Observation(context.getSecondaryResource(Deployment.class), bundle,
         secrets.check(), crashes.counters(), now.truncatedTo(ChronoUnit.SECONDS).toString());
     AgentServiceStatus before = service.getStatus();
     AgentServiceStatus after = AgentServiceStatusCalculator.compute(service, seen, settings);
-    UpdateControl<AgentService> done = crashes.recheckIn()
+    TlsCalculator.Result certificate = tls.compute(service, tls.observe(tlsRequest, certManager, context), now);
+    ServiceTls.fold(after, before, certificate, after.getObservedGeneration(), seen.now());
+    UpdateControl<AgentService> done = Stream.of(crashes.recheckIn(), tls.recheckIn(certificate)).flatMap(Optional::stream)
+        .min(Comparator.naturalOrder())
         .map(wait -> UpdateControl.<AgentService>noUpdate().rescheduleAfter(wait.plusSeconds(1)))
         .orElseGet(UpdateControl::noUpdate);
     if (StatusWriter.unchanged(before, after)) {
@@ -129,6 +148,10 @@ public class AgentServiceReconciler implements Reconciler<AgentService> {
         meters.counter("orch.crashloop.pauses", "kind", "AgentService").increment();
       }
       sendAlert(written, crashes.crossed().get(), context);
+    }
+    certificate.notices().forEach(notice -> events.emit(service, notice));
+    if (certificate.alertDue()) {
+      tls.alert(written, context);
     }
     return done;
   }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonClassDescription;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import dev.orch.operator.agentservice.tls.TlsStatus;
 import dev.orch.operator.core.AgentState;
 import dev.orch.operator.core.Conditions;
 import dev.orch.operator.core.CrashLoopRecord;
@@ -57,6 +58,9 @@ public class AgentServiceStatus extends OrchStatus {
 
   @JsonPropertyDescription("When the service was last restarted (RFC 3339).")
   private String lastRestartAt;
+
+  @JsonPropertyDescription("The service's certificate (HTTPS through cert-manager), when its ingress asks for TLS.")
+  private TlsStatus tls;
 
   /** Stalled like a missing secret: failed unless earlier instances still run. */
   @Override
@@ -152,5 +156,13 @@ public class AgentServiceStatus extends OrchStatus {
 
   public void setLastRestartAt(String lastRestartAt) {
     this.lastRestartAt = lastRestartAt;
+  }
+
+  public TlsStatus getTls() {
+    return tls;
+  }
+
+  public void setTls(TlsStatus tls) {
+    this.tls = tls;
   }
 }
