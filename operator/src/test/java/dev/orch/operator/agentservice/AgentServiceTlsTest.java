@@ -234,6 +234,13 @@ class AgentServiceTlsTest {
     assertThat(expiring.get("not_after").asText()).isEqualTo(soon.toString());
     AgentService expiringService = awaitStatus("web", s -> soon.toString().equals(s.getTls().getAlertedNotAfter()));
     assertThat(expiringService.getStatus().getUrl()).as("still valid, still https").isEqualTo("https://web.example.com");
+
+    // TLS turned off: the Certificate goes, the Ingress serves plain HTTP.
+    edit("web", s -> s.getSpec().setIngress(new AgentServiceSpec.Ingress("web.example.com", "/", null, null)));
+    await().atMost(TIMEOUT).until(() -> client.resources(Certificate.class).withName("web").get() == null);
+    AgentService plain = awaitStatus("web", s -> "http://web.example.com".equals(s.getUrl()));
+    assertThat(plain.getStatus().getTls()).isNull();
+    assertThat(client.network().v1().ingresses().withName("web").get().getSpec().getTls()).isNullOrEmpty();
   }
 
   private static CertificateCondition condition(String type, String status, String reason, String message) {
