@@ -98,7 +98,8 @@ public final class TlsCalculator {
       status.setLastFailureTime(observed.getLastFailureTime());
       status.setFailedIssuanceAttempts(observed.getFailedIssuanceAttempts());
     }
-    Optional<Failure> failure = failure(certificate, pendingRequest(certificate, seen.requests()));
+    Optional<CertificateRequest> pending = pendingRequest(certificate, seen.requests());
+    Optional<Failure> failure = failure(certificate, pending);
     if (failure.isPresent()) {
       status.setReason(failure.get().reason());
       status.setMessage(failure.get().message());
@@ -112,7 +113,7 @@ public final class TlsCalculator {
           .map(f -> Verdict.stalled(f.reason(), "certificate " + request.certificateName() + " cannot be issued: "
               + f.message() + "; see " + describe))
           .orElseGet(() -> Verdict.progressing("CertificateNotReady", "certificate " + request.certificateName()
-              + " is not ready yet" + readyCondition.map(c -> " (cert-manager: " + c.getMessage() + ")").orElse("")
+              + " is not ready yet" + waitingFor(readyCondition, pending).map(m -> " (cert-manager: " + m + ")").orElse("")
               + "; the URL becomes https://" + request.host() + " once it is; see " + describe));
       return finish(before, status, Optional.of(verdict), false, Optional.empty(), Optional.empty(), request);
     }
@@ -169,9 +170,7 @@ public final class TlsCalculator {
     if (issuing.isPresent()) {
       return Optional.of(new Failure(orDefault(issuing.get().getReason(), "Failed"), issuing.get().getMessage()));
     }
-    Optional<CertificateRequestCondition> requestReady = pending.flatMap(r -> r.getStatus() == null
-        || r.getStatus().getConditions() == null ? Optional.empty()
-        : r.getStatus().getConditions().stream().filter(c -> "Ready".equals(c.getType()) && "False".equals(c.getStatus())).findFirst());
+    Optional<CertificateRequestCondition> requestReady = readyFalse(pending);
     if (requestReady.isEmpty()) {
       return Optional.empty();
     }
@@ -185,6 +184,18 @@ public final class TlsCalculator {
       return Optional.of(new Failure("IssuerNotFound", message));
     }
     return Optional.empty();
+  }
+
+  /** What cert-manager says it waits for: the in-flight request's word (an issuer not ready yet) before the Certificate's. */
+  private static Optional<String> waitingFor(Optional<CertificateCondition> certificateReady, Optional<CertificateRequest> pending) {
+    return readyFalse(pending).map(CertificateRequestCondition::getMessage).filter(m -> !m.isBlank())
+        .or(() -> certificateReady.map(CertificateCondition::getMessage));
+  }
+
+  private static Optional<CertificateRequestCondition> readyFalse(Optional<CertificateRequest> request) {
+    return request.flatMap(r -> r.getStatus() == null || r.getStatus().getConditions() == null ? Optional.empty()
+        : r.getStatus().getConditions().stream().filter(c -> "Ready".equals(c.getType()) && "False".equals(c.getStatus()))
+            .findFirst());
   }
 
   /** The request for the next revision of this certificate, if cert-manager made one: older ones are history. */

@@ -104,6 +104,14 @@ class TlsCalculatorTest {
   }
 
   @Test
+  void anIssuerNotReadyYetIsWaitedForInItsOwnWords() {
+    var result = compute(true, certificate(null, null, NOT_READY, ISSUING),
+        List.of(request(1, "Pending", "Referenced issuer does not have a Ready status condition")), null);
+    assertThat(result.problem().orElseThrow().reconciling()).isTrue();
+    assertThat(result.problem().get().message()).contains("(cert-manager: Referenced issuer does not have a Ready status condition)");
+  }
+
+  @Test
   void aRequestOfAnEarlierRevisionIsHistory() {
     var result = compute(true, certificate(2, "2027-02-28T12:00:00Z", READY),
         List.of(request(1, "Failed", "old failure")), null);
