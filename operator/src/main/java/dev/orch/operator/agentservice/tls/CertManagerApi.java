@@ -1,6 +1,5 @@
 package dev.orch.operator.agentservice.tls;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 
@@ -23,18 +22,12 @@ public final class CertManagerApi {
 
   private final KubernetesClient client;
   private final Duration recheck;
-  private final Clock clock;
   private Instant checkedAt;
   private boolean served;
 
   public CertManagerApi(KubernetesClient client, Duration recheck) {
-    this(client, recheck, Clock.systemUTC());
-  }
-
-  CertManagerApi(KubernetesClient client, Duration recheck, Clock clock) {
     this.client = client;
     this.recheck = recheck;
-    this.clock = clock;
   }
 
   /** How long a "not installed" answer is trusted; a Stalled service is looked at again after it. */
@@ -43,7 +36,7 @@ public final class CertManagerApi {
   }
 
   public synchronized boolean served() {
-    Instant now = clock.instant();
+    Instant now = Instant.now();
     if (checkedAt == null || !now.isBefore(checkedAt.plus(recheck))) {
       served = ask();
       checkedAt = now;
