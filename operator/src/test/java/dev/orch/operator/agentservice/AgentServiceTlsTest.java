@@ -243,6 +243,21 @@ class AgentServiceTlsTest {
     assertThat(client.network().v1().ingresses().withName("web").get().getSpec().getTls()).isNullOrEmpty();
   }
 
+  @Test
+  @Order(3)
+  void uninstallingCertManagerStallsTheServiceAgainAndWithdrawsItsIngress() {
+    Assumptions.assumeTrue(installedHere, "only cert-manager CRDs this test installed are removed");
+    apply(service("late", null));
+    await().atMost(TIMEOUT).until(() -> client.resources(Certificate.class).withName("late").get() != null
+        && client.network().v1().ingresses().withName("late").get() != null);
+
+    CertManagerCrds.uninstall(client);
+    installedHere = false;
+    AgentService stalled = awaitStatus("late", s -> "CertManagerNotInstalled".equals(stalledReason(s)));
+    assertThat(stalled.getStatus().getUrl()).isNull();
+    await().atMost(TIMEOUT).until(() -> client.network().v1().ingresses().withName("late").get() == null);
+  }
+
   private static CertificateCondition condition(String type, String status, String reason, String message) {
     return new CertificateConditionBuilder().withType(type).withStatus(status).withReason(reason).withMessage(message)
         .withLastTransitionTime(now()).build();

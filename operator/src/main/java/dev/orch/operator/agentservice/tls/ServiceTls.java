@@ -27,6 +27,7 @@ import io.micrometer.core.instrument.MeterRegistry;
  * the status, and send the expiry alert.
  */
 public final class ServiceTls {
+  private static final String REQUESTS = "certificate-requests";
   private final CertManagerApi api;
   private final OperatorSettings.Tls settings;
   private final AlertWebhook alerts;
@@ -43,16 +44,21 @@ public final class ServiceTls {
   }
 
   /**
-   * Whether the cluster serves cert-manager's API, handed to the workflow for the Certificate dependent's activation;
-   * once it does, CertificateRequests made for our Certificates (they carry its labels) are watched too.
+   * Whether the cluster serves cert-manager's API, handed to the workflow for the Certificate dependent's activation
+   * (asked for every service, TLS or not: a service without the answer would deactivate the informer for all);
+   * while it does, CertificateRequests made for our Certificates (they carry its labels) are watched too.
    */
   public boolean served(Context<AgentService> context) {
     boolean served = api.served();
     CertManagerApi.remember(context, served);
     var sources = context.eventSourceRetriever();
-    if (served && sources.getEventSourcesFor(CertificateRequest.class).isEmpty()) {
+    boolean watching = !sources.getEventSourcesFor(CertificateRequest.class).isEmpty();
+    if (served && !watching) {
       sources.dynamicallyRegisterEventSource(OwnedResources.eventSource(sources.eventSourceContextForDynamicRegistration(),
-          CertificateRequest.class, "certificate-requests", Labels.MADE_FOR_AGENTSERVICE));
+          CertificateRequest.class, REQUESTS, Labels.MADE_FOR_AGENTSERVICE));
+    } else if (!served && watching) {
+      // cert-manager was uninstalled: a watch on a resource that no longer exists only fails and retries.
+      sources.dynamicallyDeRegisterEventSource(REQUESTS);
     }
     return served;
   }
