@@ -7,6 +7,7 @@ import java.util.OptionalInt;
 
 import dev.orch.operator.agent.AgentDeployment;
 import dev.orch.operator.agent.AgentPod;
+import dev.orch.operator.agentservice.tls.TlsRequest;
 import dev.orch.operator.core.config.OperatorSettings;
 import dev.orch.operator.core.reconcile.Labels;
 import dev.orch.operator.core.reconcile.Plan;
@@ -104,7 +105,7 @@ public final class AgentServicePlan {
   /** The public URL users see in status, when the service is published. */
   static Optional<String> publicUrl(AgentService service, OperatorSettings settings) {
     AgentServiceSpec.Ingress ingress = service.getSpec().getIngress();
-    boolean tls = issuerAnnotation(service, settings).isPresent();
+    boolean tls = tls(service, settings).isPresent();
     String path = ingress != null && ingress.path() != null && !ingress.path().equals("/") ? ingress.path() : "";
     return publicHost(service, settings).map(host -> (tls ? "https://" : "http://") + host + path);
   }
@@ -141,41 +142,23 @@ public final class AgentServicePlan {
   private static Ingress ingress(AgentService service, String host, OperatorSettings settings) {
     AgentServiceSpec.Ingress wanted = service.getSpec().getIngress();
     String path = wanted != null && wanted.path() != null ? wanted.path() : "/";
-    ObjectMeta metadata = metadata(service, "ingress");
-    Optional<Map<String, String>> issuer = issuerAnnotation(service, settings);
-    // cert-manager's ingress-shim turns this annotation into a Certificate for the TLS hosts below.
-    issuer.ifPresent(metadata::setAnnotations);
     IngressBuilder ingress = new IngressBuilder()
-        .withMetadata(metadata)
+        .withMetadata(metadata(service, "ingress"))
         .withNewSpec()
         .withIngressClassName(wanted == null ? null : wanted.className())
         .addNewRule().withHost(host).withNewHttp().addNewPath().withPath(path).withPathType("Prefix")
         .withNewBackend().withNewService().withName(service.getMetadata().getName()).withNewPort().withName("http")
         .endPort().endService().endBackend().endPath().endHttp().endRule()
         .endSpec();
-    if (issuer.isPresent()) {
-      String secretName = wanted != null && wanted.tls().secretName() != null ? wanted.tls().secretName()
-          : service.getMetadata().getName() + "-tls";
-      ingress.editSpec().withTls(new IngressTLSBuilder().withHosts(host).withSecretName(secretName).build()).endSpec();
-    }
+    // The operator's own Certificate (TlsPlan) fills this Secret; no ingress-shim annotation asks for another one.
+    tls(service, settings).ifPresent(tls -> ingress.editSpec()
+        .withTls(new IngressTLSBuilder().withHosts(host).withSecretName(tls.secretName()).build()).endSpec());
     return ingress.build();
   }
 
-  /**
-   * The cert-manager issuer annotation when the service is served over TLS: the spec's own issuer, or the
-   * operator's default cluster issuer when the spec does not configure the ingress at all.
-   */
-  private static Optional<Map<String, String>> issuerAnnotation(AgentService service, OperatorSettings settings) {
-    AgentServiceSpec.Ingress wanted = service.getSpec().getIngress();
-    if (wanted != null && wanted.tls() != null) {
-      boolean namespaced = wanted.tls().issuerKind() == AgentServiceSpec.IssuerKind.Issuer;
-      return Optional.of(Map.of(namespaced ? "cert-manager.io/issuer" : "cert-manager.io/cluster-issuer",
-          wanted.tls().issuer()));
-    }
-    if (wanted == null) {
-      return settings.defaultClusterIssuer().map(issuer -> Map.of("cert-manager.io/cluster-issuer", issuer));
-    }
-    return Optional.empty();
+  /** The certificate a published service asks for: its own TLS settings, or the operator's default cluster issuer. */
+  public static Optional<TlsRequest> tls(AgentService service, OperatorSettings settings) {
+    return publicHost(service, settings).flatMap(host -> TlsRequest.of(service, host, settings));
   }
 
   private static HorizontalPodAutoscaler autoscaler(AgentService service) {

@@ -21,6 +21,12 @@ import dev.orch.operator.agentservice.autoupdate.BundleVersions;
 import dev.orch.operator.agentservice.rollout.CanaryRollout;
 import dev.orch.operator.agentservice.rollout.GatewayRoutes;
 import dev.orch.operator.agentservice.rollout.Rollouts;
+import dev.orch.operator.agentservice.tls.CertManagerApi;
+import dev.orch.operator.agentservice.tls.CertificateDependent;
+import dev.orch.operator.agentservice.tls.ServiceTls;
+import dev.orch.operator.agentservice.tls.TlsCalculator;
+import dev.orch.operator.agentservice.tls.TlsPlan;
+import dev.orch.operator.agentservice.tls.TlsRequest;
 import dev.orch.operator.core.alerts.AlertSender;
 import dev.orch.operator.core.alerts.AlertWebhook;
 import dev.orch.operator.core.config.OperatorSettings;
@@ -58,13 +64,16 @@ import io.micrometer.core.instrument.MeterRegistry;
     @Dependent(name = "service", type = ServiceDependent.class, reconcilePrecondition = PlannedDependent.InPlan.class),
     @Dependent(name = "ingress", type = IngressDependent.class, reconcilePrecondition = PlannedDependent.InPlan.class),
     @Dependent(name = "autoscaler", type = AutoscalerDependent.class, reconcilePrecondition = PlannedDependent.InPlan.class),
-    @Dependent(name = "disruption-budget", type = DisruptionBudgetDependent.class, reconcilePrecondition = PlannedDependent.InPlan.class)})
+    @Dependent(name = "disruption-budget", type = DisruptionBudgetDependent.class, reconcilePrecondition = PlannedDependent.InPlan.class),
+    @Dependent(name = "certificate", type = CertificateDependent.class, activationCondition = CertManagerApi.Served.class,
+        reconcilePrecondition = PlannedDependent.InPlan.class)})
 // Not generation-aware: the restart annotation changes metadata only, and must still trigger a reconcile.
 @ControllerConfiguration(name = "agentservice", generationAwareEventProcessing = false)
 public class AgentServiceReconciler extends AgentReconciler<AgentService, AgentServiceStatus> {
   private final AlertSender<AgentService> alerts;
   private final GatewayRoutes routes = new GatewayRoutes();
   private final BundleVersions versions;
+  private ServiceTls tls;
 
   public AgentServiceReconciler(OperatorSettings settings, MeterRegistry meters) {
     super(settings, meters, Labels.MADE_FOR_AGENTSERVICE, AgentServiceStatus::new);
@@ -82,6 +91,8 @@ public class AgentServiceReconciler extends AgentReconciler<AgentService, AgentS
   @Override
   protected List<EventSource<?, AgentService>> moreEventSources(EventSourceContext<AgentService> context) {
     alerts.announceWith(events);
+    tls = new ServiceTls(new CertManagerApi(context.getClient(), settings.tls().certManagerRecheck()), settings.tls(),
+        alerts);
     return List.of(alerts);
   }
 
@@ -94,12 +105,14 @@ public class AgentServiceReconciler extends AgentReconciler<AgentService, AgentS
         AgentPod.AGENT_CONTAINER, service.getSpec().getMaxRestartFailures(),
         RestartRequest.isNew(service, AgentServiceStatus::getLastRestartAt), settings.stableAfter(), seen.now());
     AutoUpdateStatus autoUpdate = AutoUpdates.observe(service, versions, seen.now().truncatedTo(ChronoUnit.SECONDS));
+    boolean certManager = tls.served(context);
+    Optional<TlsRequest> tlsRequest = AgentServicePlan.tls(service, settings);
     CanaryRollout.Decision rollout = null;
     Optional<Conditions.Verdict> routeProblem = Optional.empty();
     if (seen.deployable()) {
       boolean crashLoopPaused = crashes.counters().record().isAutoPaused();
-      Plan plan = AgentServicePlan.of(service, seen.secrets().names(), seen.bundle().podAnnotations(), crashLoopPaused,
-          settings);
+      Plan plan = TlsPlan.apply(AgentServicePlan.of(service, seen.secrets().names(), seen.bundle().podAnnotations(),
+          crashLoopPaused, settings), service, tlsRequest, certManager);
       AutoUpdates.pin(plan.get(Deployment.class).orElseThrow().getSpec().getTemplate(), service.getSpec(), autoUpdate);
       Map<String, Deployment> observed = DeploymentDependent.byName(context);
       rollout = Rollouts.decideInto(plan, service, AgentServicePlan.stopped(service, crashLoopPaused), observed,
@@ -118,11 +131,14 @@ public class AgentServiceReconciler extends AgentReconciler<AgentService, AgentS
     AgentServiceStatus after = AgentServiceStatusCalculator.compute(service, observation, settings);
     Rollouts.show(after, before, rollout, routeProblem, deployments, service, seen.timestamp());
     after.setAutoUpdate(autoUpdate);
+    TlsCalculator.Result certificate = tls.compute(service, tls.observe(tlsRequest, certManager, context), seen.now());
+    ServiceTls.fold(after, before, certificate, after.getObservedGeneration(), seen.timestamp());
     Optional<AlertOutcome> delivered = alerts.pending(service);
-    delivered.ifPresent(outcome -> alertRecord(after, outcome).setLastAlert(outcome));
+    delivered.ifPresent(outcome -> recordAlert(after, outcome));
 
     List<Notice> notices = new ArrayList<>(AgentServiceStatusCalculator.events(service, before, after));
     AutoUpdates.notice(service, before == null ? null : before.getAutoUpdate(), autoUpdate).ifPresent(notices::add);
+    notices.addAll(certificate.notices());
     Optional<String> rolloutAborted = Optional.empty();
     Optional<Duration> rolloutRecheck = Optional.empty();
     if (rollout != null) {
@@ -132,7 +148,8 @@ public class AgentServiceReconciler extends AgentReconciler<AgentService, AgentS
       rolloutRecheck = rollout.recheckIn().map(wait -> wait.plusSeconds(1));
     }
     Optional<Duration> recheck = Stream.of(crashes.lookAgainIn(), rolloutRecheck,
-        AutoUpdates.nextCheckIn(service, autoUpdate, seen.now())).flatMap(Optional::stream).min(Comparator.naturalOrder());
+        AutoUpdates.nextCheckIn(service, autoUpdate, seen.now()), tls.recheckIn(certificate).map(wait -> wait.plusSeconds(1)))
+        .flatMap(Optional::stream).min(Comparator.naturalOrder());
     Optional<String> aborted = rolloutAborted;
     // The status (with the alert level marked as sent) is written before the alert is queued: after an operator
     // restart the level is already recorded, so an alert can be lost with the operator but never sent twice.
@@ -140,13 +157,21 @@ public class AgentServiceReconciler extends AgentReconciler<AgentService, AgentS
       delivered.ifPresent(outcome -> alerts.written(service, outcome));
       aborted.ifPresent(reason -> rolloutAborted(written, reason));
       crashes.crossed().ifPresent(level -> crossed(written, level));
+      if (certificate.alertDue()) {
+        tls.alert(written);
+      }
     });
   }
 
-  /** A delivered rollout alert belongs to the canary's crash-loop record, any other to the service's. */
-  private static CrashLoopRecord alertRecord(AgentServiceStatus status, AlertOutcome outcome) {
-    return CanaryRollout.ROLLOUT_ABORTED_EVENT.equals(outcome.event()) && status.getRollout() != null
-        ? status.getRollout().canaryCrashLoop() : status.getCrashLoop();
+  /** A delivered alert is recorded where its level is kept: the canary's, the certificate's or the service's. */
+  private static void recordAlert(AgentServiceStatus status, AlertOutcome outcome) {
+    if (CanaryRollout.ROLLOUT_ABORTED_EVENT.equals(outcome.event()) && status.getRollout() != null) {
+      status.getRollout().canaryCrashLoop().setLastAlert(outcome);
+    } else if (AlertWebhook.TLS_EXPIRING_EVENT.equals(outcome.event()) && status.getTls() != null) {
+      status.getTls().setLastAlert(outcome);
+    } else {
+      status.getCrashLoop().setLastAlert(outcome);
+    }
   }
 
   private void rolloutAborted(AgentService service, String reason) {

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import dev.orch.operator.agentservice.autoupdate.AutoUpdateStatus;
 import dev.orch.operator.agentservice.rollout.RolloutStatus;
+import dev.orch.operator.agentservice.tls.TlsStatus;
 import dev.orch.operator.core.crashloop.CrashLoopRecord;
 import dev.orch.operator.core.status.AgentState;
 import dev.orch.operator.core.status.Conditions;
@@ -65,6 +66,9 @@ public class AgentServiceStatus extends OrchStatus {
 
   @JsonPropertyDescription("spec.autoUpdate: the version seen at the bundle's source, when, and the last check.")
   private AutoUpdateStatus autoUpdate;
+
+  @JsonPropertyDescription("The service's certificate (HTTPS through cert-manager), when its ingress asks for TLS.")
+  private TlsStatus tls;
 
   /** Stalled like a missing secret: failed unless earlier instances still run. */
   @Override
@@ -176,5 +180,13 @@ public class AgentServiceStatus extends OrchStatus {
 
   public void setRollout(RolloutStatus rollout) {
     this.rollout = rollout;
+  }
+
+  public TlsStatus getTls() {
+    return tls;
+  }
+
+  public void setTls(TlsStatus tls) {
+    this.tls = tls;
   }
 }

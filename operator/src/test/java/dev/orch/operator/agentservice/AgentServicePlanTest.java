@@ -188,7 +188,7 @@ class AgentServicePlanTest {
   @Test
   void withoutNativeSidecarsTheGatewayIsASecondContainer() {
     OperatorSettings old = new OperatorSettings("r", "g", Optional.empty(), "orch-secrets", Optional.empty(), false,
-        java.time.Duration.ofMinutes(10), Optional.empty(), OperatorSettings.Webhooks.DEFAULTS);
+        java.time.Duration.ofMinutes(10), Optional.empty(), OperatorSettings.Webhooks.DEFAULTS, OperatorSettings.Tls.DEFAULTS);
     var pod = AgentServicePlan.of(service(s -> { }), List.of(), Map.of(), false, old).get(Deployment.class).orElseThrow()
         .getSpec().getTemplate().getSpec();
     assertThat(pod.getInitContainers()).extracting(Container::getName).containsExactly("prepare");

@@ -277,26 +277,22 @@ class AgentServiceReconcilerTest {
   }
 
   @Test
-  void ingressWithTlsAutoscalerAndDisruptionBudgetFollowTheSpec() {
+  void ingressAutoscalerAndDisruptionBudgetFollowTheSpec() {
     apply(service("web", spec -> {
       spec.setMinInstances(2);
       spec.setMaxInstances(5);
-      spec.setIngress(new AgentServiceSpec.Ingress("bot.example.com", "/", "nginx",
-          new AgentServiceSpec.Tls("letsencrypt", AgentServiceSpec.IssuerKind.ClusterIssuer, null)));
+      spec.setIngress(new AgentServiceSpec.Ingress("bot.example.com", "/", "nginx", null));
     }));
     Ingress ingress = await().atMost(TIMEOUT).until(() -> client.network().v1().ingresses().withName("web").get(), i -> i != null);
-    assertThat(ingress.getMetadata().getAnnotations()).containsEntry("cert-manager.io/cluster-issuer", "letsencrypt");
-    assertThat(ingress.getSpec().getTls()).singleElement().satisfies(t -> {
-      assertThat(t.getHosts()).containsExactly("bot.example.com");
-      assertThat(t.getSecretName()).isEqualTo("web-tls");
-    });
+    assertThat(ingress.getSpec().getRules()).singleElement().satisfies(r -> assertThat(r.getHost()).isEqualTo("bot.example.com"));
+    assertThat(ingress.getSpec().getTls()).as("TLS is AgentServiceTlsTest's").isNullOrEmpty();
     assertThat(ingress.getSpec().getIngressClassName()).isEqualTo("nginx");
     HorizontalPodAutoscaler hpa = await().atMost(TIMEOUT)
         .until(() -> client.autoscaling().v2().horizontalPodAutoscalers().withName("web").get(), h -> h != null);
     assertThat(hpa.getSpec().getMinReplicas()).isEqualTo(2);
     assertThat(hpa.getSpec().getMaxReplicas()).isEqualTo(5);
     await().atMost(TIMEOUT).until(() -> client.policy().v1().podDisruptionBudget().withName("web").get() != null);
-    awaitStatus("web", s -> "https://bot.example.com".equals(s.getUrl()));
+    awaitStatus("web", s -> "http://bot.example.com".equals(s.getUrl()));
 
     edit("web", s -> {
       s.getSpec().setIngress(null);

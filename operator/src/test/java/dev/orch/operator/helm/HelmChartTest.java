@@ -73,6 +73,7 @@ class HelmChartTest {
         .containsEntry("ORCH_GATEWAY_IMAGE", "localhost/orch-gateway:0.1.0")
         .containsEntry("ORCH_WEBHOOKS_REQUESTS_PER_MINUTE", "30")
         .containsEntry("ORCH_WEBHOOKS_MAX_BODY_BYTES", "65536")
+        .containsEntry("ORCH_TLS_EXPIRY_WARNING", "168h")
         .doesNotContainKey("ORCH_WEBHOOKS_BASE_URL")
         .containsEntry("ORCH_LEADER_ELECTION_ENABLED", "true")
         .containsEntry("ORCH_LEADER_ELECTION_LEASE_NAME", "rel-orch-operator")
@@ -88,6 +89,13 @@ class HelmChartTest {
         .satisfies(r -> assertThat(r.getVerbs()).containsExactly("get", "list", "watch"));
     assertThat(rulesFor(operatorRole.getRules(), "", "configmaps")).as("bundles: watched, and read by name").singleElement()
         .satisfies(r -> assertThat(r.getVerbs()).containsExactly("get", "list", "watch"));
+    assertThat(rulesFor(operatorRole.getRules(), "cert-manager.io", "certificates")).as("TLS services' Certificates")
+        .singleElement().satisfies(r -> assertThat(r.getVerbs()).containsExactly("get", "list", "watch", "create", "patch", "delete"));
+    assertThat(rulesFor(operatorRole.getRules(), "cert-manager.io", "certificaterequests")).as("read: a missing issuer")
+        .singleElement().satisfies(r -> assertThat(r.getVerbs()).containsExactly("get", "list", "watch"));
+    assertThat(operatorRole.getRules()).filteredOn(r -> r.getApiGroups().contains("cert-manager.io"))
+        .as("no issuers, orders or challenges").flatExtracting(PolicyRule::getResources)
+        .containsExactlyInAnyOrder("certificates", "certificaterequests");
     assertThat(rulesFor(operatorRole.getRules(), "orch.dev", "agentservices/status")).singleElement()
         .satisfies(r -> assertThat(r.getVerbs()).containsExactly("patch"));
     ClusterRole vault = named(objects, ClusterRole.class, "rel-orch-operator-vault");

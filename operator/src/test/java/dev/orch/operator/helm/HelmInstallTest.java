@@ -41,10 +41,13 @@ import dev.orch.operator.schedule.WebhookTrigger;
 import dev.orch.operator.swarm.Swarm;
 import dev.orch.operator.swarm.SwarmReconciler;
 import dev.orch.operator.testing.ArgoHealth;
+import dev.orch.operator.testing.CertManagerCrds;
 import dev.orch.operator.testing.Helm;
 import dev.orch.operator.testing.Kubelet;
 import dev.orch.operator.testing.RunningOperator;
 import dev.orch.operator.testing.WebhookTokens;
+import io.fabric8.certmanager.api.model.v1.Certificate;
+import io.fabric8.certmanager.api.model.v1.CertificateStatusBuilder;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -89,6 +92,7 @@ class HelmInstallTest {
   private final String release = "orch-" + Integer.toString(ThreadLocalRandom.current().nextInt(36 * 36 * 36, 36 * 36 * 36 * 36), 36);
   private final String fullname = release + "-orch-operator";
   private KubernetesClient operatorIdentity;
+  private boolean installedCertManager;
 
   HelmInstallTest(KubernetesClient admin, ClusterConnection cluster) {
     this.admin = admin;
@@ -110,6 +114,9 @@ class HelmInstallTest {
   void uninstallChart() {
     if (operatorIdentity != null) {
       operatorIdentity.close();
+    }
+    if (installedCertManager) {
+      CertManagerCrds.uninstall(admin);
     }
     // The release's ClusterRoles and bindings are cluster-wide: they must not outlive this class.
     helm.ok(List.of("uninstall", release, "--namespace", admin.getNamespace(), "--kubeconfig", cluster.kubeconfig().toString()));
@@ -170,6 +177,11 @@ class HelmInstallTest {
       await().atMost(TIMEOUT).until(() -> admin.leases().withName(leaseName).get().getSpec().getRenewTime(),
           renewed -> !renewed.equals(acquiredRenewTime));
 
+      // The Telegram example asks for TLS, which takes cert-manager; the test plays its controller.
+      if (!CertManagerCrds.served(admin)) {
+        CertManagerCrds.install(admin);
+        installedCertManager = true;
+      }
       kubectl("apply", "--server-side", "-k", KubeBinaries.repositoryRoot().resolve("examples").toString());
 
       // Without the vault Secret: everything that needs a secret is Stalled and names it.
@@ -212,8 +224,17 @@ class HelmInstallTest {
       assertThat(telegramIngress.getRules().get(0).getHost()).isEqualTo("telegram.example.com");
       assertThat(telegramIngress.getTls()).as("Telegram calls webhooks over HTTPS only").singleElement()
           .satisfies(tls -> assertThat(tls.getHosts()).containsExactly("telegram.example.com"));
+      Certificate certificate = await().atMost(TIMEOUT)
+          .until(() -> admin.resources(Certificate.class).withName("telegram-webhook").get(), c -> c != null);
+      assertThat(certificate.getSpec().getDnsNames()).containsExactly("telegram.example.com");
+      assertThat(certificate.getSpec().getSecretName()).isEqualTo(telegramIngress.getTls().get(0).getSecretName());
       assertThat(admin.resources(AgentService.class).withName("telegram-webhook").get().getStatus().getUrl())
-          .isEqualTo("https://telegram.example.com/webhook");
+          .as("no https URL before the certificate is issued").isNull();
+      certificate.setStatus(new CertificateStatusBuilder().withNotAfter(Instant.now().plus(Duration.ofDays(90)).toString())
+          .addNewCondition().withType("Ready").withStatus("True").withReason("Ready").withMessage("issued").endCondition().build());
+      admin.resource(certificate).updateStatus();
+      awaitStatus(AgentService.class, "telegram-webhook",
+          s -> "https://telegram.example.com/webhook".equals(s.getStatus().getUrl()) && s.getStatus().getTls().getReady());
       assertThat(admin.resources(HorizontalPodAutoscaler.class).withName("telegram-webhook").get().getSpec().getMaxReplicas()).isEqualTo(4);
       assertThat(admin.resources(PodDisruptionBudget.class).withName("telegram-webhook").get()).isNotNull();
       assertThat(admin.services().withName("telegram-webhook").get()).isNotNull();

@@ -22,19 +22,24 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.orch.localcluster.ClusterConnection;
 import dev.orch.localcluster.WithKubernetes;
 import dev.orch.operator.agent.Bundle;
+import dev.orch.operator.agentservice.AgentService;
+import dev.orch.operator.agentservice.AgentServiceSpec;
 import dev.orch.operator.core.status.Conditions;
 import dev.orch.operator.schedule.Schedule;
 import dev.orch.operator.schedule.ScheduleSpec;
+import dev.orch.operator.testing.CertManagerCrds;
 import dev.orch.operator.testing.OperatorLogOnFailure;
 import dev.orch.operator.testing.PackagedOperator;
 import dev.orch.operator.testing.Vault;
 import dev.orch.operator.testing.WebhookTokens;
+import io.fabric8.certmanager.api.model.v1.Certificate;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 
 /**
  * The packaged operator (quarkus-run.jar, as the image runs it) against a real API server: it starts, reconciles,
- * serves metrics, and its schedule-webhook endpoint answers over HTTP as documented.
+ * serves metrics, its schedule-webhook endpoint answers over HTTP as documented, and it starts watching
+ * cert-manager's Certificates once the cluster serves them.
  */
 @WithKubernetes(controllerManager = true)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -126,6 +131,37 @@ class OperatorJarIT {
         .containsOnlyOnce("Schedule " + name + ": Scheduled (was new): runs when its webhook is called")
         .contains("Schedule " + name + ": webhook token created in Secret importer-webhook",
             "Schedule " + name + ": webhook run " + run + " started");
+  }
+
+  @Test
+  void makesATlsServicesCertificateOnceCertManagerIsServed() {
+    boolean installedHere = !CertManagerCrds.served(client);
+    if (installedHere) {
+      CertManagerCrds.install(client);
+    }
+    try {
+      AgentServiceSpec spec = new AgentServiceSpec();
+      spec.setAgent("acme/secure");
+      spec.setBundle(new Bundle(null, "https://bundles.example.com/secure.tar.gz", null, null, null));
+      spec.setIngress(new AgentServiceSpec.Ingress("secure.example.com", "/", null,
+          new AgentServiceSpec.Tls("letsencrypt", AgentServiceSpec.IssuerKind.ClusterIssuer, null)));
+      AgentService service = new AgentService();
+      service.setMetadata(new ObjectMetaBuilder().withName("secure").withNamespace(client.getNamespace()).build());
+      service.setSpec(spec);
+      client.resource(service).create();
+      Certificate certificate = await().atMost(Duration.ofSeconds(60))
+          .until(() -> client.resources(Certificate.class).withName("secure").get(), c -> c != null);
+      assertThat(certificate.getSpec().getDnsNames()).containsExactly("secure.example.com");
+      AgentService waiting = await().atMost(Duration.ofSeconds(60)).until(() -> client.resources(AgentService.class)
+          .withName("secure").get(), s -> s.getStatus() != null && s.getStatus().getTls() != null);
+      assertThat(waiting.getStatus().getTls().getCertificate()).isEqualTo("secure");
+      assertThat(waiting.getStatus().getUrl()).as("no https before the certificate is issued").isNull();
+    } finally {
+      client.resources(AgentService.class).withName("secure").delete();
+      if (installedHere) {
+        CertManagerCrds.uninstall(client);
+      }
+    }
   }
 
   @Test

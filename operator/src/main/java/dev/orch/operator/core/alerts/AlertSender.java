@@ -66,26 +66,31 @@ public final class AlertSender<P extends HasMetadata> extends SimpleInboundEvent
     super.stop();
   }
 
-  /** Queues the delivery of {@code payload} to {@code url}; returns at once. */
+  /** Queues the delivery of a crash-loop or rollout {@code payload} to {@code url}; returns at once. */
   public void send(P resource, String url, AlertWebhook.Payload payload) {
+    send(resource, url, payload.event(), payload);
+  }
+
+  /** Queues the delivery of {@code payload}, a JSON body whose "event" is {@code event}; returns at once. */
+  public void send(P resource, String url, String event, Object payload) {
     ResourceID id = ResourceID.fromResource(resource);
     try {
-      senders.execute(() -> finished(resource, id, url, payload, webhook.deliver(url, payload)));
+      senders.execute(() -> finished(resource, id, url, event, webhook.deliver(url, event, payload)));
     } catch (java.util.concurrent.RejectedExecutionException e) {
-      finished(resource, id, url, payload, new AlertOutcome(payload.event(), Instant.now().toString(), false, null,
+      finished(resource, id, url, event, new AlertOutcome(event, Instant.now().toString(), false, null,
           "not sent: " + QUEUED + " alerts were already waiting for slow receivers"));
     }
   }
 
-  private void finished(P resource, ResourceID id, String url, AlertWebhook.Payload payload, AlertOutcome outcome) {
-    meters.counter("orch.alerts", "event", payload.event(), "outcome", outcome.delivered() ? "sent" : "failed").increment();
+  private void finished(P resource, ResourceID id, String url, String event, AlertOutcome outcome) {
+    meters.counter("orch.alerts", "event", event, "outcome", outcome.delivered() ? "sent" : "failed").increment();
     if (outcome.delivered()) {
-      LOG.infof("alert %s for %s/%s delivered to %s (HTTP %d)", payload.event(), id.getNamespace().orElse(""),
+      LOG.infof("alert %s for %s/%s delivered to %s (HTTP %d)", event, id.getNamespace().orElse(""),
           id.getName(), url, outcome.httpStatus());
     } else {
-      LOG.warnf("alert %s for %s/%s to %s failed: %s", payload.event(), id.getNamespace().orElse(""), id.getName(), url,
+      LOG.warnf("alert %s for %s/%s to %s failed: %s", event, id.getNamespace().orElse(""), id.getName(), url,
           outcome.error());
-      events.emit(resource, Notice.warning("AlertFailed", "alert " + payload.event() + " to " + url + " failed: "
+      events.emit(resource, Notice.warning("AlertFailed", "alert " + event + " to " + url + " failed: "
           + outcome.error()));
     }
     outcomes.put(id, outcome);

@@ -39,6 +39,7 @@ import dev.orch.operator.core.crashloop.CrashLoopRecord;
 public final class AlertWebhook {
   public static final String CRASH_LOOP_EVENT = "service.crash_loop";
   public static final String WARNING_EVENT = "service.crash_loop_warning";
+  public static final String TLS_EXPIRING_EVENT = "service.tls_expiring";
   private static final Set<String> METADATA_HOSTS = Set.of("metadata.google.internal", "metadata", "instance-data");
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -69,9 +70,14 @@ public final class AlertWebhook {
   }
 
   public CrashLoopRecord.AlertOutcome deliver(String url, Payload payload) {
+    return deliver(url, payload.event(), payload);
+  }
+
+  /** Delivers any alert body (serialized as JSON) under the same rules; {@code event} names it in the outcome. */
+  public CrashLoopRecord.AlertOutcome deliver(String url, String event, Object payload) {
     Optional<String> refused = refusal(url);
     if (refused.isPresent()) {
-      return new CrashLoopRecord.AlertOutcome(payload.event(), Instant.now().toString(), false, null, refused.get());
+      return new CrashLoopRecord.AlertOutcome(event, Instant.now().toString(), false, null, refused.get());
     }
     String body;
     try {
@@ -90,7 +96,7 @@ public final class AlertWebhook {
         HttpResponse<Void> response = http.send(request, HttpResponse.BodyHandlers.discarding());
         status = response.statusCode();
         if (status / 100 == 2) {
-          return new CrashLoopRecord.AlertOutcome(payload.event(), Instant.now().toString(), true, status, null);
+          return new CrashLoopRecord.AlertOutcome(event, Instant.now().toString(), true, status, null);
         }
         error = "receiver answered HTTP " + status;
         if (status / 100 == 4 && status != 408 && status != 429) {
@@ -108,7 +114,7 @@ public final class AlertWebhook {
         backoff = backoff.multipliedBy(2);
       }
     }
-    return new CrashLoopRecord.AlertOutcome(payload.event(), Instant.now().toString(), false, status,
+    return new CrashLoopRecord.AlertOutcome(event, Instant.now().toString(), false, status,
         error + " after " + attempts + " attempt(s)");
   }
 

@@ -14,6 +14,7 @@ import java.util.Optional;
  *     reset is 10 minutes)
  * @param alertCaBundle extra CAs (PEM) trusted for alert webhooks, for in-house receivers
  * @param webhooks the schedule-webhook endpoint's public address and limits
+ * @param tls when a certificate counts as expiring, and how often a cluster without cert-manager is asked again
  */
 public record OperatorSettings(
     String runnerImage,
@@ -24,7 +25,8 @@ public record OperatorSettings(
     boolean nativeSidecars,
     Duration stableAfter,
     Optional<Path> alertCaBundle,
-    Webhooks webhooks) {
+    Webhooks webhooks,
+    Tls tls) {
 
   /**
    * @param baseUrl where callers reach the operator's webhook endpoint (e.g. https://hooks.example.com), used to
@@ -36,23 +38,37 @@ public record OperatorSettings(
     public static final Webhooks DEFAULTS = new Webhooks(Optional.empty(), 30, 64 * 1024);
   }
 
+  /**
+   * @param expiryWarning a certificate this close to its notAfter and not renewed raises service.tls_expiring
+   * @param certManagerRecheck how long "cert-manager is not installed" is trusted before discovery is asked again
+   */
+  public record Tls(Duration expiryWarning, Duration certManagerRecheck) {
+    public static final Tls DEFAULTS = new Tls(Duration.ofDays(7), Duration.ofMinutes(1));
+  }
+
   public static OperatorSettings defaults() {
     return new OperatorSettings(OrchConfig.DEFAULT_RUNNER_IMAGE, OrchConfig.DEFAULT_GATEWAY_IMAGE, Optional.empty(),
-        OrchConfig.DEFAULT_VAULT_SECRET, Optional.empty(), true, Duration.ofMinutes(10), Optional.empty(), Webhooks.DEFAULTS);
+        OrchConfig.DEFAULT_VAULT_SECRET, Optional.empty(), true, Duration.ofMinutes(10), Optional.empty(), Webhooks.DEFAULTS,
+        Tls.DEFAULTS);
   }
 
   public OperatorSettings withBaseDomain(String domain) {
     return new OperatorSettings(runnerImage, gatewayImage, Optional.of(domain), vaultSecretName, defaultClusterIssuer,
-        nativeSidecars, stableAfter, alertCaBundle, webhooks);
+        nativeSidecars, stableAfter, alertCaBundle, webhooks, tls);
   }
 
   public OperatorSettings withCrashLoop(Duration stable, Optional<Path> caBundle) {
     return new OperatorSettings(runnerImage, gatewayImage, baseDomain, vaultSecretName, defaultClusterIssuer,
-        nativeSidecars, stable, caBundle, webhooks);
+        nativeSidecars, stable, caBundle, webhooks, tls);
   }
 
   public OperatorSettings withWebhooks(Webhooks limits) {
     return new OperatorSettings(runnerImage, gatewayImage, baseDomain, vaultSecretName, defaultClusterIssuer,
-        nativeSidecars, stableAfter, alertCaBundle, limits);
+        nativeSidecars, stableAfter, alertCaBundle, limits, tls);
+  }
+
+  public OperatorSettings withTls(Tls certificates) {
+    return new OperatorSettings(runnerImage, gatewayImage, baseDomain, vaultSecretName, defaultClusterIssuer,
+        nativeSidecars, stableAfter, alertCaBundle, webhooks, certificates);
   }
 }

@@ -49,6 +49,11 @@ public interface OrchConfig {
   @WithDefault("auto")
   String nativeSidecars();
 
+  /** A certificate this close to its notAfter and not renewed raises a warning and a service.tls_expiring alert. */
+  @WithName("tls.expiry-warning")
+  @WithDefault("168h")
+  Duration tlsExpiryWarning();
+
   /** The schedule-webhook endpoint (POST /webhooks/NAMESPACE/SCHEDULE/TOKEN). */
   Webhooks webhooks();
 

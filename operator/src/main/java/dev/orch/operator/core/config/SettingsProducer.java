@@ -25,7 +25,8 @@ public class SettingsProducer {
     return new OperatorSettings(config.runnerImage(), config.gatewayImage(), config.baseDomain(),
         config.vaultSecretName(), config.defaultClusterIssuer(), nativeSidecars, config.stableAfter(),
         config.alertCaBundle(), new OperatorSettings.Webhooks(config.webhooks().baseUrl().map(url -> url.replaceAll("/+$", "")),
-            config.webhooks().requestsPerMinute(), config.webhooks().maxBodyBytes()));
+            config.webhooks().requestsPerMinute(), config.webhooks().maxBodyBytes()),
+        new OperatorSettings.Tls(config.tlsExpiryWarning(), OperatorSettings.Tls.DEFAULTS.certManagerRecheck()));
   }
 
   static boolean supportsNativeSidecars(VersionInfo version) {

@@ -36,7 +36,7 @@ public class CrashLoopRecord {
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record AlertOutcome(
-      @Size(max = 64) @JsonPropertyDescription("service.crash_loop, service.crash_loop_warning or service.rollout_aborted.") String event,
+      @Size(max = 64) @JsonPropertyDescription("service.crash_loop, service.crash_loop_warning, service.rollout_aborted or service.tls_expiring.") String event,
       @Size(max = 64) @JsonPropertyDescription("When delivery finished (RFC 3339).") String at,
       @JsonPropertyDescription("True when the receiver answered 2xx.") boolean delivered,
       @JsonPropertyDescription("The receiver's HTTP status, when it answered.") Integer httpStatus,
