@@ -470,17 +470,23 @@ fn forward_headers(headers: &mut HeaderMap, client: &Client, upgrade: bool) {
 }
 
 fn remove_hop_by_hop(headers: &mut HeaderMap) {
-    if headers.contains_key(header::CONNECTION) {
-        let listed: Vec<HeaderName> = headers
-            .get_all(header::CONNECTION)
-            .iter()
-            .filter_map(|value| value.to_str().ok())
-            .flat_map(|value| value.split(','))
-            .filter_map(|name| HeaderName::from_bytes(name.trim().as_bytes()).ok())
-            .collect();
-        for name in listed {
-            headers.remove(name);
-        }
+    // Connection may name further hop-by-hop headers; its usual options (keep-alive, close, upgrade) are
+    // removed below anyway, so only other names are looked up, and nothing is allocated for the usual ones.
+    let listed: Vec<HeaderName> = headers
+        .get_all(header::CONNECTION)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .map(str::trim)
+        .filter(|name| {
+            !["keep-alive", "close", "upgrade", ""]
+                .iter()
+                .any(|option| name.eq_ignore_ascii_case(option))
+        })
+        .filter_map(|name| HeaderName::from_bytes(name.as_bytes()).ok())
+        .collect();
+    for name in listed {
+        headers.remove(name);
     }
     for name in &HOP_BY_HOP {
         headers.remove(name);
