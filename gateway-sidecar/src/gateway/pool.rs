@@ -118,13 +118,14 @@ where
         self.lock_idle().len()
     }
 
-    /// The most recently returned connection that is ready for a request. A connection still busy with its
-    /// previous exchange (the agent answered before the upload ended) is not worth waiting for; dropping it
-    /// lets that exchange finish and then closes it.
+    /// The most recently returned connection that is ready for a request and not past the idle timeout
+    /// (the sweep runs only now and then). A connection still busy with its previous exchange (the agent
+    /// answered before the upload ended) is not worth waiting for; dropping it lets that exchange finish and
+    /// then closes it.
     fn take_idle(&self) -> Option<SendRequest<B>> {
         let mut idle = self.lock_idle();
         while let Some(entry) = idle.pop() {
-            if entry.sender.is_ready() {
+            if entry.sender.is_ready() && entry.since.elapsed() < self.limits.idle_timeout {
                 return Some(entry.sender);
             }
         }
@@ -376,6 +377,22 @@ mod tests {
         tokio::time::sleep(Duration::from_millis(80)).await;
         pool.close_expired();
         assert_eq!(pool.idle_count(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_connection_past_the_idle_timeout_is_not_lent_even_before_the_sweep() {
+        let (address, accepted) = agent(OK, false).await;
+        let pool = Pool::new(
+            address,
+            Limits {
+                idle_timeout: Duration::from_millis(50),
+                ..LIMITS
+            },
+        );
+        exchange(&pool).await;
+        tokio::time::sleep(Duration::from_millis(80)).await;
+        exchange(&pool).await;
+        assert_eq!(accepted.load(SeqCst), 2);
     }
 
     #[tokio::test]

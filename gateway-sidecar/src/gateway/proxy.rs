@@ -27,12 +27,13 @@ use super::settings::Settings;
 
 /// Connections to the agent: how many idle ones are kept (as many as the reference nginx keeps), and for
 /// how long. Under load they are busy rather than idle, so this bounds what a burst leaves behind: each
-/// idle one costs ~20 KiB here and, in an agent that serves a thread per connection (Python's
-/// ThreadingHTTPServer), a thread there. Fewer than the concurrent clients made the pool close and open
-/// connections all the time (32 with 100 clients: one new connection every 17 requests).
+/// idle one costs ~20 KiB here and, in an agent that serves a thread per connection, a thread there.
+/// Fewer than the concurrent clients made the pool close and open connections all the time (32 with 100
+/// clients: one new connection every 17 requests). The idle time stays under the 5 s after which Node.js
+/// and uvicorn close an idle connection themselves, so a request is not sent on one the agent is closing.
 const POOL_LIMITS: Limits = Limits {
     max_idle: 128,
-    idle_timeout: Duration::from_secs(5),
+    idle_timeout: Duration::from_secs(3),
     connect_timeout: Duration::from_secs(2),
 };
 /// How often idle connections are checked for their age.
