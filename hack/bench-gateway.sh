@@ -9,14 +9,14 @@
 #      rate is printed next to the percentiles. Coordinated omission applies: a stall delays later
 #      requests instead of queueing them, so p99 is a lower bound on what an open-loop client would see.
 #      The three paths take turns for three rounds and each figure is the median of its three runs.
-#   2. Throughput at 64 connections, unpaced, the ratio to direct, and each proxy's CPU time per request
+#   2. Throughput at 100 connections, unpaced, the ratio to direct, and each proxy's CPU time per request
 #      (user + system from /proc/PID/stat) under that load.
 #   3. Open loop, when vegeta is installed (go install github.com/tsenart/vegeta/v12@v12.12.0): 200 and
 #      1,000 requests/s at a constant rate, each path in turn; p50/p99, the requests over 10 ms, and each
-#      proxy's CPU per request at that rate.
+#      proxy's CPU per request at that rate; the gateway's figures as ratios to nginx's.
 #   4. Start: from spawning the gateway to its first /health answer (median of 20 starts).
 #   5. Memory of both proxies: RSS and PSS (/proc/PID/smaps_rollup) idle, the largest RSS sampled under the
-#      64-connection load, VmHWM (peak), and the gateway's RSS/PSS 3 s after the load.
+#      100-connection load, VmHWM (peak), and the gateway's RSS/PSS 3 s after the load.
 #
 # The backend is nginx answering 200 itself (one worker), so it is not the bottleneck; the reference proxy
 # is Debian's nginx-light with one worker and a keep-alive upstream. Everything shares this machine's
@@ -24,6 +24,7 @@
 # loopback exchanges, so no proxy reaches the direct rate here.
 #
 # Usage: hack/bench-gateway.sh [seconds per run, default 20]
+#   ORCH_POD=path/to/orch-pod measures that build instead of building this checkout's (to compare two).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION="${1:-20}"
@@ -40,7 +41,7 @@ if ((${#missing[@]})); then
 fi
 nginx_bin="$(command -v nginx || echo /usr/sbin/nginx)"
 
-ORCH_POD="$(hack/build-orch-pod.sh -q)"
+ORCH_POD="${ORCH_POD:-$(hack/build-orch-pod.sh -q)}"
 
 work="$(mktemp -d)"
 pids=()
@@ -149,7 +150,10 @@ run_wrk() {
 }
 
 log "warming up the three paths for 3 s each"
-for url in "$direct" "$proxied" "$reference"; do wrk -t1 -c64 -d3s "$url" >/dev/null; done
+for url in "$direct" "$proxied" "$reference"; do wrk -t1 -c100 -d3s "$url" >/dev/null; done
+
+# ratio A B: A/B with two decimals, "-" when B is not positive (an added latency can be, in noise).
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "-" }'; }
 
 # Median of three whitespace-separated numbers in each column of the three lines on stdin.
 median3() { awk '{ for (i = 1; i <= NF; i++) v[i, NR] = $i } END {
@@ -189,12 +193,13 @@ r = json.load(sys.stdin)["latencies"]; print(round(r["50th"] / 1000), round(r["9
     open_loop_report+="
   $rate/s  direct p50 $d50 us p99 $d99 us, $dslow over 10 ms
           gateway added p50 $((g50 - d50)) us p99 $((g99 - d99)) us, $gslow over 10 ms, CPU $gcpu us/request
-          nginx   added p50 $((n50 - d50)) us p99 $((n99 - d99)) us, $nslow over 10 ms, CPU $ncpu us/request"
+          nginx   added p50 $((n50 - d50)) us p99 $((n99 - d99)) us, $nslow over 10 ms, CPU $ncpu us/request
+          gateway / nginx: added p50 $(ratio $((g50 - d50)) $((n50 - d50))), added p99 $(ratio $((g99 - d99)) $((n99 - d99))), CPU $(ratio "$gcpu" "$ncpu")"
   done
 fi
 
-log "throughput at 64 connections, ${DURATION} s per path"
-url="$direct";  read -r d_max _ _ < <(run_wrk -t1 -c64 -d"${DURATION}s")
+log "throughput at 100 connections, ${DURATION} s per path"
+url="$direct";  read -r d_max _ _ < <(run_wrk -t1 -c100 -d"${DURATION}s")
 (
   peak=0
   while kill -0 "$gateway_pid" 2>/dev/null; do
@@ -205,11 +210,11 @@ url="$direct";  read -r d_max _ _ < <(run_wrk -t1 -c64 -d"${DURATION}s")
 ) &
 sampler=$!
 before="$(cpu_ticks "$gateway_pid")"
-url="$proxied"; read -r g_max g_max_p50 g_max_p99 < <(run_wrk -t1 -c64 -d"${DURATION}s")
+url="$proxied"; read -r g_max g_max_p50 g_max_p99 < <(run_wrk -t1 -c100 -d"${DURATION}s")
 g_cpu="$(us_per_request $(($(cpu_ticks "$gateway_pid") - before)) "$g_max")"
 kill "$sampler" 2>/dev/null || true
 before="$(cpu_ticks "$nginx_pid")"
-url="$reference"; read -r n_max _ _ < <(run_wrk -t1 -c64 -d"${DURATION}s")
+url="$reference"; read -r n_max _ _ < <(run_wrk -t1 -c100 -d"${DURATION}s")
 n_cpu="$(us_per_request $(($(cpu_ticks "$nginx_pid") - before)) "$n_max")"
 rss_load="$(cat "$work/rss-under-load")"
 hwm="$(kib VmHWM "$gateway_pid")"
@@ -255,11 +260,11 @@ Paced load (10 connections, 10 ms think time, target 1,000 req/s; medians of 3 r
   added by nginx (reference)   p50 $((n_p50 - d_p50)) us   p99 $((n_p99 - d_p99)) us
 Start to first /health answer: $start_ms
 $open_loop_report
-Throughput (64 connections, 1 wrk thread):
+Throughput (100 connections, 1 wrk thread):
   direct         $d_max req/s
   via gateway    $g_max req/s   ratio $(awk -v g="$g_max" -v d="$d_max" 'BEGIN { printf "%.0f%%", 100 * g / d }')   (p50 ${g_max_p50} us, p99 ${g_max_p99} us)
   via nginx      $n_max req/s   ratio $(awk -v n="$n_max" -v d="$d_max" 'BEGIN { printf "%.0f%%", 100 * n / d }')
-  CPU per request: gateway $g_cpu us, nginx $n_cpu us (user + system), ratio $(awk -v g="$g_cpu" -v n="$n_cpu" 'BEGIN { printf "%.2f", g / n }')
+  CPU per request: gateway $g_cpu us, nginx $n_cpu us (user + system), ratio $(ratio "$g_cpu" "$n_cpu")
 Memory:
   gateway idle         RSS $(mib "$rss_idle"), PSS $(mib "$pss_idle")
   gateway under load   RSS $(mib "$rss_load") (largest sample, every 0.5 s), VmHWM $(mib "$hwm")

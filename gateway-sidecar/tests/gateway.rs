@@ -87,7 +87,8 @@ impl Drop for Gateway {
 }
 
 /// The test agent, and the body of the test's requests: `/headers` echoes what it received, `/slow` answers after 2 s, `/large` streams LARGE
-/// bytes, `/count` counts the bytes of the request body, `/ws` upgrades and echoes.
+/// bytes, `/stall` sends the start of a body and then nothing for 10 s, `/count` counts the bytes of the
+/// request body, `/ws` upgrades and echoes.
 async fn agent(request: Request<Incoming>) -> Result<Response<TestBody>, Infallible> {
     let path = request.uri().path().to_string();
     let text = |text: String| Ok(Response::new(TestBody::Full(Full::new(Bytes::from(text)))));
@@ -115,6 +116,15 @@ async fn agent(request: Request<Incoming>) -> Result<Response<TestBody>, Infalli
             text("late".into())
         }
         "/large" => Ok(Response::new(TestBody::Chunks(LARGE / CHUNK.len()))),
+        "/stall" => {
+            let (sender, receiver) = tokio::sync::mpsc::channel(1);
+            tokio::spawn(async move {
+                sender.send(Bytes::from_static(b"start")).await.unwrap();
+                tokio::time::sleep(Duration::from_secs(10)).await;
+                let _ = sender.send(Bytes::from_static(b"too late")).await;
+            });
+            Ok(Response::new(TestBody::Channel(receiver)))
+        }
         "/count" => {
             let mut body = request.into_body();
             let mut count = 0;
@@ -265,6 +275,45 @@ async fn a_silent_agent_is_504_after_the_upstream_timeout() {
     );
     assert!(
         metrics.contains("orch_gateway_responses_total{code=\"5xx\"} 1\n"),
+        "{metrics}"
+    );
+}
+
+#[tokio::test]
+async fn a_body_that_stops_midway_is_cut_off_after_the_upstream_timeout() {
+    let gateway = Gateway::start("stall");
+    serve_agent(gateway.agent_port).await;
+    let client = client();
+    let started = std::time::Instant::now();
+    let request = Request::get(gateway.url("/stall"))
+        .body(TestBody::Full(Full::default()))
+        .unwrap();
+    let response = client.request(request).await.unwrap();
+    assert_eq!(response.status(), 200);
+    let mut body = response.into_body();
+    let first = body.frame().await.unwrap().unwrap().into_data().unwrap();
+    assert_eq!(first, "start");
+    let rest = body.frame().await;
+    assert!(
+        matches!(rest, Some(Err(_))),
+        "the client sees the response broken off, not ended: {rest:?}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "cut off after {:?}",
+        started.elapsed()
+    );
+    let (_, metrics) = get(
+        &client,
+        &format!("http://127.0.0.1:{}/metrics", gateway.metrics_port),
+    )
+    .await;
+    assert!(
+        metrics.contains("orch_gateway_upstream_errors_total{kind=\"timeout\"} 1\n"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("orch_gateway_inflight_requests 0\n"),
         "{metrics}"
     );
 }

@@ -67,7 +67,10 @@ impl AgentHealth {
             .runs
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        runs.listening = runs.current.clone();
+        // Called for every proxied request: compare first, so the run id is copied once per run.
+        if runs.listening != runs.current {
+            runs.listening = runs.current.clone();
+        }
     }
 
     pub async fn check(&self) -> Verdict {

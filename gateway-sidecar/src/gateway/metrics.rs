@@ -144,6 +144,11 @@ impl RequestGuard {
     pub fn answered(&mut self, status: u16) {
         self.status = status;
     }
+
+    /// The agent went silent in the middle of the response body.
+    pub fn timed_out(&self) {
+        self.metrics.upstream_error(UpstreamError::Timeout);
+    }
 }
 
 impl Drop for RequestGuard {

@@ -8,6 +8,7 @@
 
 pub mod health;
 pub mod metrics;
+pub mod pool;
 pub mod proxy;
 pub mod settings;
 
@@ -27,7 +28,7 @@ use tokio::net::TcpListener;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::{Notify, Semaphore};
 
-use proxy::{Gateway, GatewayBody};
+use proxy::{Client, Gateway, GatewayBody};
 use settings::Settings;
 
 const TRIM_INTERVAL: Duration = Duration::from_secs(2);
@@ -78,6 +79,7 @@ async fn run(settings: Settings) -> i32 {
     ));
     let server = tokio::spawn(serve(listener, gateway.clone()));
     tokio::spawn(give_back_memory(gateway.clone()));
+    tokio::spawn(gateway.clone().close_idle_agent_connections());
 
     let name = tokio::select! {
         _ = terminate.recv() => "SIGTERM",
@@ -126,12 +128,14 @@ async fn serve(listener: TcpListener, gateway: Arc<Gateway>) {
         let _ = stream.set_nodelay(true);
         let held = (slot, gateway.metrics.open_connection());
         let gateway = gateway.clone();
+        let client = Client::new(peer.ip());
         serve_connection(
             stream,
             peer,
-            move |request, peer| {
+            move |request, _| {
                 let gateway = gateway.clone();
-                async move { gateway.handle(request, peer.ip()).await }
+                let client = client.clone();
+                async move { gateway.handle(request, &client).await }
             },
             held,
             Some(at_bound.clone()),

@@ -6,48 +6,43 @@ import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 
 /**
- * Prepare's output: every line, the runner's own and that of the tools it runs (git, pip, npm), is masked
- * and prefixed with a UTC timestamp and its origin, e.g. {@code 2025-05-20T10:00:00.123Z [stderr] ERROR: ...}.
- * A tool's stdout goes to the runner's stdout and its stderr to the runner's stderr. The last
- * {@value #TAIL_LINES} stderr lines are kept for the termination message. (The agent's own output passes
- * through {@code orch-pod supervise} unprefixed.)
+ * Prepare's output, masked line by line and otherwise as the agent's passes through {@code orch-pod
+ * supervise}: the lines of the tools it runs (git, pip, npm) unchanged, a tool's stdout to the runner's
+ * stdout and its stderr to the runner's stderr; the runner's own messages on stderr, starting with
+ * {@code [runner]} like the supervisor's. No timestamp or stream tag is added: the kubelet timestamps every
+ * line, and a tool's JSON output stays parseable. The last {@value #TAIL_LINES} stderr lines are kept for the
+ * termination message.
  */
 final class AgentLog {
   static final int TAIL_LINES = 20;
   private final PrintStream out;
   private final PrintStream err;
   private final SecretMasker masker;
-  private final Clock clock;
   private final Deque<String> stderrTail = new ArrayDeque<>();
 
-  AgentLog(PrintStream out, PrintStream err, SecretMasker masker, Clock clock) {
+  AgentLog(PrintStream out, PrintStream err, SecretMasker masker) {
     this.out = out;
     this.err = err;
     this.masker = masker;
-    this.clock = clock;
   }
 
-  /** A runner message (stderr, tag {@code runner}); multi-line messages become several lines. */
+  /** A runner message, on stderr; each line of a multi-line message starts with {@code [runner]}. */
   void runner(String message) {
     for (String line : masker.mask(message).split("\n", -1)) {
-      print(err, "runner", line);
+      print(err, "[runner] " + line);
     }
   }
 
   /** Copies one of the child's streams until it ends; runs on its own thread. */
   Thread pump(InputStream stream, boolean isStderr, String name) {
     PrintStream target = isStderr ? err : out;
-    String tag = isStderr ? "stderr" : "stdout";
     MaskingLineSplitter splitter = new MaskingLineSplitter(masker, line -> {
-      print(target, tag, line);
+      print(target, line);
       if (isStderr) {
         remember(line);
       }
@@ -84,10 +79,9 @@ final class AgentLog {
     stderrTail.addLast(line);
   }
 
-  private void print(PrintStream target, String tag, String line) {
-    String stamp = Instant.now(clock).truncatedTo(ChronoUnit.MILLIS).toString();
+  private static void print(PrintStream target, String line) {
     synchronized (target) {
-      target.print(stamp + " [" + tag + "] " + line + "\n");
+      target.print(line + "\n");
       target.flush();
     }
   }

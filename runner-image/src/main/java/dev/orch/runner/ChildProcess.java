@@ -7,7 +7,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
-/** A tool prepare runs (git, pip, npm), its stdout and stderr pumped through the runner's masked, timestamped log. */
+/** A tool prepare runs (git, pip, npm), its stdout and stderr pumped through the runner's masked log. */
 final class ChildProcess {
   private final Process process;
   private final List<Thread> pumps;

@@ -60,7 +60,7 @@ public final class Main {
       err.println("orch-runner: " + e.getMessage());
       return RUNNER_FAILURE;
     }
-    AgentLog log = new AgentLog(out, err, masker, clock);
+    AgentLog log = new AgentLog(out, err, masker);
     StatusFile status = new StatusFile(settings.statusDir(), clock);
     TerminationMessage termination = new TerminationMessage(settings.terminationLog());
     try {

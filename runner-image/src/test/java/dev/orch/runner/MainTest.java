@@ -78,7 +78,9 @@ class MainTest {
     env.remove("HOME");
     Result prepare = execute(env, "prepare");
     assertThat(prepare.code()).as(prepare.err()).isZero();
-    assertThat(prepare.err()).contains("entrypoint: `sh -c echo on $PORT` (spec.command)");
+    assertThat(prepare.err()).contains("[runner] entrypoint: `sh -c echo on $PORT` (spec.command)");
+    assertThat(prepare.err().lines()).as("no tool ran: only the runner's own lines, unstamped").isNotEmpty()
+        .allMatch(line -> line.startsWith("[runner] "));
 
     JsonNode command = resolvedCommand();
     assertThat(command.get("argv")).extracting(JsonNode::asText).containsExactly("sh", "-c", "echo on $PORT");
@@ -141,6 +143,8 @@ class MainTest {
     Files.writeString(dir.resolve("cm/..data/package.json"), "{\"name\":\"a\",\"version\":\"1.0.0\",\"dependencies\":{\"left-pad\":\"1.3.0\"}}");
     Result changed = execute(env, "prepare");
     assertThat(changed.err()).contains("npm ci failed").contains("package-lock.json is out of date");
+    assertThat(changed.err().lines()).as("the runner's lines are tagged, npm's pass through as npm wrote them")
+        .anyMatch(line -> line.startsWith("[runner] error: npm ci failed")).anyMatch(line -> line.startsWith("npm "));
     assertThat(changed.code()).isEqualTo(Main.RUNNER_FAILURE);
   }
 
