@@ -94,7 +94,10 @@ public final class ReconcileFailure {
       case HttpURLConnection.HTTP_BAD_REQUEST, 422 -> new Diagnosis(true, "ApplyRefused", refused + "Change the "
           + kind + " so the objects made from it are valid (the message names the field); the operator tries again"
           + " when the " + kind + " changes");
-      case HttpURLConnection.HTTP_FORBIDDEN -> detail.contains("quota")
+      // An API being uninstalled (cert-manager's, say) refuses creates while its definition terminates; that passes.
+      case HttpURLConnection.HTTP_FORBIDDEN -> detail.contains("definition is terminating")
+          ? new Diagnosis(false, "ApplyFailed", refused + "Its API is being removed from the cluster; retrying")
+          : detail.contains("quota")
           ? new Diagnosis(true, "QuotaExceeded", refused + "Free or raise the namespace's ResourceQuota (kubectl -n "
               + namespace + " describe resourcequota) or ask for fewer resources; " + recheck)
           : detail.contains("cannot ")
