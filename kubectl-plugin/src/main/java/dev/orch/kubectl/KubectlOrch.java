@@ -32,6 +32,7 @@ import picocli.CommandLine.Spec;
         "  kubectl orch list --status running",
         "  kubectl orch info discord-bot",
         "  kubectl orch logs discord-bot --follow",
+        "  kubectl orch rollout status discord-bot",
         "  kubectl orch secrets set DISCORD_BOT_TOKEN",
         "",
         "Exit codes: 0 done, 1 failed (the message says what to do), 2 wrong usage.",
@@ -43,9 +44,9 @@ public final class KubectlOrch implements Runnable {
    * the verb it runs (a third of the start-up of `kubectl orch list`); help and completion add them all.
    */
   private static final Map<String, Class<?>> VERBS = verbs(DeployCommand.class, ListCommand.class, InfoCommand.class,
-      LogsCommand.class, RestartCommand.class, PauseCommand.class, ResumeCommand.class, EnvCommand.class,
-      SecretCommand.class, SecretsCommand.class, SwarmCommand.class, ScheduleCommand.class, DeleteCommand.class,
-      CompletionCommand.class);
+      LogsCommand.class, RestartCommand.class, PauseCommand.class, ResumeCommand.class, SleepWakeVerb.Sleep.class,
+      SleepWakeVerb.Wake.class, RolloutCommand.class, EnvCommand.class, SecretCommand.class, SecretsCommand.class,
+      SwarmCommand.class, ScheduleCommand.class, DeleteCommand.class, CompletionCommand.class);
   private static final Set<String> ROOT_OPTIONS_WITH_VALUE = Set.of("--kubeconfig", "--context", "-n", "--namespace");
 
   @Mixin

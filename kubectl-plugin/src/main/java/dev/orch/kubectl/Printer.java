@@ -24,15 +24,16 @@ public final class Printer {
   }
 
   public static void print(PrintWriter out, String format, List<? extends HasMetadata> objects) {
-    print(out, format, objects.size() == 1 ? objects.get(0) : list(objects));
+    printDocument(out, format, objects.size() == 1 ? objects.get(0) : list(objects));
   }
 
   /** A v1 List even of one object, as `kubectl get` prints a listing. */
   public static void printList(PrintWriter out, String format, List<? extends HasMetadata> objects) {
-    print(out, format, list(objects));
+    printDocument(out, format, list(objects));
   }
 
-  private static void print(PrintWriter out, String format, Object document) {
+  /** Any document, such as one field of a resource (rollout status -o json prints status.rollout). */
+  public static void printDocument(PrintWriter out, String format, Object document) {
     switch (format) {
       case "json" -> out.println(json(document));
       case "yaml" -> out.print(yaml(document));

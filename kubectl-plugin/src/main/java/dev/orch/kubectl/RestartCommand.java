@@ -1,8 +1,5 @@
 package dev.orch.kubectl;
 
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
-
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -35,16 +32,10 @@ public final class RestartCommand extends Verb {
     }
     require(kind, name);
     String annotation = replica == null ? ANNOTATION : ANNOTATION + "." + replica;
-    requestRestart(this, kind, name, annotation);
+    requestNow(kind, name, annotation);
     out().println(kind.lowerCase() + "/" + name + (replica == null ? "" : " replica " + replica) + " restarting ("
         + annotation + " set); follow it with kubectl orch info " + (kind == Kind.AGENT_SERVICE ? name : reference));
     out().flush();
     return 0;
-  }
-
-  /** Sets the restart annotation to the current second, as `kubectl rollout restart` does with its own. */
-  static void requestRestart(Verb verb, Kind kind, String name, String annotation) {
-    Patches.mergeMetadataAnnotation(verb.client(), kind, verb.namespace(), name, annotation,
-        Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
   }
 }

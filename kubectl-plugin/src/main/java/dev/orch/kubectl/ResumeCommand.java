@@ -23,7 +23,7 @@ public final class ResumeCommand extends Verb {
     Patches.merge(client(), kind, namespace(), name, Map.of("spec", Map.of("paused", false)));
     boolean crashLooped = Fields.isTrue(resource, "status", "crashLoop", "autoPaused");
     if (crashLooped) {
-      RestartCommand.requestRestart(this, kind, name, RestartCommand.ANNOTATION);
+      requestNow(kind, name, RestartCommand.ANNOTATION);
     }
     out().println(kind.lowerCase() + "/" + name + " resumed" + (crashLooped ? " and restarted (it was paused after a"
         + " crash loop; watch it with kubectl orch logs " + reference + " --follow)" : ""));

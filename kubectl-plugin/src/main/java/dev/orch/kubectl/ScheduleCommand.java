@@ -9,7 +9,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
@@ -110,8 +109,7 @@ public final class ScheduleCommand implements Runnable {
     public Integer call() throws IOException, InterruptedException {
       GenericKubernetesResource schedule = require(Kind.SCHEDULE, name);
       if (input == null) {
-        String requestedAt = Instant.now().toString();
-        Patches.mergeMetadataAnnotation(client(), Kind.SCHEDULE, namespace(), name, TRIGGER_ANNOTATION, requestedAt);
+        String requestedAt = requestNow(Kind.SCHEDULE, name, TRIGGER_ANNOTATION);
         out().println("schedule/" + name + " triggered (" + TRIGGER_ANNOTATION + "=" + requestedAt + "); follow it with"
             + " kubectl orch schedule runs " + name);
         out().flush();

@@ -1,6 +1,7 @@
 package dev.orch.kubectl;
 
 import java.io.PrintWriter;
+import java.time.Instant;
 import java.util.concurrent.Callable;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -41,6 +42,22 @@ public abstract class Verb implements Callable<Integer> {
 
   protected Terminal terminal() {
     return root().terminal;
+  }
+
+  /**
+   * Sets a request annotation (restart, trigger, sleep, promote...) to the current time and returns the value. The
+   * operator acts on each value once, so a request must differ from the last: the full clock precision keeps two
+   * requests in the same second apart, which `kubectl rollout restart`'s seconds would not.
+   */
+  protected String requestNow(Kind kind, String name, String annotation) {
+    return requestNow(kind, name, annotation, "");
+  }
+
+  /** {@link #requestNow(Kind, String, String)} with the time after {@code prefix} (orch.dev/promote=full-TIME). */
+  protected String requestNow(Kind kind, String name, String annotation, String prefix) {
+    String value = prefix + Instant.now();
+    Patches.mergeMetadataAnnotation(client(), kind, namespace(), name, annotation, value);
+    return value;
   }
 
   /** The resource, or a UserError that says how to find the right name. */

@@ -257,9 +257,9 @@ public final class CanaryRollout {
       if (promote.isPresent()) {
         if (phase == Phase.Aborted) {
           start(targetRevision, stableRevision, "retried by " + RolloutCommands.PROMOTE + "; ");
-        } else if (RolloutCommands.FULL.equals(promote.get())) {
+        } else if (RolloutCommands.isFull(promote.get())) {
           phase = Phase.Promoted;
-          message = "promoted in full by " + RolloutCommands.PROMOTE + "=full";
+          message = "promoted in full by " + RolloutCommands.PROMOTE + "=" + promote.get();
           notices.add(Notice.normal("PromoteRequested", message));
         } else if (phase != Phase.Promoted) {
           notices.add(Notice.normal("PromoteRequested", "skipping to the next step by " + RolloutCommands.PROMOTE));

@@ -12,7 +12,10 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
  * be reverted by the source). Each new value is acted on once: the status keeps the last value handled.
  */
 public final class RolloutCommands {
-  /** Next step, or every remaining step with the value {@code full}; on an aborted canary, try it again. */
+  /**
+   * Next step, or every remaining step with the value {@code full} or {@code full-ANYTHING}; on an aborted canary,
+   * try it again.
+   */
   public static final String PROMOTE = "orch.dev/promote";
   /** All traffic back to stable. */
   public static final String ABORT = "orch.dev/abort";
@@ -21,6 +24,14 @@ public final class RolloutCommands {
   static final String FULL = "full";
 
   private RolloutCommands() {
+  }
+
+  /**
+   * Whether a promote value asks for every remaining step. {@code full-ANYTHING} counts too because a value is acted
+   * on once: after one full promote the status holds {@code full}, and the next canary needs a value that differs.
+   */
+  static boolean isFull(String promote) {
+    return promote.equals(FULL) || promote.startsWith(FULL + "-");
   }
 
   /** The command's value when it was set since the status last handled it. */

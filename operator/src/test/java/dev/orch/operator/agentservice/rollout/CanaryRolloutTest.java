@@ -123,6 +123,27 @@ class CanaryRolloutTest {
   }
 
   @Test
+  void aSecondFullPromoteNeedsAValueTheStatusHasNotHandled() {
+    reconcile(T0);
+    service = service("v2");
+    reconcile(T0.plusSeconds(1));
+    annotate(RolloutCommands.PROMOTE, "full");
+    reconcile(T0.plusSeconds(2));
+    assertThat(last.status().phase()).isEqualTo(Phase.Promoted);
+    readyStable(5);
+    reconcile(T0.plusSeconds(3));
+    assertThat(last.status().phase()).isEqualTo(Phase.Healthy);
+
+    service = service("v3");
+    reconcile(T0.plusSeconds(4));
+    assertThat(last.status().phase()).as("full was handled already").isEqualTo(Phase.Progressing);
+    annotate(RolloutCommands.PROMOTE, "full-2026-11-30T10:00:05Z");
+    reconcile(T0.plusSeconds(5));
+    assertThat(last.status().phase()).isEqualTo(Phase.Promoted);
+    assertThat(last.status().message()).isEqualTo("promoted in full by orch.dev/promote=full-2026-11-30T10:00:05Z");
+  }
+
+  @Test
   void aCrashLoopingCanaryIsAbortedAutomatically() {
     reconcile(T0);
     service = service("v2");
