@@ -31,6 +31,8 @@ const POOL_MAX_IDLE: usize = 32;
 /// Idle connections to the agent are closed after this (checked as often), so memory returns within
 /// seconds of a burst.
 const POOL_IDLE: Duration = Duration::from_secs(5);
+/// On a 502 whose request never reached the agent (nothing accepted the connection).
+pub const NOT_SENT: HeaderName = HeaderName::from_static("x-orch-not-sent");
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Headers that describe one hop's connection and are not forwarded (RFC 9110, 7.6.1).
@@ -174,7 +176,14 @@ impl Gateway {
                         root_cause(&error)
                     )
                 };
-                return message(StatusCode::BAD_GATEWAY, text, Some(request_guard));
+                let mut response = message(StatusCode::BAD_GATEWAY, text, Some(request_guard));
+                if error.is_connect() {
+                    // The request never reached the agent: sleep/wake's activator may send it again.
+                    response
+                        .headers_mut()
+                        .insert(NOT_SENT, HeaderValue::from_static("agent-not-listening"));
+                }
+                return response;
             }
             None => {
                 self.metrics.upstream_error(UpstreamError::Timeout);
