@@ -3,9 +3,13 @@ package dev.orch.operator.agentservice;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
 
 import dev.orch.operator.agent.AgentPod;
+import dev.orch.operator.agentservice.AgentServiceDependents.ActivatorEndpointsDependent;
 import dev.orch.operator.agentservice.AgentServiceDependents.AutoscalerDependent;
 import dev.orch.operator.agentservice.AgentServiceDependents.DeploymentDependent;
 import dev.orch.operator.agentservice.AgentServiceDependents.DisruptionBudgetDependent;
@@ -28,6 +32,13 @@ import dev.orch.operator.core.ReconcileMetrics;
 import dev.orch.operator.core.RestartRequest;
 import dev.orch.operator.core.StatusWriter;
 import dev.orch.operator.core.VaultSecretEventSource;
+import dev.orch.operator.agent.AgentDeployment;
+import dev.orch.operator.sleep.ActivatorAddresses;
+import dev.orch.operator.sleep.GatewayProbe;
+import dev.orch.operator.sleep.SleepDecision;
+import dev.orch.operator.sleep.SleepPlan;
+import dev.orch.operator.sleep.SleepSettings;
+import jakarta.inject.Inject;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -54,6 +65,7 @@ import io.micrometer.core.instrument.Timer;
 @Workflow(explicitInvocation = true, dependents = {
     @Dependent(name = "deployment", type = DeploymentDependent.class),
     @Dependent(name = "service", type = ServiceDependent.class, reconcilePrecondition = PlannedDependent.InPlan.class),
+    @Dependent(name = "activator-endpoints", type = ActivatorEndpointsDependent.class, reconcilePrecondition = PlannedDependent.InPlan.class),
     @Dependent(name = "ingress", type = IngressDependent.class, reconcilePrecondition = PlannedDependent.InPlan.class),
     @Dependent(name = "autoscaler", type = AutoscalerDependent.class, reconcilePrecondition = PlannedDependent.InPlan.class),
     @Dependent(name = "disruption-budget", type = DisruptionBudgetDependent.class, reconcilePrecondition = PlannedDependent.InPlan.class)})
@@ -64,11 +76,21 @@ public class AgentServiceReconciler implements Reconciler<AgentService> {
   private final Timer reconcileTimer;
   private final MeterRegistry meters;
   private final AlertWebhook alerts;
+  private final SleepSettings sleepSettings;
+  private final GatewayProbe gateways;
   private VaultSecretEventSource<AgentService> vault;
   private EventRecorder events;
+  private ActivatorAddresses activator;
 
   public AgentServiceReconciler(OperatorSettings settings, MeterRegistry meters) {
+    this(settings, meters, SleepSettings.DEFAULTS);
+  }
+
+  @Inject
+  public AgentServiceReconciler(OperatorSettings settings, MeterRegistry meters, SleepSettings sleepSettings) {
     this.settings = settings;
+    this.sleepSettings = sleepSettings;
+    this.gateways = new GatewayProbe(sleepSettings.gatewayMetricsPort());
     this.meters = meters;
     this.alerts = new AlertWebhook(settings.alertCaBundle(), 3, Duration.ofSeconds(5), Duration.ofSeconds(1));
     this.reconcileTimer = ReconcileMetrics.timer(meters, "AgentService");
@@ -78,6 +100,7 @@ public class AgentServiceReconciler implements Reconciler<AgentService> {
   public List<EventSource<?, AgentService>> prepareEventSources(EventSourceContext<AgentService> context) {
     vault = new VaultSecretEventSource<>(context, settings.vaultSecretName());
     events = new EventRecorder(context.getClient());
+    activator = new ActivatorAddresses(context.getClient(), sleepSettings);
     registerStateGauges(context.getPrimaryCache());
     var pods = OwnedResources.pods(context, Labels.MADE_FOR_AGENTSERVICE);
     return List.of(vault, pods, BundleConfigMaps.eventSource(context));
@@ -104,17 +127,22 @@ public class AgentServiceReconciler implements Reconciler<AgentService> {
         AgentPod.AGENT_CONTAINER, service.getSpec().getMaxRestartFailures(),
         RestartRequest.isNew(service, AgentServiceStatus::getLastRestartAt), settings.stableAfter(), now);
 
+    var deployment = context.getSecondaryResource(Deployment.class);
+    SleepDecision.Outcome sleep = AgentServiceSleep.decide(service, gateways, pods,
+        AgentDeployment.readyReplicas(deployment.orElse(null)), now);
     if (bundle.satisfied() && secrets.check().satisfied()) {
-      AgentServicePlan.of(service, secrets.names(), bundle.podAnnotations(), crashes.counters().record().isAutoPaused(),
-          settings).applyIn(context);
+      SleepPlan.apply(AgentServicePlan.of(service, secrets.names(), bundle.podAnnotations(),
+          crashes.counters().record().isAutoPaused(), settings), sleep.status(), activator.current()).applyIn(context);
     }
 
-    var seen = new AgentServiceStatusCalculator.Observation(context.getSecondaryResource(Deployment.class), bundle,
+    var seen = new AgentServiceStatusCalculator.Observation(deployment, bundle,
         secrets.check(), crashes.counters(), now.truncatedTo(ChronoUnit.SECONDS).toString());
     AgentServiceStatus before = service.getStatus();
     AgentServiceStatus after = AgentServiceStatusCalculator.compute(service, seen, settings);
-    UpdateControl<AgentService> done = crashes.recheckIn()
-        .map(wait -> UpdateControl.<AgentService>noUpdate().rescheduleAfter(wait.plusSeconds(1)))
+    AgentServiceSleep.show(service, after, sleep.status(), seen.now());
+    UpdateControl<AgentService> done = Stream.of(crashes.recheckIn().map(wait -> wait.plusSeconds(1)), sleep.recheckIn())
+        .flatMap(Optional::stream).min(Comparator.naturalOrder())
+        .map(wait -> UpdateControl.<AgentService>noUpdate().rescheduleAfter(wait))
         .orElseGet(UpdateControl::noUpdate);
     if (StatusWriter.unchanged(before, after)) {
       return done;
@@ -124,6 +152,7 @@ public class AgentServiceReconciler implements Reconciler<AgentService> {
     AgentService written = StatusWriter.write(service, after, context);
     bundle.noticeAfter(before == null ? null : before.getConditions()).ifPresent(notice -> events.emit(service, notice));
     AgentServiceStatusCalculator.events(service, before, after).forEach(notice -> events.emit(service, notice));
+    sleep.notices().forEach(notice -> events.emit(service, notice));
     if (crashes.crossed().isPresent()) {
       if (CrashLoop.CRITICAL.equals(crashes.crossed().get())) {
         meters.counter("orch.crashloop.pauses", "kind", "AgentService").increment();

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonClassDescription;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import dev.orch.operator.agent.AgentTemplate;
+import dev.orch.operator.sleep.SleepSpec;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
@@ -20,6 +21,12 @@ import io.fabric8.generator.annotation.ValidationRule;
     fieldPath = ".ingress",
     message = "an ingress routes to the agent's HTTP port, but http.enabled is false; remove ingress, or set"
         + " http.enabled: true and http.port to the port the agent listens on")
+@ValidationRule(
+    value = "!has(self.sleep) || !has(self.sleep.afterIdle) || !has(self.http) || self.http.enabled",
+    fieldPath = ".sleep.afterIdle",
+    message = "sleep.afterIdle puts the agent to sleep until a request wakes it, but http.enabled is false, so no"
+        + " request can reach it; remove afterIdle (spec.sleep: {} sleeps and wakes by hand with the annotations"
+        + " orch.dev/sleep and orch.dev/wake) or serve HTTP")
 @JsonClassDescription("What runs (agent, bundle, command, args, env, secrets, resources, placement) and how: instances, HTTP port,"
     + " ingress, crash-loop threshold and alert URL, pause and rollout.")
 public class AgentServiceSpec extends AgentTemplate {
@@ -83,6 +90,11 @@ public class AgentServiceSpec extends AgentTemplate {
   @JsonPropertyDescription("How new versions replace running pods.")
   private Rollout rollout;
 
+  @JsonPropertyDescription("Sleep and wake: scale to zero after afterIdle without requests and wake on the next"
+      + " request; or, without afterIdle, only by hand (annotations orch.dev/sleep and orch.dev/wake). Omitted:"
+      + " never sleeps.")
+  private SleepSpec sleep;
+
   public Integer getMinInstances() {
     return minInstances;
   }
@@ -145,6 +157,14 @@ public class AgentServiceSpec extends AgentTemplate {
 
   public void setAutoUpdate(Boolean autoUpdate) {
     this.autoUpdate = autoUpdate;
+  }
+
+  public SleepSpec getSleep() {
+    return sleep;
+  }
+
+  public void setSleep(SleepSpec sleep) {
+    this.sleep = sleep;
   }
 
   public Rollout getRollout() {

@@ -8,6 +8,7 @@ import dev.orch.operator.core.AgentState;
 import dev.orch.operator.core.Conditions;
 import dev.orch.operator.core.CrashLoopRecord;
 import dev.orch.operator.core.OrchStatus;
+import dev.orch.operator.sleep.SleepStatus;
 import io.fabric8.generator.annotation.Size;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -21,7 +22,8 @@ public class AgentServiceStatus extends OrchStatus {
     @JsonProperty("unknown") UNKNOWN
   }
 
-  @JsonPropertyDescription("provisioning, running, paused, crash-loop (auto-paused after maxRestartFailures) or failed.")
+  @JsonPropertyDescription("provisioning, running, sleeping (scaled to zero until a request or a wake by hand), paused, crash-loop"
+      + " (auto-paused after maxRestartFailures) or failed.")
   private AgentState state;
 
   @JsonPropertyDescription("healthy when every wanted instance answers the gateway's /health, unhealthy otherwise, unknown while none run.")
@@ -57,6 +59,9 @@ public class AgentServiceStatus extends OrchStatus {
 
   @JsonPropertyDescription("When the service was last restarted (RFC 3339).")
   private String lastRestartAt;
+
+  @JsonPropertyDescription("Sleep and wake: awake, asleep or waking, since when and why, and the last activity seen.")
+  private SleepStatus sleep;
 
   /** Stalled like a missing secret: failed unless earlier instances still run. */
   @Override
@@ -144,6 +149,14 @@ public class AgentServiceStatus extends OrchStatus {
 
   public void setDeployedAt(String deployedAt) {
     this.deployedAt = deployedAt;
+  }
+
+  public SleepStatus getSleep() {
+    return sleep;
+  }
+
+  public void setSleep(SleepStatus sleep) {
+    this.sleep = sleep;
   }
 
   public String getLastRestartAt() {

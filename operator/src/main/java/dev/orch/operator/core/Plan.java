@@ -24,6 +24,12 @@ public final class Plan {
     return this;
   }
 
+  /** Drops the object of a type, as a later step that changes the plan (sleep) decides. */
+  public Plan without(Class<? extends HasMetadata> type) {
+    objects.remove(type);
+    return this;
+  }
+
   /** Several objects of one type, by key (a Swarm's replica Deployments, keyed by index). */
   public <R extends HasMetadata> Plan withAll(Class<R> type, Map<String, R> byKey) {
     sets.put(type, byKey);

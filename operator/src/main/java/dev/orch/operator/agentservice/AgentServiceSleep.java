@@ -1,0 +1,77 @@
+package dev.orch.operator.agentservice;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+import dev.orch.operator.core.AgentState;
+import dev.orch.operator.core.Conditions;
+import dev.orch.operator.core.Conditions.Verdict;
+import dev.orch.operator.sleep.GatewayActivity;
+import dev.orch.operator.sleep.GatewayProbe;
+import dev.orch.operator.sleep.SleepDecision;
+import dev.orch.operator.sleep.SleepRequests;
+import dev.orch.operator.sleep.SleepSpec;
+import dev.orch.operator.sleep.SleepStatus;
+import dev.orch.operator.sleep.SleepStatus.Phase;
+import io.fabric8.kubernetes.api.model.Pod;
+
+/**
+ * Sleep and wake for one AgentService: asks its gateways for their activity when idleness could put it to
+ * sleep, decides ({@link SleepDecision}), and shows the result in the status the calculator computed.
+ */
+final class AgentServiceSleep {
+  /** How often a sleeping service is looked at again, so its EndpointSlice follows the activator's addresses. */
+  static final Duration ASLEEP_RECHECK = Duration.ofSeconds(30);
+
+  private AgentServiceSleep() {
+  }
+
+  static SleepDecision.Outcome decide(AgentService service, GatewayProbe probe, List<Pod> pods, int readyPods, Instant now) {
+    AgentServiceSpec spec = service.getSpec();
+    SleepStatus previous = service.getStatus() == null ? null : service.getStatus().getSleep();
+    boolean idleCanWake = AgentServicePlan.servesHttp(spec);
+    boolean idleMatters = spec.getSleep() != null && spec.getSleep().afterIdle() != null && idleCanWake
+        && previous != null && previous.phase() == Phase.AWAKE;
+    GatewayActivity activity = idleMatters ? probe.ask(pods) : GatewayActivity.UNKNOWN;
+    if (spec.getSleep() == null && previous == null) {
+      return new SleepDecision.Outcome(null, List.of(), Optional.empty());
+    }
+    SleepDecision.Outcome outcome = SleepDecision.decide(spec.getSleep(), idleCanWake, SleepRequests.Seen.of(service),
+        previous, activity, readyPods, now);
+    if (outcome.status().phase() == Phase.AWAKE && spec.getSleep() == null) {
+      // Back to a service that never sleeps: nothing left to remember.
+      return new SleepDecision.Outcome(null, outcome.notices(), Optional.empty());
+    }
+    return outcome.status().routedToActivator()
+        ? new SleepDecision.Outcome(outcome.status(), outcome.notices(), Optional.of(ASLEEP_RECHECK)) : outcome;
+  }
+
+  /**
+   * A sleeping service is Ready (it will serve: the next request wakes it), so Argo CD and Flux do not call it
+   * degraded; a waking one is Reconciling. Stalled, paused and crash-looping services show as they are.
+   */
+  static void show(AgentService service, AgentServiceStatus status, SleepStatus sleep, String now) {
+    status.setSleep(sleep);
+    if (sleep == null || sleep.phase() == Phase.AWAKE || status.getState() != AgentState.PROVISIONING
+        && status.getState() != AgentState.RUNNING) {
+      return;
+    }
+    AgentServiceStatus previous = service.getStatus() == null ? new AgentServiceStatus() : service.getStatus();
+    Verdict verdict;
+    if (sleep.phase() == Phase.ASLEEP) {
+      status.setState(AgentState.SLEEPING);
+      SleepSpec spec = service.getSpec().getSleep();
+      String wakes = AgentServicePlan.servesHttp(service.getSpec())
+          ? "the next request to its Service wakes it, or wake it by hand: " + SleepRequests.command(service, SleepRequests.WAKE)
+          : "it wakes by hand: " + SleepRequests.command(service, SleepRequests.WAKE);
+      verdict = Verdict.ready("Sleeping", "asleep since " + sleep.since() + " (" + sleep.reason()
+          + (spec != null && spec.afterIdle() != null ? ", afterIdle " + spec.afterIdle() : "") + "); " + wakes);
+    } else {
+      verdict = Verdict.progressing("Waking", sleep.reason() + " at " + sleep.since() + "; " + status.getReadyInstances()
+          + "/" + service.getSpec().getMinInstances() + " instances ready");
+    }
+    status.setConditions(Conditions.merge(previous.getConditions(), verdict, status.getObservedGeneration(), now));
+  }
+}
