@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 
 import dev.orch.localcluster.ClusterConnection;
+import dev.orch.localcluster.LocalNode;
 import dev.orch.localcluster.RepositoryScript;
 import dev.orch.localcluster.SharedCluster;
 import dev.orch.operator.testing.HttpsReceiver;
@@ -35,6 +36,9 @@ final class NodeTier {
   static final String RUNNER_IMAGE = "localhost/orch-runner:" + IMAGE_TAG;
   static final String GATEWAY_IMAGE = "localhost/orch-gateway:" + IMAGE_TAG;
   static final List<String> IMAGES = List.of(RUNNER_IMAGE, GATEWAY_IMAGE);
+  /** How long the activator holds a request for a waking service here (the chart's default is 60 s). */
+  static final Duration SLEEP_MAX_WAIT = Duration.ofSeconds(20);
+  private static final int ACTIVATOR_PORT = freePort();
   private static NodeTier instance;
 
   final ClusterConnection cluster;
@@ -123,6 +127,14 @@ final class NodeTier {
     RepositoryScript.run("hack/images.sh", Map.of(), args);
   }
 
+  private static int freePort() {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   private static int freeLoopbackPort() throws IOException {
     try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return socket.getLocalPort();
@@ -138,6 +150,10 @@ final class NodeTier {
     builder.environment().put("ORCH_RUNNER_IMAGE", RUNNER_IMAGE);
     builder.environment().put("ORCH_GATEWAY_IMAGE", GATEWAY_IMAGE);
     builder.environment().put("ORCH_ALERTS_CA_BUNDLE", alerts.caBundle().toAbsolutePath().toString());
+    // Sleeping Services route to the activator in this process: pods and kube-proxy reach it at the node's address.
+    builder.environment().put("ORCH_SLEEP_ACTIVATOR_ADDRESSES", LocalNode.nodeIp());
+    builder.environment().put("ORCH_SLEEP_ACTIVATOR_PORT", Integer.toString(ACTIVATOR_PORT));
+    builder.environment().put("ORCH_SLEEP_MAX_WAIT", SLEEP_MAX_WAIT.toSeconds() + "s");
     Process process;
     try {
       process = builder.start();

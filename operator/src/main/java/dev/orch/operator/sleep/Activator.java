@@ -81,10 +81,12 @@ public final class Activator implements AutoCloseable {
   }
 
   private void handle(HttpServerRequest request) {
-    SleepingServices.Target target = services.find(request.getHeader(HttpHeaders.HOST)).orElse(null);
+    // HTTP/1.1's Host or HTTP/2's :authority (Vert.x upgrades h2c connections).
+    String host = request.authority() == null ? null : request.authority().host();
+    SleepingServices.Target target = services.find(host).orElse(null);
     if (target == null) {
-      answer(request, 404, null, "no AgentService here answers to host " + request.getHeader(HttpHeaders.HOST)
-          + "; call it by its Service's ClusterIP or NAME.NAMESPACE.svc\n");
+      answer(request, 404, null, "none of the " + services.known() + " AgentService Services this activator knows answers"
+          + " to host " + host + "; call it by its Service's ClusterIP or NAME.NAMESPACE.svc\n");
       return;
     }
     ReadyPods pods = targets.computeIfAbsent(target, t -> new ReadyPods(client, t));

@@ -26,10 +26,11 @@ public class ActivatorServer {
       return;
     }
     // java-operator-sdk's markers for "all namespaces" and "the client's namespace".
-    List<String> watched = namespaces.orElse(List.of()).stream().filter(ns -> !ns.startsWith("JOSDK_")).toList();
+    List<String> watched = namespaces.orElse(List.of()).stream().filter(ns -> !ns.isBlank() && !ns.startsWith("JOSDK_")).toList();
     try {
       activator = new Activator(vertx, client, settings, watched);
-      LOG.infof("activator for sleeping services listening on port %d", activator.port());
+      LOG.infof("activator for sleeping services listening on port %d, for services in %s", activator.port(),
+          watched.isEmpty() ? "all namespaces" : watched);
     } catch (RuntimeException e) {
       // The controllers still run; sleeping services then wake only by hand, which the log says.
       LOG.errorf("the activator could not listen on port %d (%s): requests to sleeping services will not wake them;"

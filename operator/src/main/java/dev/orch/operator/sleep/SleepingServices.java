@@ -19,7 +19,6 @@ import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
  * keeps this informer (the operator's Services only, by label); only the leader writes.
  */
 public class SleepingServices implements AutoCloseable {
-  private static final String BY_HOST = "host";
   private final List<SharedIndexInformer<Service>> informers = new ArrayList<>();
 
   /** A service the activator can wake: its namespace and name, which are also its AgentService's. */
@@ -33,10 +32,12 @@ public class SleepingServices implements AutoCloseable {
       namespaces.forEach(ns -> informers.add(client.services().inNamespace(ns).withLabelSelector(Labels.MADE_FOR_AGENTSERVICE)
           .runnableInformer(0)));
     }
-    informers.forEach(informer -> {
-      informer.addIndexers(Map.of(BY_HOST, SleepingServices::hosts));
-      informer.start();
-    });
+    informers.forEach(SharedIndexInformer::start);
+  }
+
+  /** How many of the operator's Services it knows, for the answer to a request it cannot place. */
+  public int known() {
+    return informers.stream().mapToInt(i -> i.getStore().list().size()).sum();
   }
 
   /** The target for a Host header (port and trailing dot ignored), if exactly one service answers to it. */
@@ -45,7 +46,9 @@ public class SleepingServices implements AutoCloseable {
       return Optional.empty();
     }
     String host = withoutPort(hostHeader.toLowerCase(Locale.ROOT));
-    List<Service> found = informers.stream().flatMap(i -> i.getIndexer().byIndex(BY_HOST, host).stream()).distinct().toList();
+    // A scan, not an index: only requests for sleeping services get here, and the operator's Services are few.
+    List<Service> found = informers.stream().flatMap(i -> i.getStore().list().stream())
+        .filter(service -> hosts(service).contains(host)).toList();
     return found.size() == 1
         ? Optional.of(new Target(found.get(0).getMetadata().getNamespace(), found.get(0).getMetadata().getName()))
         : Optional.empty();

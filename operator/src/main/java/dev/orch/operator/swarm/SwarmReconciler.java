@@ -10,7 +10,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 
+import dev.orch.operator.agent.AgentDeployment;
 import dev.orch.operator.agent.AgentPod;
 import dev.orch.operator.core.AgentSecrets;
 import dev.orch.operator.core.BundleCheck;
@@ -25,7 +27,9 @@ import dev.orch.operator.core.ReconcileMetrics;
 import dev.orch.operator.core.RestartRequest;
 import dev.orch.operator.core.StatusWriter;
 import dev.orch.operator.core.VaultSecretEventSource;
+import dev.orch.operator.sleep.SleepDecision;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
@@ -98,14 +102,21 @@ public class SwarmReconciler implements Reconciler<Swarm> {
     Optional<Duration> recheck = tracked.values().stream().flatMap(r -> r.recheckIn().stream())
         .min(Comparator.naturalOrder());
 
+    Map<String, Deployment> members = SwarmMembers.byIndex(context);
+    SleepDecision.Outcome sleep = SwarmSleep.decide(swarm,
+        members.values().stream().mapToInt(AgentDeployment::readyReplicas).sum(), now);
     if (bundle.satisfied() && secrets.check().satisfied()) {
-      SwarmPlan.of(swarm, secrets.names(), bundle.podAnnotations(), paused, settings).applyIn(context);
+      // Asleep, every replica is at zero pods, as a crash-looping one is.
+      Set<Integer> stopped = sleep.status() != null && sleep.status().scaledToZero()
+          ? IntStream.range(0, swarm.getSpec().getReplicas()).boxed().collect(Collectors.toSet()) : paused;
+      SwarmPlan.of(swarm, secrets.names(), bundle.podAnnotations(), stopped, settings).applyIn(context);
     }
 
-    var seen = new SwarmStatusCalculator.Observation(SwarmMembers.byIndex(context), pods, crashes, bundle, secrets.check(),
+    var seen = new SwarmStatusCalculator.Observation(members, pods, crashes, bundle, secrets.check(),
         now.truncatedTo(ChronoUnit.SECONDS).toString());
     SwarmStatus before = swarm.getStatus();
     SwarmStatus after = SwarmStatusCalculator.compute(swarm, seen);
+    SwarmSleep.show(swarm, after, sleep.status(), seen.now());
     UpdateControl<Swarm> done = recheck.map(wait -> UpdateControl.<Swarm>noUpdate().rescheduleAfter(wait.plusSeconds(1)))
         .orElseGet(UpdateControl::noUpdate);
     if (StatusWriter.unchanged(before, after)) {
@@ -117,6 +128,7 @@ public class SwarmReconciler implements Reconciler<Swarm> {
     }
     bundle.noticeAfter(before == null ? null : before.getConditions()).ifPresent(notice -> events.emit(swarm, notice));
     SwarmStatusCalculator.events(swarm, before, after).forEach(notice -> events.emit(swarm, notice));
+    sleep.notices().forEach(notice -> events.emit(swarm, notice));
     return done;
   }
 
