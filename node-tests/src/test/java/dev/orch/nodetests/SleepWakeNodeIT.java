@@ -82,7 +82,8 @@ class SleepWakeNodeIT {
 
     awaitSleeping("napper");
     assertThat(client.apps().deployments().withName("napper").get().getSpec().getReplicas()).isZero();
-    await("the pod gone").atMost(Duration.ofSeconds(60)).until(() -> cluster.pods("napper").isEmpty());
+    awaitNoPods("napper");
+    assertThat(client.services().withName("napper").get().getSpec().getSelector()).as("routed to the activator").isNullOrEmpty();
 
     String clusterIp = client.services().withName("napper").get().getSpec().getClusterIP();
     long start = System.nanoTime();
@@ -126,7 +127,7 @@ class SleepWakeNodeIT {
     cluster.awaitStatus(AgentService.class, "slow", "Ready", s -> Conditions.isTrue(s.getConditions(), "Ready"), Cluster.AGENT_START);
     annotate("slow", SleepRequests.SLEEP, "1");
     awaitSleeping("slow");
-    await("the pod gone").atMost(Duration.ofSeconds(60)).until(() -> cluster.pods("slow").isEmpty());
+    awaitNoPods("slow");
 
     long start = System.nanoTime();
     HttpResponse<String> late = cluster.getThroughServiceWithin("slow", "/late", Duration.ofSeconds(60));
@@ -159,12 +160,18 @@ class SleepWakeNodeIT {
 
     annotate("sleepy-worker", SleepRequests.SLEEP, "1");
     awaitSleeping("sleepy-worker");
-    await("the pod gone").atMost(Duration.ofSeconds(60)).until(() -> cluster.pods("sleepy-worker").isEmpty());
+    awaitNoPods("sleepy-worker");
     annotate("sleepy-worker", SleepRequests.WAKE, "2");
     cluster.awaitStatus(AgentService.class, "sleepy-worker", "awake by hand", s -> s.getState() == AgentState.RUNNING,
         Cluster.AGENT_START);
     await("working again").atMost(Duration.ofSeconds(30)).ignoreExceptions()
         .until(() -> cluster.agentLog(cluster.pods("sleepy-worker").get(0)).contains("working"));
+  }
+
+  /** No pod at all, not even one still terminating. */
+  private void awaitNoPods(String name) {
+    await(name + "'s pods gone").atMost(Duration.ofSeconds(90))
+        .until(() -> client.pods().withLabel("app.kubernetes.io/instance", name).list().getItems().isEmpty());
   }
 
   private void awaitSleeping(String name) {

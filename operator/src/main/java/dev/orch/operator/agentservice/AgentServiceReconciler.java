@@ -132,7 +132,7 @@ public class AgentServiceReconciler implements Reconciler<AgentService> {
         AgentDeployment.readyReplicas(deployment.orElse(null)), now);
     if (bundle.satisfied() && secrets.check().satisfied()) {
       SleepPlan.apply(AgentServicePlan.of(service, secrets.names(), bundle.podAnnotations(),
-          crashes.counters().record().isAutoPaused(), settings), sleep.status(), activator.current()).applyIn(context);
+          crashes.counters().record().isAutoPaused(), settings), sleep.status(), activator.current(), now).applyIn(context);
     }
 
     var seen = new AgentServiceStatusCalculator.Observation(deployment, bundle,

@@ -44,8 +44,13 @@ final class AgentServiceSleep {
       // Back to a service that never sleeps: nothing left to remember.
       return new SleepDecision.Outcome(null, outcome.notices(), Optional.empty());
     }
-    return outcome.status().routedToActivator()
-        ? new SleepDecision.Outcome(outcome.status(), outcome.notices(), Optional.of(ASLEEP_RECHECK)) : outcome;
+    if (!outcome.status().routedToActivator()) {
+      return outcome;
+    }
+    // Back when the switch grace is over, to scale to zero; then now and then, for the activator's addresses.
+    Duration recheck = outcome.status().phase() == Phase.ASLEEP && !outcome.status().scaledToZero(now)
+        ? SleepStatus.SWITCH_GRACE : ASLEEP_RECHECK;
+    return new SleepDecision.Outcome(outcome.status(), outcome.notices(), Optional.of(recheck));
   }
 
   /**

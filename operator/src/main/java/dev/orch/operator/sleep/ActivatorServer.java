@@ -25,8 +25,9 @@ public class ActivatorServer {
     if (settings.activatorPort() < 0) {
       return;
     }
-    // java-operator-sdk's markers for "all namespaces" and "the client's namespace".
-    List<String> watched = namespaces.orElse(List.of()).stream().filter(ns -> !ns.isBlank() && !ns.startsWith("JOSDK_")).toList();
+    // java-operator-sdk's and quarkus-operator-sdk's markers (all namespaces, the build-time choice: all) mean all.
+    List<String> watched = namespaces.orElse(List.of()).stream()
+        .filter(ns -> !ns.isBlank() && !ns.startsWith("JOSDK_") && !ns.startsWith("QOSDK_")).toList();
     try {
       activator = new Activator(vertx, client, settings, watched);
       LOG.infof("activator for sleeping services listening on port %d, for services in %s", activator.port(),

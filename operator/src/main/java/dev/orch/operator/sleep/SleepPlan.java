@@ -1,5 +1,6 @@
 package dev.orch.operator.sleep;
 
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,7 +20,7 @@ import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 
 /**
  * What sleep changes in an awake plan, as a pure function. Asleep: no pods (and so no autoscaler and no
- * disruption budget). Asleep and waking: the Service loses its selector and gets an EndpointSlice of the
+ * disruption budget), once the Service has routed to the activator for {@link SleepStatus#SWITCH_GRACE}. Asleep and waking: the Service loses its selector and gets an EndpointSlice of the
  * operator's own addresses on the activator port, so requests reach the activator, which holds them and wakes
  * the service; the selector comes back once a pod is ready, so no request meets a Service without endpoints.
  */
@@ -37,11 +38,11 @@ public final class SleepPlan {
   public record Activator(List<String> addresses, int port) {
   }
 
-  public static Plan apply(Plan plan, SleepStatus sleep, Activator activator) {
+  public static Plan apply(Plan plan, SleepStatus sleep, Activator activator, Instant now) {
     if (sleep == null) {
       return plan;
     }
-    if (sleep.scaledToZero()) {
+    if (sleep.scaledToZero(now)) {
       plan.get(Deployment.class).ifPresent(d -> plan.with(new DeploymentBuilder(d).editSpec().withReplicas(0).endSpec().build()));
       plan.without(HorizontalPodAutoscaler.class).without(PodDisruptionBudget.class);
     }

@@ -43,9 +43,16 @@ public record SleepStatus(
     @JsonProperty("waking") WAKING
   }
 
-  /** Scaled to zero; a waking service is scaled up already. */
-  public boolean scaledToZero() {
-    return phase == Phase.ASLEEP;
+  /**
+   * How long a service that fell asleep keeps its pods after its Service was switched to the activator, so that
+   * kube-proxy sends new requests to the activator before the pods stop (the activator forwards to them
+   * meanwhile): no request meets a pod that is shutting down.
+   */
+  public static final java.time.Duration SWITCH_GRACE = java.time.Duration.ofSeconds(5);
+
+  /** Scaled to zero: asleep for longer than {@link #SWITCH_GRACE}; a waking service is scaled up already. */
+  public boolean scaledToZero(java.time.Instant now) {
+    return phase == Phase.ASLEEP && !now.isBefore(java.time.Instant.parse(since).plus(SWITCH_GRACE));
   }
 
   /** Requests go to the activator while asleep and until a pod is ready again. */

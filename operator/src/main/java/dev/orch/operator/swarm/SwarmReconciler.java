@@ -28,6 +28,7 @@ import dev.orch.operator.core.RestartRequest;
 import dev.orch.operator.core.StatusWriter;
 import dev.orch.operator.core.VaultSecretEventSource;
 import dev.orch.operator.sleep.SleepDecision;
+import dev.orch.operator.sleep.SleepStatus;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -107,7 +108,7 @@ public class SwarmReconciler implements Reconciler<Swarm> {
         members.values().stream().mapToInt(AgentDeployment::readyReplicas).sum(), now);
     if (bundle.satisfied() && secrets.check().satisfied()) {
       // Asleep, every replica is at zero pods, as a crash-looping one is.
-      Set<Integer> stopped = sleep.status() != null && sleep.status().scaledToZero()
+      Set<Integer> stopped = sleep.status() != null && sleep.status().phase() == SleepStatus.Phase.ASLEEP
           ? IntStream.range(0, swarm.getSpec().getReplicas()).boxed().collect(Collectors.toSet()) : paused;
       SwarmPlan.of(swarm, secrets.names(), bundle.podAnnotations(), stopped, settings).applyIn(context);
     }

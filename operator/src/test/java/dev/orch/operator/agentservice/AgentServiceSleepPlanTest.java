@@ -2,6 +2,7 @@ package dev.orch.operator.agentservice;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
@@ -23,12 +24,17 @@ class AgentServiceSleepPlanTest {
   private static final SleepPlan.Activator ACTIVATOR = new SleepPlan.Activator(List.of("10.0.0.7", "10.0.0.8"), 8012);
 
   private static Plan plan(SleepStatus sleep) {
+    return plan(sleep, Instant.parse("2026-11-30T12:00:10Z"));
+  }
+
+  private static Plan plan(SleepStatus sleep, Instant now) {
     AgentService service = AgentServicePlanTest.service(spec -> {
       spec.setMinInstances(2);
       spec.setMaxInstances(4);
       spec.setIngress(new AgentServiceSpec.Ingress("bot.example.com", null, null, null));
     });
-    return SleepPlan.apply(AgentServicePlan.of(service, List.of(), Map.of(), false, OperatorSettings.defaults()), sleep, ACTIVATOR);
+    return SleepPlan.apply(AgentServicePlan.of(service, List.of(), Map.of(), false, OperatorSettings.defaults()), sleep, ACTIVATOR,
+        now);
   }
 
   private static SleepStatus in(Phase phase) {
@@ -54,6 +60,13 @@ class AgentServiceSleepPlanTest {
       assertThat(p.getName()).as("matches the Service's port by name").isEqualTo("http");
       assertThat(p.getPort()).isEqualTo(8012);
     });
+  }
+
+  @Test
+  void justAsleepTheServiceSwitchesFirstAndThePodsStopOnlyAfterTheGrace() {
+    Plan switching = plan(in(Phase.ASLEEP), Instant.parse("2026-11-30T12:00:02Z"));
+    assertThat(switching.get(Service.class).orElseThrow().getSpec().getSelector()).isNullOrEmpty();
+    assertThat(switching.get(Deployment.class).orElseThrow().getSpec().getReplicas()).as("still running").isNull();
   }
 
   @Test
