@@ -81,7 +81,8 @@ class SleepWakeNodeIT {
     assertThat(cluster.awaitAnswer("napper", "/first").body()).contains("\"path\": \"/first\"");
 
     awaitSleeping("napper");
-    assertThat(client.apps().deployments().withName("napper").get().getSpec().getReplicas()).isZero();
+    await("scaled to zero once requests go to the activator").atMost(Duration.ofSeconds(30))
+        .until(() -> client.apps().deployments().withName("napper").get().getSpec().getReplicas() == 0);
     awaitNoPods("napper");
     assertThat(client.services().withName("napper").get().getSpec().getSelector()).as("routed to the activator").isNullOrEmpty();
 
@@ -129,6 +130,10 @@ class SleepWakeNodeIT {
     awaitSleeping("slow");
     awaitNoPods("slow");
 
+    System.out.println("slow's routes while asleep: " + client.discovery().v1().endpointSlices()
+        .withLabel("kubernetes.io/service-name", "slow").list().getItems().stream()
+        .map(e -> e.getMetadata().getName() + " " + e.getEndpoints() + " " + e.getPorts()).toList()
+        + ", selector " + client.services().withName("slow").get().getSpec().getSelector());
     long start = System.nanoTime();
     HttpResponse<String> late = cluster.getThroughServiceWithin("slow", "/late", Duration.ofSeconds(60));
     long waited = (System.nanoTime() - start) / 1_000_000;

@@ -11,11 +11,13 @@ import dev.orch.operator.core.Conditions.Verdict;
 import dev.orch.operator.sleep.GatewayActivity;
 import dev.orch.operator.sleep.GatewayProbe;
 import dev.orch.operator.sleep.SleepDecision;
+import dev.orch.operator.sleep.SleepPlan;
 import dev.orch.operator.sleep.SleepRequests;
 import dev.orch.operator.sleep.SleepSpec;
 import dev.orch.operator.sleep.SleepStatus;
 import dev.orch.operator.sleep.SleepStatus.Phase;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
 
 /**
  * Sleep and wake for one AgentService: asks its gateways for their activity when idleness could put it to
@@ -52,6 +54,24 @@ final class AgentServiceSleep {
         ? SleepStatus.SWITCH_GRACE : ASLEEP_RECHECK;
     return new SleepDecision.Outcome(outcome.status(), outcome.notices(), Optional.of(recheck));
   }
+
+  /**
+   * When the Service has just been switched to the activator: the EndpointSlice controller stops looking after a
+   * Service that lost its selector but leaves its slices behind, so kube-proxy would keep sending part of the
+   * requests to the pods even after they are gone. They go; the controller makes them again once the selector is back.
+   */
+  static void dropPodRoutes(AgentService service, SleepStatus sleep, KubernetesClient client) {
+    SleepStatus previous = service.getStatus() == null ? null : service.getStatus().getSleep();
+    boolean switched = sleep != null && sleep.routedToActivator() && (previous == null || !previous.routedToActivator());
+    if (switched && AgentServicePlan.servesHttp(service.getSpec())) {
+      client.discovery().v1().endpointSlices().inNamespace(service.getMetadata().getNamespace())
+          .withLabel(SleepPlan.SERVICE_NAME_LABEL, service.getMetadata().getName())
+          .withLabel(SleepPlan.MANAGED_BY_LABEL, CONTROLLER).delete();
+    }
+  }
+
+  /** The EndpointSlice controller's own managed-by value. */
+  private static final String CONTROLLER = "endpointslice-controller.k8s.io";
 
   /**
    * A sleeping service is Ready (it will serve: the next request wakes it), so Argo CD and Flux do not call it

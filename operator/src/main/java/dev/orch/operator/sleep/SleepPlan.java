@@ -7,7 +7,6 @@ import java.util.Map;
 
 import dev.orch.operator.core.Labels;
 import dev.orch.operator.core.Plan;
-import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -27,8 +26,8 @@ import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 public final class SleepPlan {
   /** On a sleeping Service: the host names the activator recognises it by besides its own (its ingress host). */
   public static final String HOSTS_ANNOTATION = "orch.dev/activator-hosts";
-  static final String SERVICE_NAME_LABEL = "kubernetes.io/service-name";
-  static final String MANAGED_BY_LABEL = "endpointslice.kubernetes.io/managed-by";
+  public static final String SERVICE_NAME_LABEL = "kubernetes.io/service-name";
+  public static final String MANAGED_BY_LABEL = "endpointslice.kubernetes.io/managed-by";
   static final String MANAGED_BY = "activator.orch.dev";
 
   private SleepPlan() {
@@ -79,10 +78,5 @@ public final class SleepPlan {
             .withAddresses(address).withNewConditions().withReady(true).endConditions().build()).toList())
         .addNewPort().withName(portName).withPort(activator.port()).withProtocol("TCP").endPort()
         .build();
-  }
-
-  /** Whether an object the operator made for an AgentService is a sleeping Service's activator EndpointSlice. */
-  public static boolean isActivatorSlice(HasMetadata object) {
-    return object.getMetadata().getLabels() != null && MANAGED_BY.equals(object.getMetadata().getLabels().get(MANAGED_BY_LABEL));
   }
 }

@@ -110,6 +110,9 @@ class AgentServiceSleepTest {
       });
     });
     awaitEvents("napper", "Sleeping");
+    assertThat(client.discovery().v1().endpointSlices().withLabel("kubernetes.io/service-name", "napper").list().getItems())
+        .as("the EndpointSlice controller's slices, which it would leave behind, are gone")
+        .extracting(s -> s.getMetadata().getName()).containsExactly("napper");
 
     operator.close();
     operator = startedOperator();
