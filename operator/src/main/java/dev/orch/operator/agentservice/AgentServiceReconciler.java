@@ -133,7 +133,7 @@ public class AgentServiceReconciler implements Reconciler<AgentService> {
     if (bundle.satisfied() && secrets.check().satisfied()) {
       SleepPlan.apply(AgentServicePlan.of(service, secrets.names(), bundle.podAnnotations(),
           crashes.counters().record().isAutoPaused(), settings), sleep.status(), activator.current(), now).applyIn(context);
-      AgentServiceSleep.dropPodRoutes(service, sleep.status(), context.getClient());
+      AgentServiceSleep.dropPodRoutes(service, sleep.status(), deployment, context.getClient());
     }
 
     var seen = new AgentServiceStatusCalculator.Observation(deployment, bundle,

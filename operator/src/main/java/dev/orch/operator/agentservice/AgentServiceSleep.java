@@ -17,6 +17,7 @@ import dev.orch.operator.sleep.SleepSpec;
 import dev.orch.operator.sleep.SleepStatus;
 import dev.orch.operator.sleep.SleepStatus.Phase;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
 
 /**
@@ -56,14 +57,17 @@ final class AgentServiceSleep {
   }
 
   /**
-   * When the Service has just been switched to the activator: the EndpointSlice controller stops looking after a
-   * Service that lost its selector but leaves its slices behind, so kube-proxy would keep sending part of the
+   * While the Service routes to the activator and pods may still run (the switch, the grace, the scale-down): the
+   * EndpointSlice controller stops looking after a Service that lost its selector but leaves its slices behind
+   * (and may write one more while it has not seen the change), so kube-proxy would keep sending part of the
    * requests to the pods even after they are gone. They go; the controller makes them again once the selector is back.
    */
-  static void dropPodRoutes(AgentService service, SleepStatus sleep, KubernetesClient client) {
+  static void dropPodRoutes(AgentService service, SleepStatus sleep, Optional<Deployment> deployment, KubernetesClient client) {
     SleepStatus previous = service.getStatus() == null ? null : service.getStatus().getSleep();
-    boolean switched = sleep != null && sleep.routedToActivator() && (previous == null || !previous.routedToActivator());
-    if (switched && AgentServicePlan.servesHttp(service.getSpec())) {
+    boolean podsMayRun = deployment.map(d -> d.getSpec().getReplicas() == null || d.getSpec().getReplicas() > 0).orElse(false);
+    boolean switching = sleep != null && sleep.routedToActivator()
+        && (previous == null || !previous.routedToActivator() || podsMayRun);
+    if (switching && AgentServicePlan.servesHttp(service.getSpec())) {
       client.discovery().v1().endpointSlices().inNamespace(service.getMetadata().getNamespace())
           .withLabel(SleepPlan.SERVICE_NAME_LABEL, service.getMetadata().getName())
           .withLabel(SleepPlan.MANAGED_BY_LABEL, CONTROLLER).delete();
