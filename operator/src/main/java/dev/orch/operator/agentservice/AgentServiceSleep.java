@@ -58,7 +58,7 @@ final class AgentServiceSleep {
 
   /**
    * While the Service routes to the activator and pods may still run (the switch, the grace, the scale-down): the
-   * EndpointSlice controller stops looking after a Service that lost its selector but leaves its slices behind
+   * EndpointSlice and Endpoints controllers stop looking after a Service that lost its selector but leave their objects behind
    * (and may write one more while it has not seen the change), so kube-proxy would keep sending part of the
    * requests to the pods even after they are gone. They go; the controller makes them again once the selector is back.
    */
@@ -68,14 +68,18 @@ final class AgentServiceSleep {
     boolean switching = sleep != null && sleep.routedToActivator()
         && (previous == null || !previous.routedToActivator() || podsMayRun);
     if (switching && AgentServicePlan.servesHttp(service.getSpec())) {
-      client.discovery().v1().endpointSlices().inNamespace(service.getMetadata().getNamespace())
-          .withLabel(SleepPlan.SERVICE_NAME_LABEL, service.getMetadata().getName())
-          .withLabel(SleepPlan.MANAGED_BY_LABEL, CONTROLLER).delete();
+      String namespace = service.getMetadata().getNamespace();
+      String name = service.getMetadata().getName();
+      // The Endpoints controller also keeps its Endpoints of a Service without a selector (such Endpoints are the
+      // user's to write), and the mirroring controller copies them into a slice again.
+      client.endpoints().inNamespace(namespace).withName(name).delete();
+      client.discovery().v1().endpointSlices().inNamespace(namespace).withLabel(SleepPlan.SERVICE_NAME_LABEL, name)
+          .withLabelIn(SleepPlan.MANAGED_BY_LABEL, CONTROLLERS).delete();
     }
   }
 
-  /** The EndpointSlice controller's own managed-by value. */
-  private static final String CONTROLLER = "endpointslice-controller.k8s.io";
+  /** The managed-by values of the EndpointSlice controller and the Endpoints mirroring controller. */
+  private static final String[] CONTROLLERS = {"endpointslice-controller.k8s.io", "endpointslicemirroring-controller.k8s.io"};
 
   /**
    * A sleeping service is Ready (it will serve: the next request wakes it), so Argo CD and Flux do not call it
