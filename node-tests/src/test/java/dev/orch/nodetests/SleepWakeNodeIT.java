@@ -130,10 +130,6 @@ class SleepWakeNodeIT {
     awaitSleeping("slow");
     awaitNoPods("slow");
 
-    System.out.println("slow's routes while asleep: " + client.discovery().v1().endpointSlices()
-        .withLabel("kubernetes.io/service-name", "slow").list().getItems().stream()
-        .map(e -> e.getMetadata().getName() + " " + e.getEndpoints() + " " + e.getPorts()).toList()
-        + ", selector " + client.services().withName("slow").get().getSpec().getSelector());
     long start = System.nanoTime();
     HttpResponse<String> late = cluster.getThroughServiceWithin("slow", "/late", Duration.ofSeconds(60));
     long waited = (System.nanoTime() - start) / 1_000_000;
