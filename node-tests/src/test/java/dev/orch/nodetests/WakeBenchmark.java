@@ -76,6 +76,8 @@ public final class WakeBenchmark {
             + " and pause, plus the containerd shim's PSS): %s%n", NodeBenchmark.kib(freedKib));
         client.resources(AgentService.class).withName("dozer").delete();
       }
+    } catch (Exception e) {
+      e.printStackTrace(System.out);
     } finally {
       System.out.println("(operator log: " + tier.operatorLog + ")");
       System.exit(0);
