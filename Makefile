@@ -110,6 +110,14 @@ bench-node: kube-binaries node-binaries
 	  -Dexec.cleanupDaemonThreads=false -Dexec.mainClass=dev.orch.nodetests.NodeBenchmark -Dorch.repo.dir=$(CURDIR) \
 	  -Dorch.crds.dir=$(CURDIR)/crds -Dorch.local-cluster.node=true -Dorch.operator.jar=$(CURDIR)/operator/target/quarkus-app/quarkus-run.jar
 
+.PHONY: bench-wake
+## bench-wake: on the local node: a sleeping service woken by a request, 10 times: p50/p90 split into wake asked, scale-up, scheduling, prepare, agent running, /health, answer; memory freed per sleeping service
+bench-wake: kube-binaries node-binaries
+	$(MVN) -q install -DskipTests -DskipITs
+	ORCH_KUBE_BIN="$(KUBE_BIN)" ORCH_NODE_BIN="$(NODE_BIN)" $(MVN) -q -pl node-tests exec:java -Dexec.classpathScope=test \
+	  -Dexec.cleanupDaemonThreads=false -Dexec.mainClass=dev.orch.nodetests.WakeBenchmark -Dorch.repo.dir=$(CURDIR) \
+	  -Dorch.crds.dir=$(CURDIR)/crds -Dorch.local-cluster.node=true -Dorch.operator.jar=$(CURDIR)/operator/target/quarkus-app/quarkus-run.jar
+
 ## bench-pod: 10 podman pods shaped like AgentPod: start times, per-pod PSS/RSS idle, under load and after a burst, supervisor CPU per log line
 bench-pod:
 	hack/bench-pod.sh

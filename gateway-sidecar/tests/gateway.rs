@@ -224,6 +224,15 @@ async fn get(client: &Client, url: &str) -> (u16, String) {
 async fn nothing_listening_is_502_and_health_waits_for_the_status_file() {
     let gateway = Gateway::start("down");
     let client = client();
+    let request = Request::get(gateway.url("/anything"))
+        .body(TestBody::Full(Full::default()))
+        .unwrap();
+    let response = client.request(request).await.unwrap();
+    assert_eq!(
+        response.headers().get("x-orch-not-sent").unwrap(),
+        "agent-not-listening",
+        "the activator may resend what never reached the agent"
+    );
     let (status, body) = get(&client, &gateway.url("/anything")).await;
     assert_eq!(status, 502);
     assert!(body.contains(&format!(

@@ -23,6 +23,17 @@ pub struct Metrics {
     upstream_timeouts: AtomicU64,
     /// Requests and connections that ended; the memory trimmer looks at it to see whether anything freed.
     finished: AtomicU64,
+    started: StartTime,
+}
+
+/// When the gateway started. A restarted gateway has forgotten its last request, so sleep/wake counts its
+/// start as activity: a restart never makes a busy agent look idle.
+struct StartTime(i64);
+
+impl Default for StartTime {
+    fn default() -> Self {
+        StartTime(clock::now_millis())
+    }
 }
 
 pub enum UpstreamError {
@@ -79,6 +90,11 @@ impl Metrics {
             "orch_gateway_last_request_timestamp_seconds",
             "Unix time a proxied request last started or ended; 0 before the first.",
             self.last_request_millis.load(Relaxed) as f64 / 1000.0,
+        );
+        gauge(
+            "orch_gateway_start_timestamp_seconds",
+            "Unix time the gateway started.",
+            self.started.0 as f64 / 1000.0,
         );
         gauge(
             "orch_gateway_open_connections",
@@ -231,5 +247,12 @@ mod tests {
             .parse()
             .unwrap();
         assert!((clock::now_millis() as f64 / 1000.0 - last).abs() < 5.0);
+        let started: f64 = text
+            .lines()
+            .find_map(|line| line.strip_prefix("orch_gateway_start_timestamp_seconds "))
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!((clock::now_millis() as f64 / 1000.0 - started).abs() < 5.0);
     }
 }

@@ -38,6 +38,8 @@ const POOL_LIMITS: Limits = Limits {
 };
 /// How often idle connections are checked for their age.
 const POOL_SWEEP: Duration = Duration::from_secs(1);
+/// On a 502 whose request never reached the agent (nothing accepted the connection).
+pub const NOT_SENT: HeaderName = HeaderName::from_static("x-orch-not-sent");
 
 /// Headers that describe one hop's connection and are not forwarded (RFC 9110, 7.6.1).
 const HOP_BY_HOP: [HeaderName; 7] = [
@@ -213,7 +215,14 @@ impl Gateway {
                         root_cause(&error)
                     )
                 };
-                return message(StatusCode::BAD_GATEWAY, text, Some(request_guard));
+                let mut response = message(StatusCode::BAD_GATEWAY, text, Some(request_guard));
+                if error.is_connect() {
+                    // The request never reached the agent: sleep/wake's activator may send it again.
+                    response
+                        .headers_mut()
+                        .insert(NOT_SENT, HeaderValue::from_static("agent-not-listening"));
+                }
+                return response;
             }
             None => {
                 self.metrics.upstream_error(UpstreamError::Timeout);

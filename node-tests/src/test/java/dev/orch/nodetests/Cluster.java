@@ -80,8 +80,12 @@ final class Cluster {
 
   /** GET through the agent's Service, at its ClusterIP from this host (kube-proxy routes it), as curl would. */
   HttpResponse<String> getThroughService(String service, String path) throws IOException, InterruptedException {
+    return getThroughServiceWithin(service, path, Duration.ofSeconds(10));
+  }
+
+  HttpResponse<String> getThroughServiceWithin(String service, String path, Duration timeout) throws IOException, InterruptedException {
     String clusterIp = client.services().withName(service).get().getSpec().getClusterIP();
-    HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + clusterIp + path)).timeout(Duration.ofSeconds(10)).build();
+    HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + clusterIp + path)).timeout(timeout).build();
     return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
   }
 

@@ -210,7 +210,7 @@ public final class NodeBenchmark {
     return Optional.empty();
   }
 
-  private static Optional<Path> memoryCgroupQuietly(String podUid, String containerId) {
+  static Optional<Path> memoryCgroupQuietly(String podUid, String containerId) {
     try {
       return memoryCgroup(podUid, containerId);
     } catch (IOException e) {
@@ -218,11 +218,11 @@ public final class NodeBenchmark {
     }
   }
 
-  private static List<Long> pids(Path cgroup) throws IOException {
+  static List<Long> pids(Path cgroup) throws IOException {
     return Files.readAllLines(cgroup.resolve("cgroup.procs")).stream().filter(l -> !l.isBlank()).map(Long::parseLong).toList();
   }
 
-  private static long[] pssAndRss(long pid) {
+  static long[] pssAndRss(long pid) {
     try {
       long pss = 0;
       long rss = 0;
@@ -240,12 +240,12 @@ public final class NodeBenchmark {
     }
   }
 
-  private static long parent(long pid) throws IOException {
+  static long parent(long pid) throws IOException {
     return Files.readAllLines(Path.of("/proc", Long.toString(pid), "status")).stream().filter(l -> l.startsWith("PPid:"))
         .mapToLong(l -> Long.parseLong(l.substring(5).strip())).findFirst().orElse(0);
   }
 
-  private static String command(long pid) {
+  static String command(long pid) {
     try {
       String[] argv = Files.readString(Path.of("/proc", Long.toString(pid), "cmdline")).split("\0");
       return String.join(" ", Arrays.copyOfRange(argv, 0, Math.min(argv.length, 3)));
@@ -254,18 +254,18 @@ public final class NodeBenchmark {
     }
   }
 
-  private static boolean initDone(Pod pod) {
+  static boolean initDone(Pod pod) {
     return pod.getStatus().getInitContainerStatuses().stream().filter(s -> s.getName().equals("prepare"))
         .anyMatch(s -> s.getState().getTerminated() != null && s.getState().getTerminated().getExitCode() == 0);
   }
 
-  private static List<ContainerStatus> containerStatuses(Pod pod) {
+  static List<ContainerStatus> containerStatuses(Pod pod) {
     List<ContainerStatus> all = new ArrayList<>(pod.getStatus().getInitContainerStatuses());
     all.addAll(pod.getStatus().getContainerStatuses());
     return all;
   }
 
-  private static boolean ok(String url) {
+  static boolean ok(String url) {
     try {
       return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(1)).build(),
           HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
@@ -278,15 +278,15 @@ public final class NodeBenchmark {
   }
 
 
-  private static long percentile(long[] sorted, int p) {
+  static long percentile(long[] sorted, int p) {
     return sorted.length == 0 ? -1 : sorted[Math.min(sorted.length - 1, (int) Math.ceil(p / 100.0 * sorted.length) - 1)];
   }
 
-  private static String ms(long nanos) {
+  static String ms(long nanos) {
     return nanos < 0 ? "n/a" : String.format(Locale.ROOT, "%d ms", nanos / 1_000_000);
   }
 
-  private static String kib(long kib) {
+  static String kib(long kib) {
     return String.format(Locale.ROOT, "%.1f MiB", kib / 1024.0);
   }
 }

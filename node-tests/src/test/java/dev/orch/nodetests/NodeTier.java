@@ -1,13 +1,18 @@
 package dev.orch.nodetests;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 import dev.orch.localcluster.ClusterConnection;
+import dev.orch.localcluster.LocalNode;
 import dev.orch.localcluster.RepositoryScript;
 import dev.orch.localcluster.SharedCluster;
 import dev.orch.operator.testing.HttpsReceiver;
@@ -25,6 +30,9 @@ final class NodeTier {
   static final String RUNNER_IMAGE = "localhost/orch-runner:" + IMAGE_TAG;
   static final String GATEWAY_IMAGE = "localhost/orch-gateway:" + IMAGE_TAG;
   static final List<String> IMAGES = List.of(RUNNER_IMAGE, GATEWAY_IMAGE);
+  /** How long the activator holds a request for a waking service here (the chart's default is 60 s). */
+  static final Duration SLEEP_MAX_WAIT = Duration.ofSeconds(20);
+  private static final int ACTIVATOR_PORT = freePort();
   private static NodeTier instance;
 
   final ClusterConnection cluster;
@@ -59,7 +67,11 @@ final class NodeTier {
         PackagedOperator.Launch launch = PackagedOperator.launch(cluster, log).env(Map.of(
             "ORCH_RUNNER_IMAGE", RUNNER_IMAGE,
             "ORCH_GATEWAY_IMAGE", GATEWAY_IMAGE,
-            "ORCH_ALERTS_CA_BUNDLE", alerts.caBundle().toAbsolutePath().toString()));
+            "ORCH_ALERTS_CA_BUNDLE", alerts.caBundle().toAbsolutePath().toString(),
+            // Sleeping Services route to the activator in this process: pods and kube-proxy reach it at the node's address.
+            "ORCH_SLEEP_ACTIVATOR_ADDRESSES", LocalNode.nodeIp(),
+            "ORCH_SLEEP_ACTIVATOR_PORT", Integer.toString(ACTIVATOR_PORT),
+            "ORCH_SLEEP_MAX_WAIT", SLEEP_MAX_WAIT.toSeconds() + "s"));
         instance = new NodeTier(cluster, alerts, log, launch);
         Runtime.getRuntime().addShutdownHook(new Thread(instance::stop, "node-tier-operator-stop"));
       } catch (Exception e) {
@@ -101,5 +113,13 @@ final class NodeTier {
     List<String> args = new ArrayList<>(List.of("--skip-package"));
     args.addAll(List.of(images));
     RepositoryScript.run("hack/images.sh", Map.of(), args);
+  }
+
+  private static int freePort() {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 }

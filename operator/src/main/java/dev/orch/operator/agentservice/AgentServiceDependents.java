@@ -8,6 +8,7 @@ import dev.orch.operator.core.reconcile.Plan;
 import dev.orch.operator.core.reconcile.PlannedDependent;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
@@ -56,6 +57,14 @@ public final class AgentServiceDependents {
   public static final class ServiceDependent extends PlannedDependent<Service, AgentService> {
     public ServiceDependent() {
       super(Service.class);
+    }
+  }
+
+  /** A sleeping service's EndpointSlice, which sends its Service's traffic to the activator. */
+  @KubernetesDependent(informer = @Informer(labelSelector = Labels.MADE_FOR_AGENTSERVICE))
+  public static final class ActivatorEndpointsDependent extends PlannedDependent<EndpointSlice, AgentService> {
+    public ActivatorEndpointsDependent() {
+      super(EndpointSlice.class);
     }
   }
 

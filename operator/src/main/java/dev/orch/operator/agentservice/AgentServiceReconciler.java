@@ -10,6 +10,8 @@ import java.util.Optional;
 import java.util.stream.Stream;
 
 import dev.orch.operator.agent.AgentPod;
+import dev.orch.operator.agentservice.AgentServiceDependents.ActivatorEndpointsDependent;
+import dev.orch.operator.agent.AgentDeployment;
 import dev.orch.operator.agentservice.AgentServiceDependents.AutoscalerDependent;
 import dev.orch.operator.agentservice.AgentServiceDependents.DeploymentDependent;
 import dev.orch.operator.agentservice.AgentServiceDependents.DisruptionBudgetDependent;
@@ -41,6 +43,12 @@ import dev.orch.operator.core.reconcile.RestartRequest;
 import dev.orch.operator.core.status.AgentState;
 import dev.orch.operator.core.status.Conditions;
 import dev.orch.operator.core.status.EventRecorder.Notice;
+import dev.orch.operator.sleep.ActivatorAddresses;
+import dev.orch.operator.sleep.GatewayProbe;
+import dev.orch.operator.sleep.SleepDecision;
+import dev.orch.operator.sleep.SleepPlan;
+import dev.orch.operator.sleep.SleepSettings;
+import jakarta.inject.Inject;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -62,6 +70,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 @Workflow(explicitInvocation = true, dependents = {
     @Dependent(name = "deployment", type = DeploymentDependent.class),
     @Dependent(name = "service", type = ServiceDependent.class, reconcilePrecondition = PlannedDependent.InPlan.class),
+    @Dependent(name = "activator-endpoints", type = ActivatorEndpointsDependent.class, reconcilePrecondition = PlannedDependent.InPlan.class),
     @Dependent(name = "ingress", type = IngressDependent.class, reconcilePrecondition = PlannedDependent.InPlan.class),
     @Dependent(name = "autoscaler", type = AutoscalerDependent.class, reconcilePrecondition = PlannedDependent.InPlan.class),
     @Dependent(name = "disruption-budget", type = DisruptionBudgetDependent.class, reconcilePrecondition = PlannedDependent.InPlan.class),
@@ -73,13 +82,23 @@ public class AgentServiceReconciler extends AgentReconciler<AgentService, AgentS
   private final AlertSender<AgentService> alerts;
   private final GatewayRoutes routes = new GatewayRoutes();
   private final BundleVersions versions;
+  private final SleepSettings sleepSettings;
+  private final GatewayProbe gateways;
   private ServiceTls tls;
+  private ActivatorAddresses activator;
 
   public AgentServiceReconciler(OperatorSettings settings, MeterRegistry meters) {
+    this(settings, meters, SleepSettings.DEFAULTS);
+  }
+
+  @Inject
+  public AgentServiceReconciler(OperatorSettings settings, MeterRegistry meters, SleepSettings sleepSettings) {
     super(settings, meters, Labels.MADE_FOR_AGENTSERVICE, AgentServiceStatus::new);
     this.alerts = new AlertSender<>(new AlertWebhook(settings.alertCaBundle(), 3, Duration.ofSeconds(5),
         Duration.ofSeconds(1)), meters);
     this.versions = new BundleVersions(settings.alertCaBundle());
+    this.sleepSettings = sleepSettings;
+    this.gateways = new GatewayProbe(sleepSettings.gatewayMetricsPort());
   }
 
   @Override
@@ -93,6 +112,7 @@ public class AgentServiceReconciler extends AgentReconciler<AgentService, AgentS
     alerts.announceWith(events);
     tls = new ServiceTls(new CertManagerApi(context.getClient(), settings.tls().certManagerRecheck()), settings.tls(),
         alerts);
+    activator = new ActivatorAddresses(context.getClient(), sleepSettings);
     return List.of(alerts);
   }
 
@@ -107,12 +127,16 @@ public class AgentServiceReconciler extends AgentReconciler<AgentService, AgentS
     AutoUpdateStatus autoUpdate = AutoUpdates.observe(service, versions, seen.now().truncatedTo(ChronoUnit.SECONDS));
     boolean certManager = tls.served(context);
     Optional<TlsRequest> tlsRequest = AgentServicePlan.tls(service, settings);
+    Optional<Deployment> stable = Optional.ofNullable(DeploymentDependent.byName(context).get(service.getMetadata().getName()));
+    SleepDecision.Outcome sleep = AgentServiceSleep.decide(service, gateways, seen.livePods(),
+        AgentDeployment.readyReplicas(stable.orElse(null)), seen.now());
     CanaryRollout.Decision rollout = null;
     Optional<Conditions.Verdict> routeProblem = Optional.empty();
     if (seen.deployable()) {
       boolean crashLoopPaused = crashes.counters().record().isAutoPaused();
-      Plan plan = TlsPlan.apply(AgentServicePlan.of(service, seen.secrets().names(), seen.bundle().podAnnotations(),
-          crashLoopPaused, settings), service, tlsRequest, certManager);
+      Plan plan = SleepPlan.apply(TlsPlan.apply(AgentServicePlan.of(service, seen.secrets().names(),
+          seen.bundle().podAnnotations(), crashLoopPaused, settings), service, tlsRequest, certManager),
+          sleep.status(), activator.current(), seen.now());
       AutoUpdates.pin(plan.get(Deployment.class).orElseThrow().getSpec().getTemplate(), service.getSpec(), autoUpdate);
       Map<String, Deployment> observed = DeploymentDependent.byName(context);
       rollout = Rollouts.decideInto(plan, service, AgentServicePlan.stopped(service, crashLoopPaused), observed,
@@ -121,6 +145,7 @@ public class AgentServiceReconciler extends AgentReconciler<AgentService, AgentS
       plan.applyIn(context);
       routeProblem = routes.sync(context.getClient(), service, rollout.status(),
           Rollouts.stableTrackLabelled(Optional.ofNullable(observed.get(service.getMetadata().getName()))));
+      AgentServiceSleep.dropPodRoutes(service, sleep.status(), stable, context.getClient());
     }
 
     Map<String, Deployment> deployments = DeploymentDependent.byName(context);
@@ -129,6 +154,7 @@ public class AgentServiceReconciler extends AgentReconciler<AgentService, AgentS
         crashes.counters(), seen.timestamp());
     AgentServiceStatus before = service.getStatus();
     AgentServiceStatus after = AgentServiceStatusCalculator.compute(service, observation, settings);
+    AgentServiceSleep.show(service, after, sleep.status(), seen.timestamp());
     Rollouts.show(after, before, rollout, routeProblem, deployments, service, seen.timestamp());
     after.setAutoUpdate(autoUpdate);
     TlsCalculator.Result certificate = tls.compute(service, tls.observe(tlsRequest, certManager, context), seen.now());
@@ -139,6 +165,7 @@ public class AgentServiceReconciler extends AgentReconciler<AgentService, AgentS
     List<Notice> notices = new ArrayList<>(AgentServiceStatusCalculator.events(service, before, after));
     AutoUpdates.notice(service, before == null ? null : before.getAutoUpdate(), autoUpdate).ifPresent(notices::add);
     notices.addAll(certificate.notices());
+    notices.addAll(sleep.notices());
     Optional<String> rolloutAborted = Optional.empty();
     Optional<Duration> rolloutRecheck = Optional.empty();
     if (rollout != null) {
@@ -148,7 +175,8 @@ public class AgentServiceReconciler extends AgentReconciler<AgentService, AgentS
       rolloutRecheck = rollout.recheckIn().map(wait -> wait.plusSeconds(1));
     }
     Optional<Duration> recheck = Stream.of(crashes.lookAgainIn(), rolloutRecheck,
-        AutoUpdates.nextCheckIn(service, autoUpdate, seen.now()), tls.recheckIn(certificate).map(wait -> wait.plusSeconds(1)))
+        AutoUpdates.nextCheckIn(service, autoUpdate, seen.now()), tls.recheckIn(certificate).map(wait -> wait.plusSeconds(1)),
+        sleep.recheckIn())
         .flatMap(Optional::stream).min(Comparator.naturalOrder());
     Optional<String> aborted = rolloutAborted;
     // The status (with the alert level marked as sent) is written before the alert is queued: after an operator

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.annotation.JsonClassDescription;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import dev.orch.operator.agent.AgentTemplate;
+import dev.orch.operator.sleep.SleepSpec;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
@@ -45,6 +46,12 @@ import io.fabric8.generator.annotation.ValidationRule;
     fieldPath = ".autoUpdate",
     message = "autoUpdate follows the archive at bundle.url as it changes, but bundle.sha256 pins one archive; remove"
         + " one of them")
+@ValidationRule(
+    value = "!has(self.sleep) || !has(self.sleep.afterIdle) || !has(self.http) || self.http.enabled",
+    fieldPath = ".sleep.afterIdle",
+    message = "sleep.afterIdle puts the agent to sleep until a request wakes it, but http.enabled is false, so no"
+        + " request can reach it; remove afterIdle (spec.sleep: {} sleeps and wakes by hand with the annotations"
+        + " orch.dev/sleep and orch.dev/wake) or serve HTTP")
 @JsonClassDescription("What runs (agent, bundle, command, args, env, secrets, resources, placement) and how: instances, HTTP port,"
     + " ingress, crash-loop threshold and alert URL, pause and rollout.")
 public class AgentServiceSpec extends AgentTemplate {
@@ -118,6 +125,11 @@ public class AgentServiceSpec extends AgentTemplate {
       + " every 5s (2 failures), liveness checks that the gateway accepts connections.")
   private Probes probes;
 
+  @JsonPropertyDescription("Sleep and wake: scale to zero after afterIdle without requests and wake on the next"
+      + " request; or, without afterIdle, only by hand (annotations orch.dev/sleep and orch.dev/wake). Omitted:"
+      + " never sleeps.")
+  private SleepSpec sleep;
+
   public Integer getMinInstances() {
     return minInstances;
   }
@@ -180,6 +192,14 @@ public class AgentServiceSpec extends AgentTemplate {
 
   public void setAutoUpdate(AutoUpdate autoUpdate) {
     this.autoUpdate = autoUpdate;
+  }
+
+  public SleepSpec getSleep() {
+    return sleep;
+  }
+
+  public void setSleep(SleepSpec sleep) {
+    this.sleep = sleep;
   }
 
   public Rollout getRollout() {

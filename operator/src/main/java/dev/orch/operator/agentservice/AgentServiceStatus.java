@@ -11,6 +11,7 @@ import dev.orch.operator.core.crashloop.CrashLoopRecord;
 import dev.orch.operator.core.status.AgentState;
 import dev.orch.operator.core.status.Conditions;
 import dev.orch.operator.core.status.OrchStatus;
+import dev.orch.operator.sleep.SleepStatus;
 import io.fabric8.generator.annotation.Size;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -24,7 +25,8 @@ public class AgentServiceStatus extends OrchStatus {
     @JsonProperty("unknown") UNKNOWN
   }
 
-  @JsonPropertyDescription("provisioning, running, paused, crash-loop (auto-paused after maxRestartFailures) or failed.")
+  @JsonPropertyDescription("provisioning, running, sleeping (scaled to zero until a request or a wake by hand), paused, crash-loop"
+      + " (auto-paused after maxRestartFailures) or failed.")
   private AgentState state;
 
   @JsonPropertyDescription("healthy when every wanted instance answers the gateway's /health, unhealthy otherwise, unknown while none run.")
@@ -69,6 +71,9 @@ public class AgentServiceStatus extends OrchStatus {
 
   @JsonPropertyDescription("The service's certificate (HTTPS through cert-manager), when its ingress asks for TLS.")
   private TlsStatus tls;
+
+  @JsonPropertyDescription("Sleep and wake: awake, asleep or waking, since when and why, and the last activity seen.")
+  private SleepStatus sleep;
 
   /** Stalled like a missing secret: failed unless earlier instances still run. */
   @Override
@@ -156,6 +161,14 @@ public class AgentServiceStatus extends OrchStatus {
 
   public void setDeployedAt(String deployedAt) {
     this.deployedAt = deployedAt;
+  }
+
+  public SleepStatus getSleep() {
+    return sleep;
+  }
+
+  public void setSleep(SleepStatus sleep) {
+    this.sleep = sleep;
   }
 
   public String getLastRestartAt() {

@@ -125,6 +125,7 @@ final class AgentServiceStatusCalculator {
             ? Notice.normal("Resumed", "scaling back to " + service.getSpec().getMinInstances() + " instance(s)")
             : null; // the Deploying event already says a rollout started
         case FAILED -> Notice.warning("Failed", stalledBecause(after));
+        case SLEEPING -> null; // sleep/wake's own events say why
         case CRASH_LOOP -> Notice.warning("CrashLoop", "auto-paused after " + after.getConsecutiveRestartFailures()
             + " consecutive failed restarts; last error: " + after.getLastError());
       };

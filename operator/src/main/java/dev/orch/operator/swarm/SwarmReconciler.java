@@ -1,6 +1,7 @@
 package dev.orch.operator.swarm;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -8,7 +9,11 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
 
+
+import dev.orch.operator.agent.AgentDeployment;
 import dev.orch.operator.agent.AgentPod;
 import dev.orch.operator.core.MetadataKeys;
 import dev.orch.operator.core.config.OperatorSettings;
@@ -17,6 +22,9 @@ import dev.orch.operator.core.reconcile.AgentReconciler;
 import dev.orch.operator.core.reconcile.Labels;
 import dev.orch.operator.core.reconcile.Plan;
 import dev.orch.operator.core.reconcile.RestartRequest;
+import dev.orch.operator.core.status.EventRecorder.Notice;
+import dev.orch.operator.sleep.SleepDecision;
+import dev.orch.operator.sleep.SleepStatus;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -57,10 +65,16 @@ public class SwarmReconciler extends AgentReconciler<Swarm, SwarmStatus> {
     Optional<Duration> recheck = tracked.values().stream().flatMap(r -> r.lookAgainIn().stream())
         .min(Comparator.naturalOrder());
 
+    Map<String, Deployment> members = SwarmMembers.byIndex(context);
+    SleepDecision.Outcome sleep = SwarmSleep.decide(swarm,
+        members.values().stream().mapToInt(AgentDeployment::readyReplicas).sum(), seen.now());
     Set<Integer> outdated = Set.of();
     if (seen.deployable()) {
-      Plan plan = SwarmPlan.of(swarm, seen.secrets().names(), seen.bundle().podAnnotations(), paused, settings);
-      var rolling = MemberRollout.limit(swarm, plan.getAll(Deployment.class), SwarmMembers.byIndex(context));
+      // Asleep, every replica is at zero pods, as a crash-looping one is.
+      Set<Integer> stopped = sleep.status() != null && sleep.status().phase() == SleepStatus.Phase.ASLEEP
+          ? IntStream.range(0, swarm.getSpec().getReplicas()).boxed().collect(Collectors.toSet()) : paused;
+      Plan plan = SwarmPlan.of(swarm, seen.secrets().names(), seen.bundle().podAnnotations(), stopped, settings);
+      var rolling = MemberRollout.limit(swarm, plan.getAll(Deployment.class), members);
       outdated = rolling.outdated();
       plan.withAll(Deployment.class, rolling.members()).applyIn(context);
     }
@@ -68,7 +82,12 @@ public class SwarmReconciler extends AgentReconciler<Swarm, SwarmStatus> {
     var observation = new SwarmStatusCalculator.Observation(SwarmMembers.byIndex(context), pods, crashes, outdated,
         seen.bundle(), seen.secrets().check(), seen.timestamp());
     SwarmStatus after = SwarmStatusCalculator.compute(swarm, observation);
-    return new Decision<>(after, SwarmStatusCalculator.events(swarm, swarm.getStatus(), after), recheck, written -> {
+    SwarmSleep.show(swarm, after, sleep.status(), seen.timestamp());
+    List<Notice> notices = new ArrayList<>(SwarmStatusCalculator.events(swarm, swarm.getStatus(), after));
+    notices.addAll(sleep.notices());
+    Optional<Duration> lookAgain = Stream.of(recheck, sleep.recheckIn()).flatMap(Optional::stream)
+        .min(Comparator.naturalOrder());
+    return new Decision<>(after, notices, lookAgain, written -> {
       if (newlyPaused > 0) {
         meters.counter("orch.crashloop.pauses", "kind", "Swarm").increment(newlyPaused);
       }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonClassDescription;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import dev.orch.operator.agent.AgentTemplate;
+import dev.orch.operator.sleep.SleepSpec;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
@@ -24,6 +25,11 @@ import io.fabric8.generator.annotation.ValidationRule;
         + " with none running; lower maxFailedReplicas or raise replicas",
     reason = "FieldValueInvalid",
     fieldPath = ".maxFailedReplicas")
+@ValidationRule(
+    value = "!has(self.sleep) || !has(self.sleep.afterIdle)",
+    fieldPath = ".sleep.afterIdle",
+    message = "a Swarm has no Service, so no request could wake it after afterIdle; use spec.sleep: {} and put all"
+        + " replicas to sleep and wake them by hand (annotations orch.dev/sleep and orch.dev/wake)")
 @JsonClassDescription("What runs (agent, bundle, command, args, env, secrets, resources, placement), how many replicas, the"
     + " crash-loop threshold per replica, how many failed replicas are tolerated, and pause.")
 public class SwarmSpec extends AgentTemplate {
@@ -70,6 +76,19 @@ public class SwarmSpec extends AgentTemplate {
 
   public void setRollout(Rollout rollout) {
     this.rollout = rollout;
+  }
+
+  @JsonPropertyDescription("Sleep and wake of all replicas together, by hand only: spec.sleep: {} lets the annotations"
+      + " orch.dev/sleep and orch.dev/wake scale every replica to zero and back (afterIdle is refused: a Swarm has no"
+      + " Service a request could wake it through).")
+  private SleepSpec sleep;
+
+  public SleepSpec getSleep() {
+    return sleep;
+  }
+
+  public void setSleep(SleepSpec sleep) {
+    this.sleep = sleep;
   }
 
   public Integer getReplicas() {

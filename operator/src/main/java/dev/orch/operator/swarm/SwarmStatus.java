@@ -9,6 +9,7 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import dev.orch.operator.core.crashloop.CrashLoopRecord;
 import dev.orch.operator.core.status.AgentState;
 import dev.orch.operator.core.status.OrchStatus;
+import dev.orch.operator.sleep.SleepStatus;
 import io.fabric8.generator.annotation.Size;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -40,6 +41,9 @@ public class SwarmStatus extends OrchStatus {
   @JsonPropertyDescription("Every replica with its pod, state and restarts.")
   private List<Member> members = new ArrayList<>();
 
+  @JsonPropertyDescription("Sleep and wake of all replicas together: awake, asleep or waking, since when and why.")
+  private SleepStatus sleep;
+
   public record FailedReplica(
       @JsonPropertyDescription("Index of the replica (ORB_REPLICA_INDEX).") Integer replicaIndex,
       @Size(max = 128) @JsonPropertyDescription("Short machine-readable reason, e.g. CrashLoop or ImagePullFailed.") String error,
@@ -50,7 +54,7 @@ public class SwarmStatus extends OrchStatus {
   public record Member(
       @JsonPropertyDescription("Index of the replica (ORB_REPLICA_INDEX).") Integer replicaIndex,
       @Size(max = 253) @JsonPropertyDescription("Name of the replica's pod.") String pod,
-      @JsonPropertyDescription("provisioning, running, paused, crash-loop or failed.") AgentState state,
+      @JsonPropertyDescription("provisioning, running, sleeping, paused, crash-loop or failed.") AgentState state,
       @JsonPropertyDescription("Restarts of the replica's agent, kept when its pod is replaced.") Long restarts,
       @JsonPropertyDescription("Restarts that failed again in a row.") Integer consecutiveRestartFailures,
       @Size(max = 4096) @JsonPropertyDescription("The replica's last failure.") String lastError,
@@ -107,6 +111,14 @@ public class SwarmStatus extends OrchStatus {
 
   public void setLastRestartAt(String lastRestartAt) {
     this.lastRestartAt = lastRestartAt;
+  }
+
+  public SleepStatus getSleep() {
+    return sleep;
+  }
+
+  public void setSleep(SleepStatus sleep) {
+    this.sleep = sleep;
   }
 
   public List<Member> getMembers() {

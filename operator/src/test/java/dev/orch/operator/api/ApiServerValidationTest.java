@@ -191,6 +191,11 @@ class ApiServerValidationTest {
         refused("autoUpdate of a pinned archive", "agentservice-full.yaml", "spec.autoUpdate", "{source: url}", "autoUpdate follows the archive at bundle.url as it changes, but bundle.sha256 pins one archive"),
         refused("probe path without a slash", AGENT_SERVICE, "spec.probes", "{readiness: {path: ready}}", "probe path must start with /"),
         refused("unknown rollout strategy", AGENT_SERVICE, "spec.rollout", "{strategy: blue-green}", "Unsupported value: \"blue-green\": supported values: \"canary\", \"recreate\", \"rolling\""),
+        refused("sleep.afterIdle below 10s", AGENT_SERVICE, "spec.sleep", "{afterIdle: 5s}", "sleep.afterIdle must be a duration between 10s and 168h"),
+        refused("sleep.afterIdle above a week", AGENT_SERVICE, "spec.sleep", "{afterIdle: 169h}", "sleep.afterIdle must be a duration between 10s and 168h"),
+        refused("sleep.afterIdle in words", AGENT_SERVICE, "spec.sleep", "{afterIdle: 15 minutes}", "sleep.afterIdle must be a duration between 10s and 168h written with h, m and s, e.g. 15m"),
+        refused("sleep.afterIdle on a Swarm", SWARM, "spec.sleep", "{afterIdle: 15m}", "a Swarm has no Service, so no request could wake it"),
+        refused("sleep.afterIdle without HTTP", AGENT_SERVICE, "spec", "{http: {enabled: false}, sleep: {afterIdle: 15m}}", "http.enabled is false, so no request can reach it"),
         refused("ingress host with an underscore", AGENT_SERVICE, "spec.ingress", "{host: my_bot.example.com}", "ingress.host must be a fully qualified DNS name in lower case (letters, digits, '-' and '.'), e.g. bot.example.com"),
         // Identity and bundle.
         refused("agent without an org", AGENT_SERVICE, "spec.agent", "discord-bot", "agent must be org/name or org/name@version"),

@@ -62,7 +62,7 @@ class HelmChartTest {
     List<HasMetadata> objects = render();
     assertThat(objects).extracting(HasMetadata::getKind).containsExactlyInAnyOrder("ServiceAccount", "ClusterRole",
         "ClusterRole", "ClusterRoleBinding", "ClusterRoleBinding", "Role", "RoleBinding", "ClusterRole", "ClusterRole",
-        "Service", "Deployment");
+        "Service", "Service", "Deployment");
 
     Deployment deployment = one(objects, Deployment.class);
     assertThat(deployment.getSpec().getReplicas()).isEqualTo(1);
@@ -78,6 +78,7 @@ class HelmChartTest {
         .containsEntry("ORCH_LEADER_ELECTION_ENABLED", "true")
         .containsEntry("ORCH_LEADER_ELECTION_LEASE_NAME", "rel-orch-operator")
         .containsEntry("QUARKUS_LOG_CONSOLE_JSON_ENABLED", "false")
+        .containsEntry("ORCH_SLEEP_ACTIVATOR_SERVICE", "orch-system/rel-orch-operator-activator")
         .doesNotContainKeys("QUARKUS_OPERATOR_SDK_NAMESPACES", "ORCH_BASE_DOMAIN");
     assertThat(deployment.getSpec().getTemplate().getSpec().getServiceAccountName()).isEqualTo("rel-orch-operator");
 
@@ -98,6 +99,10 @@ class HelmChartTest {
         .containsExactlyInAnyOrder("certificates", "certificaterequests");
     assertThat(rulesFor(operatorRole.getRules(), "orch.dev", "agentservices/status")).singleElement()
         .satisfies(r -> assertThat(r.getVerbs()).containsExactly("patch"));
+    assertThat(rulesFor(operatorRole.getRules(), "orch.dev", "agentservices")).as("read, and the activator's wake annotation")
+        .extracting(PolicyRule::getVerbs).containsExactly(List.of("get", "list", "watch"), List.of("patch"));
+    assertThat(rulesFor(operatorRole.getRules(), "discovery.k8s.io", "endpointslices")).as("sleeping Services' routes")
+        .singleElement().satisfies(r -> assertThat(r.getVerbs()).containsExactly("get", "list", "watch", "create", "patch", "delete"));
     ClusterRole vault = named(objects, ClusterRole.class, "rel-orch-operator-vault");
     assertThat(vault.getRules()).singleElement().satisfies(r -> {
       assertThat(r.getResources()).containsExactly("secrets");
@@ -134,7 +139,8 @@ class HelmChartTest {
         .containsEntry("QUARKUS_LOG_CONSOLE_JSON_ENABLED", "true");
 
     assertThat(objects.stream().filter(RoleBinding.class::isInstance).map(o -> o.getMetadata().getNamespace()))
-        .containsExactlyInAnyOrder("team-a", "team-b", "orch-system");
+        .as("the Lease's and the activator's addresses' in the release namespace")
+        .containsExactlyInAnyOrder("team-a", "team-b", "orch-system", "orch-system");
     assertThat(objects.stream().filter(ClusterRoleBinding.class::isInstance).map(o -> o.getMetadata().getName()))
         .as("workload rights only in the watched namespaces; the vault watch stays cluster-wide")
         .containsExactly("rel-orch-operator-vault");

@@ -22,6 +22,10 @@ import dev.orch.operator.core.config.OperatorSettings;
 import dev.orch.operator.core.reconcile.Labels;
 import dev.orch.operator.core.status.AgentState;
 import dev.orch.operator.core.status.Conditions;
+import dev.orch.operator.core.bundle.BundleCheck;
+import dev.orch.operator.sleep.SleepRequests;
+import dev.orch.operator.sleep.SleepSpec;
+import dev.orch.operator.sleep.SleepStatus;
 import dev.orch.operator.testing.ArgoHealth;
 import dev.orch.operator.testing.Bundles;
 import dev.orch.operator.testing.CustomResources;
@@ -221,6 +225,37 @@ class SwarmReconcilerTest {
     Pod pod = client.pods().withLabel(MetadataKeys.REPLICA_INDEX, Integer.toString(index))
         .withLabel(Labels.INSTANCE, swarm).list().getItems().get(0);
     Kubelet.crashed(client, pod, 2, 3, "ConnectionRefusedError: queue unreachable");
+  }
+
+  @Test
+  void allReplicasSleepAndWakeTogetherByHand() {
+    client.resource(swarm("dozers", 2, s -> s.setSleep(SleepSpec.manual()))).create();
+    await().atMost(TIMEOUT).until(() -> client.pods().withLabel(Labels.INSTANCE, "dozers").list().getItems().size() == 2);
+    Kubelet.markReady(client, Map.of(Labels.INSTANCE, "dozers"));
+    awaitStatus("dozers", s -> s.getReady() == 2);
+
+    annotate("dozers", SleepRequests.SLEEP, "1");
+    Swarm asleep = awaitStatus("dozers", s -> s.getSleep() != null && s.getSleep().phase() == SleepStatus.Phase.ASLEEP);
+    await().atMost(TIMEOUT).until(() -> members("dozers").stream().allMatch(d -> d.getSpec().getReplicas() == 0));
+    asleep = awaitStatus("dozers", s -> s.getMembers().stream().allMatch(m -> m.state() == AgentState.SLEEPING));
+    Condition ready = Conditions.find(asleep.getStatus().getConditions(), "Ready").orElseThrow();
+    assertThat(ready.getStatus()).isEqualTo("True");
+    assertThat(ready.getMessage()).contains("all 2 replicas asleep", "annotate swarm dozers orch.dev/wake=");
+
+    annotate("dozers", SleepRequests.WAKE, "2");
+    await().atMost(TIMEOUT).until(() -> members("dozers").stream().allMatch(d -> d.getSpec().getReplicas() == 1));
+    await().atMost(TIMEOUT).until(() -> client.pods().withLabel(Labels.INSTANCE, "dozers").list().getItems().size() == 2);
+    Kubelet.markReady(client, Map.of(Labels.INSTANCE, "dozers"));
+    Swarm awake = awaitStatus("dozers", s -> s.getSleep().phase() == SleepStatus.Phase.AWAKE && s.getReady() == 2);
+    assertThat(awake.getStatus().getSleep().reason()).isEqualTo("woken by hand");
+  }
+
+  private void annotate(String name, String annotation, String value) {
+    CustomResources.edit(client, Swarm.class, name, s -> {
+      s.getMetadata().setAnnotations(new java.util.HashMap<>(s.getMetadata().getAnnotations() == null ? Map.of()
+          : s.getMetadata().getAnnotations()));
+      s.getMetadata().getAnnotations().put(annotation, value);
+    }, TIMEOUT);
   }
 
   private Swarm swarm(String name, int replicas, Consumer<SwarmSpec> customize) {

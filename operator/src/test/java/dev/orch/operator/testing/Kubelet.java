@@ -62,11 +62,17 @@ public final class Kubelet {
 
   /** Marks every pod matching the labels Running and Ready. Returns how many it marked. */
   public static int markReady(KubernetesClient client, Map<String, String> labels) {
+    return markReady(client, labels, null);
+  }
+
+  /** Marks every pod matching the labels Running and Ready at {@code podIP}. Returns how many it marked. */
+  public static int markReady(KubernetesClient client, Map<String, String> labels, String podIP) {
     List<Pod> pods = client.pods().withLabels(labels).list().getItems();
     String now = Instant.now().toString();
     for (Pod pod : pods) {
       pod.setStatus(new PodStatusBuilder()
           .withPhase("Running")
+          .withPodIP(podIP)
           .withStartTime(now)
           .withConditions(
               new PodConditionBuilder().withType("Ready").withStatus("True").withLastTransitionTime(now).build(),

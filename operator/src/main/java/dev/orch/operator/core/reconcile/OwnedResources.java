@@ -30,7 +30,7 @@ public final class OwnedResources {
 
   /**
    * The pods of one kind's workloads, cached as far as crash-loop tracking and run history read them: name, UID,
-   * labels, deletion time and the containers' restart counts and states. A pod's spec and the rest of its status
+   * labels, deletion time, the containers' restart counts and states, and the pod's address and readiness. A pod's spec and the rest of its status
    * would be most of the cache and are never read.
    *
    * <p>java-operator-sdk gives one item store to the informers of all watched namespaces, and an informer's
@@ -54,7 +54,11 @@ public final class OwnedResources {
         .withNewMetadata().withName(metadata.getName()).withNamespace(metadata.getNamespace()).withUid(metadata.getUid())
         .withResourceVersion(metadata.getResourceVersion()).withLabels(metadata.getLabels())
         .withDeletionTimestamp(metadata.getDeletionTimestamp()).endMetadata()
-        .withNewStatus().withContainerStatuses(statuses).endStatus()
+        // The pod's address and readiness: sleep/wake asks ready pods' gateways whether their agent is idle.
+        .withNewStatus().withContainerStatuses(statuses).withPodIP(pod.getStatus() == null ? null : pod.getStatus().getPodIP())
+        .withConditions(pod.getStatus() == null || pod.getStatus().getConditions() == null ? List.of()
+            : pod.getStatus().getConditions().stream().filter(c -> "Ready".equals(c.getType())).toList())
+        .endStatus()
         .build();
   }
 

@@ -8,5 +8,7 @@ public enum AgentState {
   @JsonProperty("running") RUNNING,
   @JsonProperty("paused") PAUSED,
   @JsonProperty("crash-loop") CRASH_LOOP,
-  @JsonProperty("failed") FAILED
+  @JsonProperty("failed") FAILED,
+  /** Scaled to zero by sleep/wake; a request or a wake by hand brings it back. */
+  @JsonProperty("sleeping") SLEEPING
 }

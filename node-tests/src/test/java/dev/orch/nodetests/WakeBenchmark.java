@@ -1,0 +1,185 @@
+package dev.orch.nodetests;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+import dev.orch.localcluster.SharedCluster;
+import dev.orch.operator.agentservice.AgentService;
+import dev.orch.operator.core.status.AgentState;
+import dev.orch.operator.sleep.SleepRequests;
+import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+
+/**
+ * {@code make bench-wake}: wake latency on the real node, printed, not asserted. A {@code hello-http} service
+ * with {@code sleep: {}} is put to sleep by hand and woken by one request through its Service, 10 times: from
+ * the request to its answer (p50/p90), split into the wake request reaching the AgentService, scale-up
+ * (Deployment replicas back), scheduling, prepare done, agent container running, gateway {@code /health} 200,
+ * and the answer. Then the memory a sleeping service frees: its pod's memory cgroup (every container and the
+ * sandbox's pause) and the containerd shim's PSS, measured while it is awake and idle.
+ */
+public final class WakeBenchmark {
+  private static final int WAKES = 10;
+  private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+      .connectTimeout(Duration.ofSeconds(5)).build();
+  private static final String[] PHASES = {"request → wake asked", "request → scaled up", "request → pod scheduled",
+      "request → prepare done", "request → agent running", "request → /health 200", "request → answered"};
+
+  private WakeBenchmark() {
+  }
+
+  public static void main(String[] args) throws Exception {
+    NodeTier tier = NodeTier.get();
+    try (KubernetesClient admin = new KubernetesClientBuilder().withConfig(SharedCluster.get().adminConfig()).build()) {
+      admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("bench-wake").endMetadata().build())
+          .serverSideApply();
+      try (KubernetesClient client = new KubernetesClientBuilder()
+          .withConfig(new ConfigBuilder(SharedCluster.get().adminConfig()).withNamespace("bench-wake").build()).build()) {
+        Cluster cluster = new Cluster(client);
+        cluster.bundle("hello-bundle", Map.of("main.py",
+            Files.readString(Path.of(System.getProperty("orch.repo.dir"), "examples/hello-http/main.py"))));
+        cluster.apply(Cluster.agentService("dozer", "hello-bundle", "  sleep: {}\n"));
+        cluster.awaitAnswer("dozer", "/");
+        Thread.sleep(5_000);
+        long freedKib = podMemoryKib(cluster.pods("dozer").get(0));
+        List<long[]> wakes = new ArrayList<>();
+        for (int i = 0; i < WAKES; i++) {
+          sleep(client, cluster, i);
+          wakes.add(wake(client, cluster));
+          System.out.printf(Locale.ROOT, "wake %d: %s%n", i, describe(wakes.get(i)));
+        }
+        System.out.println();
+        for (int phase = 0; phase < PHASES.length; phase++) {
+          final int index = phase;
+          long[] values = wakes.stream().mapToLong(w -> w[index]).filter(v -> v >= 0).sorted().toArray();
+          System.out.printf(Locale.ROOT, "%-28s p50 %s  p90 %s  (n=%d)%n", PHASES[phase],
+              NodeBenchmark.ms(NodeBenchmark.percentile(values, 50)), NodeBenchmark.ms(NodeBenchmark.percentile(values, 90)),
+              values.length);
+        }
+        System.out.printf(Locale.ROOT, "%nmemory freed per sleeping service (its idle pod: cgroup usage of every container"
+            + " and pause, plus the containerd shim's PSS): %s%n", NodeBenchmark.kib(freedKib));
+        client.resources(AgentService.class).withName("dozer").delete();
+      }
+    } catch (Exception e) {
+      e.printStackTrace(System.out);
+    } finally {
+      System.out.println("(operator log: " + tier.operatorLog + ")");
+      System.exit(0);
+    }
+  }
+
+  private static void sleep(KubernetesClient client, Cluster cluster, int round) throws Exception {
+    annotate(client, SleepRequests.SLEEP, "bench-" + round);
+    cluster.awaitStatus(AgentService.class, "dozer", "sleeping", s -> s.getState() == AgentState.SLEEPING, Duration.ofSeconds(60));
+    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+    while (!client.pods().withLabel("app.kubernetes.io/instance", "dozer").list().getItems().isEmpty()
+        && System.nanoTime() < deadline) {
+      Thread.sleep(200);
+    }
+  }
+
+  /** One request through the Service while the service sleeps, and when each phase of its wake was seen. */
+  private static long[] wake(KubernetesClient client, Cluster cluster) throws Exception {
+    String clusterIp = client.services().withName("dozer").get().getSpec().getClusterIP();
+    long[] seen = new long[PHASES.length];
+    java.util.Arrays.fill(seen, -1);
+    long start = System.nanoTime();
+    CompletableFuture<HttpResponse<String>> answer = HTTP.sendAsync(HttpRequest.newBuilder(URI.create("http://" + clusterIp + "/"))
+        .timeout(Duration.ofSeconds(90)).build(), HttpResponse.BodyHandlers.ofString());
+    while (!answer.isDone() && System.nanoTime() - start < Duration.ofSeconds(90).toNanos()) {
+      long now = System.nanoTime() - start;
+      Map<String, String> annotations = client.resources(AgentService.class).withName("dozer").get().getMetadata().getAnnotations();
+      mark(seen, 0, now, annotations != null && annotations.containsKey(SleepRequests.WAKE_ON_REQUEST)
+          && !annotations.get(SleepRequests.WAKE_ON_REQUEST).equals(lastWake));
+      Integer replicas = client.apps().deployments().withName("dozer").get().getSpec().getReplicas();
+      mark(seen, 1, now, replicas != null && replicas > 0);
+      Optional<Pod> pod = cluster.pods("dozer").stream().findFirst();
+      if (pod.isPresent()) {
+        Pod p = pod.get();
+        mark(seen, 2, now, p.getSpec().getNodeName() != null);
+        mark(seen, 3, now, p.getStatus().getInitContainerStatuses() != null && NodeBenchmark.initDone(p));
+        mark(seen, 4, now, p.getStatus().getContainerStatuses() != null && p.getStatus().getContainerStatuses().stream()
+            .filter(s -> s.getName().equals("agent")).map(ContainerStatus::getState).anyMatch(s -> s.getRunning() != null));
+        if (seen[5] < 0 && p.getStatus().getPodIP() != null && NodeBenchmark.ok("http://" + p.getStatus().getPodIP() + ":8080/health")) {
+          seen[5] = System.nanoTime() - start;
+        }
+      }
+      Thread.sleep(20);
+    }
+    HttpResponse<String> response = answer.get();
+    seen[6] = response.statusCode() == 200 ? System.nanoTime() - start : -1;
+    Map<String, String> annotations = client.resources(AgentService.class).withName("dozer").get().getMetadata().getAnnotations();
+    lastWake = annotations == null ? null : annotations.get(SleepRequests.WAKE_ON_REQUEST);
+    // The answer came before a slow poll saw the last phases: they were done by then.
+    for (int i = 0; i < seen.length; i++) {
+      if (seen[i] < 0 && seen[6] >= 0) {
+        seen[i] = seen[6];
+      }
+    }
+    return seen;
+  }
+
+  private static String lastWake;
+
+  private static void mark(long[] seen, int phase, long now, boolean reached) {
+    if (seen[phase] < 0 && reached) {
+      seen[phase] = now;
+    }
+  }
+
+  private static String describe(long[] wake) {
+    List<String> parts = new ArrayList<>();
+    for (int i = 0; i < PHASES.length; i++) {
+      parts.add(PHASES[i].substring("request → ".length()) + " " + NodeBenchmark.ms(wake[i]));
+    }
+    return String.join(", ", parts);
+  }
+
+  private static void annotate(KubernetesClient client, String annotation, String value) {
+    client.resources(AgentService.class).withName("dozer").edit(s -> {
+      s.getMetadata().setAnnotations(new HashMap<>(s.getMetadata().getAnnotations() == null ? Map.of()
+          : s.getMetadata().getAnnotations()));
+      s.getMetadata().getAnnotations().put(annotation, value);
+      return s;
+    });
+  }
+
+  /** The pod's memory cgroup (all its containers and pause) and its shim's PSS, in KiB. */
+  private static long podMemoryKib(Pod pod) throws Exception {
+    String uid = pod.getMetadata().getUid();
+    Optional<Path> podCgroup = NodeBenchmark.containerStatuses(pod).stream().filter(c -> c.getContainerID() != null
+            && c.getState().getRunning() != null)
+        .map(c -> NodeBenchmark.memoryCgroupQuietly(uid, c.getContainerID().replaceFirst("^[a-z]+://", "")))
+        .flatMap(Optional::stream).map(Path::getParent).findFirst();
+    if (podCgroup.isEmpty()) {
+      throw new IllegalStateException("no memory cgroup found for pod " + pod.getMetadata().getName());
+    }
+    long usage = Long.parseLong(Files.readString(podCgroup.get().resolve("memory.usage_in_bytes")).strip()) / 1024;
+    long shim = 0;
+    try (var dirs = Files.list(podCgroup.get())) {
+      for (Path dir : dirs.filter(Files::isDirectory).toList()) {
+        List<Long> pids = NodeBenchmark.pids(dir);
+        if (!pids.isEmpty() && NodeBenchmark.command(pids.get(0)).contains("pause")) {
+          shim = NodeBenchmark.pssAndRss(NodeBenchmark.parent(pids.get(0)))[0];
+        }
+      }
+    }
+    return usage + shim;
+  }
+}

@@ -1,0 +1,38 @@
+package dev.orch.operator.sleep;
+
+import java.util.Map;
+
+import dev.orch.operator.core.reconcile.RestartRequest;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+
+/**
+ * The annotations that put a resource to sleep or wake it. Each new value is acted on once (the status keeps
+ * the last value handled), so a manifest that keeps an annotation does nothing on its next apply.
+ */
+public final class SleepRequests {
+  /** Set by hand: {@code kubectl annotate ... orch.dev/sleep=$(date -u +%Y-%m-%dT%H:%M:%SZ) --overwrite}. */
+  public static final String SLEEP = "orch.dev/sleep";
+  /** Set by hand: {@code kubectl annotate ... orch.dev/wake=$(date -u +%Y-%m-%dT%H:%M:%SZ) --overwrite}. */
+  public static final String WAKE = "orch.dev/wake";
+  /** Set by the activator when a request arrives for a sleeping service; any operator replica may set it. */
+  public static final String WAKE_ON_REQUEST = "orch.dev/wake-on-request";
+
+  private SleepRequests() {
+  }
+
+  /** The annotations' current values (null when absent). */
+  public record Seen(String sleep, String wake, String wakeOnRequest) {
+    public static Seen of(HasMetadata resource) {
+      Map<String, String> annotations = resource.getMetadata().getAnnotations();
+      if (annotations == null) {
+        return new Seen(null, null, null);
+      }
+      return new Seen(annotations.get(SLEEP), annotations.get(WAKE), annotations.get(WAKE_ON_REQUEST));
+    }
+  }
+
+  /** The command that sets {@code annotation} now, for status messages. */
+  public static String command(HasMetadata resource, String annotation) {
+    return RestartRequest.command(resource, annotation);
+  }
+}

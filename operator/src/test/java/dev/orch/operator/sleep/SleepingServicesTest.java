@@ -1,0 +1,27 @@
+package dev.orch.operator.sleep;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+
+class SleepingServicesTest {
+  @Test
+  void aServiceAnswersToItsClusterIpItsNamesAndItsIngressHost() {
+    Service service = new ServiceBuilder().withNewMetadata().withName("bot").withNamespace("team-a")
+        .addToAnnotations(SleepPlan.HOSTS_ANNOTATION, "bot.example.com").endMetadata()
+        .withNewSpec().withClusterIPs("10.96.0.12").endSpec().build();
+    assertThat(SleepingServices.hosts(service)).containsExactlyInAnyOrder("bot", "bot.team-a", "bot.team-a.svc",
+        "bot.team-a.svc.cluster.local", "10.96.0.12", "bot.example.com");
+  }
+
+  @Test
+  void theHostHeaderLosesItsPortAndTrailingDot() {
+    assertThat(SleepingServices.withoutPort("bot.team-a.svc:80")).isEqualTo("bot.team-a.svc");
+    assertThat(SleepingServices.withoutPort("bot.example.com.")).isEqualTo("bot.example.com");
+    assertThat(SleepingServices.withoutPort("10.96.0.12")).isEqualTo("10.96.0.12");
+    assertThat(SleepingServices.withoutPort("[fd00::12]:80")).isEqualTo("fd00::12");
+  }
+}
