@@ -20,6 +20,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 import dev.orch.localcluster.WithKubernetes;
 import dev.orch.operator.agentservice.AgentService;
+import dev.orch.operator.core.MetadataKeys;
 import dev.orch.operator.core.status.AgentState;
 import dev.orch.operator.core.status.Conditions;
 import dev.orch.operator.sleep.SleepRequests;
@@ -126,7 +127,7 @@ class SleepWakeNodeIT {
           sleep: {}
         """));
     cluster.awaitStatus(AgentService.class, "slow", "Ready", s -> Conditions.isTrue(s.getConditions(), "Ready"), Cluster.AGENT_START);
-    annotate("slow", SleepRequests.SLEEP, "1");
+    annotate("slow", MetadataKeys.SLEEP, "1");
     awaitSleeping("slow");
     awaitNoPods("slow");
 
@@ -159,10 +160,10 @@ class SleepWakeNodeIT {
     await("never asleep by idleness").during(Duration.ofSeconds(12)).atMost(Duration.ofSeconds(20))
         .until(() -> client.resources(AgentService.class).withName("sleepy-worker").get().getStatus().getState() == AgentState.RUNNING);
 
-    annotate("sleepy-worker", SleepRequests.SLEEP, "1");
+    annotate("sleepy-worker", MetadataKeys.SLEEP, "1");
     awaitSleeping("sleepy-worker");
     awaitNoPods("sleepy-worker");
-    annotate("sleepy-worker", SleepRequests.WAKE, "2");
+    annotate("sleepy-worker", MetadataKeys.WAKE, "2");
     cluster.awaitStatus(AgentService.class, "sleepy-worker", "awake by hand", s -> s.getState() == AgentState.RUNNING,
         Cluster.AGENT_START);
     await("working again").atMost(Duration.ofSeconds(30)).ignoreExceptions()

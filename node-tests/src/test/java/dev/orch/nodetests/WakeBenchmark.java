@@ -17,6 +17,7 @@ import java.util.concurrent.CompletableFuture;
 
 import dev.orch.localcluster.SharedCluster;
 import dev.orch.operator.agentservice.AgentService;
+import dev.orch.operator.core.MetadataKeys;
 import dev.orch.operator.core.status.AgentState;
 import dev.orch.operator.sleep.SleepRequests;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
@@ -85,7 +86,7 @@ public final class WakeBenchmark {
   }
 
   private static void sleep(KubernetesClient client, Cluster cluster, int round) throws Exception {
-    annotate(client, SleepRequests.SLEEP, "bench-" + round);
+    annotate(client, MetadataKeys.SLEEP, "bench-" + round);
     cluster.awaitStatus(AgentService.class, "dozer", "sleeping", s -> s.getState() == AgentState.SLEEPING, Duration.ofSeconds(60));
     long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
     while (!client.pods().withLabel("app.kubernetes.io/instance", "dozer").list().getItems().isEmpty()
@@ -105,8 +106,8 @@ public final class WakeBenchmark {
     while (!answer.isDone() && System.nanoTime() - start < Duration.ofSeconds(90).toNanos()) {
       long now = System.nanoTime() - start;
       Map<String, String> annotations = client.resources(AgentService.class).withName("dozer").get().getMetadata().getAnnotations();
-      mark(seen, 0, now, annotations != null && annotations.containsKey(SleepRequests.WAKE_ON_REQUEST)
-          && !annotations.get(SleepRequests.WAKE_ON_REQUEST).equals(lastWake));
+      mark(seen, 0, now, annotations != null && annotations.containsKey(MetadataKeys.WAKE_ON_REQUEST)
+          && !annotations.get(MetadataKeys.WAKE_ON_REQUEST).equals(lastWake));
       Integer replicas = client.apps().deployments().withName("dozer").get().getSpec().getReplicas();
       mark(seen, 1, now, replicas != null && replicas > 0);
       Optional<Pod> pod = cluster.pods("dozer").stream().findFirst();
@@ -125,7 +126,7 @@ public final class WakeBenchmark {
     HttpResponse<String> response = answer.get();
     seen[6] = response.statusCode() == 200 ? System.nanoTime() - start : -1;
     Map<String, String> annotations = client.resources(AgentService.class).withName("dozer").get().getMetadata().getAnnotations();
-    lastWake = annotations == null ? null : annotations.get(SleepRequests.WAKE_ON_REQUEST);
+    lastWake = annotations == null ? null : annotations.get(MetadataKeys.WAKE_ON_REQUEST);
     // The answer came before a slow poll saw the last phases: they were done by then.
     for (int i = 0; i < seen.length; i++) {
       if (seen[i] < 0 && seen[6] >= 0) {

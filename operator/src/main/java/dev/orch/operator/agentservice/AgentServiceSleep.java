@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
+import dev.orch.operator.core.MetadataKeys;
 import dev.orch.operator.core.status.AgentState;
 import dev.orch.operator.core.status.Conditions;
 import dev.orch.operator.core.status.Conditions.Verdict;
@@ -97,8 +98,8 @@ final class AgentServiceSleep {
       status.setState(AgentState.SLEEPING);
       SleepSpec spec = service.getSpec().getSleep();
       String wakes = AgentServicePlan.servesHttp(service.getSpec())
-          ? "the next request to its Service wakes it, or wake it by hand: " + SleepRequests.command(service, SleepRequests.WAKE)
-          : "it wakes by hand: " + SleepRequests.command(service, SleepRequests.WAKE);
+          ? "the next request to its Service wakes it, or wake it by hand: " + SleepRequests.command(service, MetadataKeys.WAKE)
+          : "it wakes by hand: " + SleepRequests.command(service, MetadataKeys.WAKE);
       verdict = Verdict.ready("Sleeping", "asleep since " + sleep.since() + " (" + sleep.reason()
           + (spec != null && spec.afterIdle() != null ? ", afterIdle " + spec.afterIdle() : "") + "); " + wakes);
     } else {

@@ -24,6 +24,30 @@ public final class MetadataKeys {
   public static final String ROTATE_WEBHOOK_TOKEN = "orch.dev/rotate-webhook-token";
   /** Annotation on a running Job: the webhook calls skipped while it ran. */
   public static final String SKIPPED_CALLS = "orch.dev/skipped-calls";
+  /** Annotation that puts an AgentService or Swarm to sleep; each new value acts once. */
+  public static final String SLEEP = "orch.dev/sleep";
+  /** Annotation that wakes a sleeping AgentService or Swarm; each new value acts once. */
+  public static final String WAKE = "orch.dev/wake";
+  /** Annotation the activator sets when a request arrives for a sleeping service (any operator replica may). */
+  public static final String WAKE_ON_REQUEST = "orch.dev/wake-on-request";
+  /** Annotation on a sleeping service's Service: the hosts the activator answers for it. */
+  public static final String ACTIVATOR_HOSTS = "orch.dev/activator-hosts";
+  /** Annotation on an HTTPRoute: hash of what the operator last applied. */
+  public static final String APPLIED_HASH = "orch.dev/applied-hash";
+  /** Annotation: next canary step, or every remaining step with full (or full-ANYTHING); retries an aborted canary. */
+  public static final String PROMOTE = "orch.dev/promote";
+  /** Annotation: all traffic back to the stable version. */
+  public static final String ABORT = "orch.dev/abort";
+  /** Annotation: back to the revision before the stable one, pinned until the spec changes. */
+  public static final String ROLLBACK = "orch.dev/rollback";
+  /** Annotation on a Deployment (copied to its ReplicaSets): hash of its pod template, the revision. */
+  public static final String TEMPLATE_HASH = "orch.dev/template-hash";
+  /** Label on a canary's pods and track Services: stable or canary. */
+  public static final String TRACK = "orch.dev/track";
+  /** Annotation: check an auto-updating bundle's source now. */
+  public static final String CHECK_UPDATE = "orch.dev/check-update";
+  /** Pod-template annotation: the bundle version auto-update pinned. */
+  public static final String BUNDLE_VERSION = "orch.dev/bundle-version";
 
   private MetadataKeys() {
   }

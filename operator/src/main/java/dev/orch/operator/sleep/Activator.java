@@ -12,6 +12,7 @@ import org.jboss.logging.Logger;
 
 import dev.orch.operator.agent.AgentPod;
 import dev.orch.operator.agentservice.AgentService;
+import dev.orch.operator.core.MetadataKeys;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
@@ -285,7 +286,7 @@ public final class Activator implements AutoCloseable {
       return;
     }
     pods.wakeAskedNanos = now;
-    String patch = "{\"metadata\":{\"annotations\":{\"" + SleepRequests.WAKE_ON_REQUEST + "\":\"" + Instant.now() + "\"}}}";
+    String patch = "{\"metadata\":{\"annotations\":{\"" + MetadataKeys.WAKE_ON_REQUEST + "\":\"" + Instant.now() + "\"}}}";
     vertx.executeBlocking(() -> client.resources(AgentService.class).inNamespace(target.namespace()).withName(target.name())
         .patch(PatchContext.of(PatchType.JSON_MERGE), patch), false)
         .onFailure(error -> {

@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import dev.orch.operator.core.MetadataKeys;
 import dev.orch.operator.core.reconcile.Labels;
 import dev.orch.operator.core.reconcile.Plan;
 import io.fabric8.kubernetes.api.model.Service;
@@ -24,8 +25,6 @@ import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
  * the service; the selector comes back once a pod is ready, so no request meets a Service without endpoints.
  */
 public final class SleepPlan {
-  /** On a sleeping Service: the host names the activator recognises it by besides its own (its ingress host). */
-  public static final String HOSTS_ANNOTATION = "orch.dev/activator-hosts";
   public static final String SERVICE_NAME_LABEL = "kubernetes.io/service-name";
   public static final String MANAGED_BY_LABEL = "endpointslice.kubernetes.io/managed-by";
   static final String MANAGED_BY = "activator.orch.dev";
@@ -58,7 +57,7 @@ public final class SleepPlan {
   private static Service toActivator(Service awake, List<String> hosts) {
     ServiceBuilder asleep = new ServiceBuilder(awake).editSpec().withSelector(null).endSpec();
     if (!hosts.isEmpty()) {
-      asleep.editMetadata().addToAnnotations(HOSTS_ANNOTATION, String.join(",", hosts)).endMetadata();
+      asleep.editMetadata().addToAnnotations(MetadataKeys.ACTIVATOR_HOSTS, String.join(",", hosts)).endMetadata();
     }
     return asleep.build();
   }

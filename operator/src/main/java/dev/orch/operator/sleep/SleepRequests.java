@@ -2,6 +2,7 @@ package dev.orch.operator.sleep;
 
 import java.util.Map;
 
+import dev.orch.operator.core.MetadataKeys;
 import dev.orch.operator.core.reconcile.RestartRequest;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 
@@ -10,12 +11,6 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
  * the last value handled), so a manifest that keeps an annotation does nothing on its next apply.
  */
 public final class SleepRequests {
-  /** Set by hand: {@code kubectl annotate ... orch.dev/sleep=$(date -u +%Y-%m-%dT%H:%M:%SZ) --overwrite}. */
-  public static final String SLEEP = "orch.dev/sleep";
-  /** Set by hand: {@code kubectl annotate ... orch.dev/wake=$(date -u +%Y-%m-%dT%H:%M:%SZ) --overwrite}. */
-  public static final String WAKE = "orch.dev/wake";
-  /** Set by the activator when a request arrives for a sleeping service; any operator replica may set it. */
-  public static final String WAKE_ON_REQUEST = "orch.dev/wake-on-request";
 
   private SleepRequests() {
   }
@@ -27,7 +22,7 @@ public final class SleepRequests {
       if (annotations == null) {
         return new Seen(null, null, null);
       }
-      return new Seen(annotations.get(SLEEP), annotations.get(WAKE), annotations.get(WAKE_ON_REQUEST));
+      return new Seen(annotations.get(MetadataKeys.SLEEP), annotations.get(MetadataKeys.WAKE), annotations.get(MetadataKeys.WAKE_ON_REQUEST));
     }
   }
 

@@ -6,6 +6,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
+import dev.orch.operator.core.MetadataKeys;
 import dev.orch.operator.core.reconcile.Labels;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -63,8 +64,8 @@ public class SleepingServices implements AutoCloseable {
       hosts.addAll(service.getSpec().getClusterIPs());
     }
     Map<String, String> annotations = service.getMetadata().getAnnotations();
-    if (annotations != null && annotations.get(SleepPlan.HOSTS_ANNOTATION) != null) {
-      hosts.addAll(List.of(annotations.get(SleepPlan.HOSTS_ANNOTATION).split(",")));
+    if (annotations != null && annotations.get(MetadataKeys.ACTIVATOR_HOSTS) != null) {
+      hosts.addAll(List.of(annotations.get(MetadataKeys.ACTIVATOR_HOSTS).split(",")));
     }
     return hosts;
   }

@@ -7,6 +7,7 @@ import java.util.TreeSet;
 
 import dev.orch.operator.agent.AgentDeployment;
 import dev.orch.operator.agentservice.rollout.CanaryRollout;
+import dev.orch.operator.core.MetadataKeys;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 
@@ -51,7 +52,7 @@ final class MemberRollout {
       } else {
         outdated.add(Integer.parseInt(entry.getKey()));
         entry.setValue(new DeploymentBuilder(wanted).editSpec().withTemplate(now.getSpec().getTemplate()).endSpec()
-            .editMetadata().addToAnnotations(CanaryRollout.TEMPLATE_HASH, hash(now)).endMetadata().build());
+            .editMetadata().addToAnnotations(MetadataKeys.TEMPLATE_HASH, hash(now)).endMetadata().build());
       }
     }
     return new Result(members, outdated);
@@ -75,12 +76,12 @@ final class MemberRollout {
 
   private static Deployment withHash(Deployment member) {
     return new DeploymentBuilder(member).editMetadata()
-        .addToAnnotations(CanaryRollout.TEMPLATE_HASH, CanaryRollout.hash(member.getSpec().getTemplate())).endMetadata().build();
+        .addToAnnotations(MetadataKeys.TEMPLATE_HASH, CanaryRollout.hash(member.getSpec().getTemplate())).endMetadata().build();
   }
 
   private static String hash(Deployment member) {
     Map<String, String> annotations = member.getMetadata().getAnnotations();
-    String hash = annotations == null ? null : annotations.get(CanaryRollout.TEMPLATE_HASH);
+    String hash = annotations == null ? null : annotations.get(MetadataKeys.TEMPLATE_HASH);
     return hash == null ? "" : hash;
   }
 }

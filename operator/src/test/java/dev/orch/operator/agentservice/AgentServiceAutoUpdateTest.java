@@ -24,6 +24,7 @@ import dev.orch.localcluster.WithKubernetes;
 import dev.orch.operator.agent.Bundle;
 import dev.orch.operator.agentservice.autoupdate.AutoUpdates;
 import dev.orch.operator.agentservice.rollout.RolloutStatus.Phase;
+import dev.orch.operator.core.MetadataKeys;
 import dev.orch.operator.core.reconcile.Labels;
 import dev.orch.operator.core.config.OperatorSettings;
 import dev.orch.operator.testing.CustomResources;
@@ -81,7 +82,7 @@ class AgentServiceAutoUpdateTest {
     server.serve("bot.tar.gz", v2);
     CustomResources.edit(client, AgentService.class, "updated", s -> {
       Map<String, String> annotations = new HashMap<>(s.getMetadata().getAnnotations() == null ? Map.of() : s.getMetadata().getAnnotations());
-      annotations.put(AutoUpdates.CHECK_NOW, "1");
+      annotations.put(MetadataKeys.CHECK_UPDATE, "1");
       s.getMetadata().setAnnotations(annotations);
     }, TIMEOUT);
     String v2Digest = sha256(v2);

@@ -21,6 +21,7 @@ import dev.orch.operator.agent.Bundle;
 import dev.orch.operator.agent.EnvVar;
 import dev.orch.operator.agentservice.rollout.RolloutCommands;
 import dev.orch.operator.agentservice.rollout.RolloutStatus.Phase;
+import dev.orch.operator.core.MetadataKeys;
 import dev.orch.operator.core.reconcile.Labels;
 import dev.orch.operator.core.config.OperatorSettings;
 import dev.orch.operator.testing.Bundles;
@@ -91,7 +92,7 @@ class AgentServiceGatewayRouteTest {
 
     CustomResources.edit(client, AgentService.class, "routed", s -> {
       Map<String, String> annotations = new HashMap<>(s.getMetadata().getAnnotations() == null ? Map.of() : s.getMetadata().getAnnotations());
-      annotations.put(RolloutCommands.PROMOTE, "full");
+      annotations.put(MetadataKeys.PROMOTE, "full");
       s.getMetadata().setAnnotations(annotations);
     }, TIMEOUT);
     awaitReady(applied, s -> s.getRollout().phase() == Phase.Healthy && s.getRollout().revisions().size() == 2);

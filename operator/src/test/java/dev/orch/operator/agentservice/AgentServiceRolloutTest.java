@@ -26,6 +26,7 @@ import dev.orch.operator.agentservice.rollout.CanaryRollout;
 import dev.orch.operator.agentservice.rollout.RolloutCommands;
 import dev.orch.operator.agentservice.rollout.RolloutStatus;
 import dev.orch.operator.agentservice.rollout.RolloutStatus.Phase;
+import dev.orch.operator.core.MetadataKeys;
 import dev.orch.operator.core.status.AgentState;
 import dev.orch.operator.core.status.Conditions;
 import dev.orch.operator.core.reconcile.Labels;
@@ -110,7 +111,7 @@ class AgentServiceRolloutTest {
     assertThat(condition(paused, Conditions.RECONCILING).getMessage()).contains("orch.dev/promote=");
     assertThat(paused.getStatus().getState()).isEqualTo(AgentState.RUNNING);
 
-    annotate("web", RolloutCommands.PROMOTE, "go");
+    annotate("web", MetadataKeys.PROMOTE, "go");
     AgentService healthy = awaitStatusReady(applied, "web", s -> s.getRollout().phase() == Phase.Healthy);
     assertThat(healthy.getStatus().getRollout().stable().templateHash()).isNotEqualTo(v1);
     assertThat(healthy.getStatus().getRollout().revisions()).extracting(RolloutStatus.Revision::templateHash)
@@ -128,7 +129,7 @@ class AgentServiceRolloutTest {
     version("api", "2");
     awaitStatus("api", s -> s.getRollout().phase() == Phase.Progressing);
 
-    annotate("api", RolloutCommands.ABORT, "1");
+    annotate("api", MetadataKeys.ABORT, "1");
     AgentService aborted = awaitStatus("api", s -> s.getRollout().phase() == Phase.Aborted);
     Condition stalled = condition(aborted, Conditions.STALLED);
     assertThat(stalled.getStatus()).isEqualTo("True");
@@ -140,13 +141,13 @@ class AgentServiceRolloutTest {
     awaitEvents("api", "CanaryAborted");
 
     // Retry, promote in full, then roll back to version 1 without touching the spec.
-    annotate("api", RolloutCommands.PROMOTE, "retry");
+    annotate("api", MetadataKeys.PROMOTE, "retry");
     awaitStatus("api", s -> s.getRollout().phase() == Phase.Progressing);
-    annotate("api", RolloutCommands.PROMOTE, "full");
+    annotate("api", MetadataKeys.PROMOTE, "full");
     awaitStatusReady(applied, "api", s -> s.getRollout().phase() == Phase.Healthy && s.getRollout().revisions().size() == 2);
     long generation = client.resources(AgentService.class).withName("api").get().getMetadata().getGeneration();
 
-    annotate("api", RolloutCommands.ROLLBACK, "1");
+    annotate("api", MetadataKeys.ROLLBACK, "1");
     AgentService rolledBack = awaitStatusReady(applied, "api", s -> s.getRollout().pinned() != null
         && Conditions.isTrue(s.getConditions(), Conditions.READY));
     assertThat(env(deployment("api"))).as("the previous revision runs again").isEqualTo("1");
@@ -272,7 +273,7 @@ class AgentServiceRolloutTest {
 
   private static Map<String, String> canarySelector(AgentService service) {
     Map<String, String> selector = new HashMap<>(Labels.selector(service));
-    selector.put(CanaryRollout.TRACK_LABEL, CanaryRollout.CANARY_TRACK);
+    selector.put(MetadataKeys.TRACK, CanaryRollout.CANARY_TRACK);
     return selector;
   }
 

@@ -8,6 +8,7 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
+import dev.orch.operator.core.MetadataKeys;
 import dev.orch.operator.core.config.OperatorSettings;
 import dev.orch.operator.core.reconcile.Plan;
 import dev.orch.operator.sleep.SleepPlan;
@@ -49,7 +50,7 @@ class AgentServiceSleepPlanTest {
     assertThat(asleep.get(PodDisruptionBudget.class)).isEmpty();
     Service service = asleep.get(Service.class).orElseThrow();
     assertThat(service.getSpec().getSelector()).isNullOrEmpty();
-    assertThat(service.getMetadata().getAnnotations()).containsEntry(SleepPlan.HOSTS_ANNOTATION, "bot.example.com");
+    assertThat(service.getMetadata().getAnnotations()).containsEntry(MetadataKeys.ACTIVATOR_HOSTS, "bot.example.com");
     EndpointSlice slice = asleep.get(EndpointSlice.class).orElseThrow();
     assertThat(slice.getMetadata().getName()).isEqualTo("bot");
     assertThat(slice.getMetadata().getLabels()).containsEntry("kubernetes.io/service-name", "bot")

@@ -21,6 +21,7 @@ import org.junit.jupiter.api.TestInstance;
 
 import dev.orch.localcluster.WithKubernetes;
 import dev.orch.operator.agent.Bundle;
+import dev.orch.operator.core.MetadataKeys;
 import dev.orch.operator.core.status.AgentState;
 import dev.orch.operator.core.status.Conditions;
 import dev.orch.operator.core.reconcile.Labels;
@@ -90,7 +91,7 @@ class AgentServiceSleepTest {
     await().atMost(TIMEOUT).until(() -> Kubelet.markReady(client, Labels.selector(applied)) > 0);
     awaitStatus("napper", s -> s.getState() == AgentState.RUNNING);
 
-    annotate("napper", SleepRequests.SLEEP, "1");
+    annotate("napper", MetadataKeys.SLEEP, "1");
     AgentService asleep = awaitStatus("napper", s -> s.getState() == AgentState.SLEEPING);
     assertThat(asleep.getStatus().getSleep().reason()).isEqualTo("put to sleep by hand");
     Condition ready = Conditions.find(asleep.getStatus().getConditions(), Conditions.READY).orElseThrow();
@@ -121,7 +122,7 @@ class AgentServiceSleepTest {
       assertThat(client.resources(AgentService.class).withName("napper").get().getStatus().getState()).isEqualTo(AgentState.SLEEPING);
     });
 
-    annotate("napper", SleepRequests.WAKE, "2");
+    annotate("napper", MetadataKeys.WAKE, "2");
     AgentService waking = awaitStatus("napper", s -> s.getSleep().phase() == SleepStatus.Phase.WAKING);
     assertThat(waking.getStatus().getState()).isEqualTo(AgentState.PROVISIONING);
     assertThat(Conditions.find(waking.getStatus().getConditions(), Conditions.RECONCILING).orElseThrow().getReason()).isEqualTo("Waking");
@@ -157,7 +158,7 @@ class AgentServiceSleepTest {
         .as("asleep no sooner than afterIdle after the last request").isGreaterThanOrEqualTo(Duration.ofSeconds(9));
     assertThat(asleep.getStatus().getSleep().reason()).startsWith("idle for ");
 
-    annotate("idler", SleepRequests.WAKE_ON_REQUEST, Instant.now().toString());
+    annotate("idler", MetadataKeys.WAKE_ON_REQUEST, Instant.now().toString());
     // Within the switch grace its pod still runs, so it is awake again at once.
     awaitStatus("idler", s -> s.getState() == AgentState.RUNNING && "woken by a request".equals(s.getSleep().reason()));
     await().atMost(TIMEOUT).until(() -> client.apps().deployments().withName("idler").get().getSpec().getReplicas() == 1);
@@ -171,7 +172,7 @@ class AgentServiceSleepTest {
     }));
     await().atMost(TIMEOUT).until(() -> Kubelet.markReady(client, Labels.selector(applied)) > 0);
     awaitStatus("worker", s -> s.getState() == AgentState.RUNNING);
-    annotate("worker", SleepRequests.SLEEP, "now");
+    annotate("worker", MetadataKeys.SLEEP, "now");
     AgentService asleep = awaitStatus("worker", s -> s.getState() == AgentState.SLEEPING);
     assertThat(Conditions.find(asleep.getStatus().getConditions(), Conditions.READY).orElseThrow().getMessage())
         .contains("it wakes by hand: kubectl -n " + client.getNamespace() + " annotate agentservice worker orch.dev/wake=");

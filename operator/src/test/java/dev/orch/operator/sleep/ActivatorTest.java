@@ -25,6 +25,7 @@ import dev.orch.operator.agent.Bundle;
 import dev.orch.operator.agentservice.AgentService;
 import dev.orch.operator.agentservice.AgentServiceReconciler;
 import dev.orch.operator.agentservice.AgentServiceSpec;
+import dev.orch.operator.core.MetadataKeys;
 import dev.orch.operator.core.status.AgentState;
 import dev.orch.operator.core.reconcile.Labels;
 import dev.orch.operator.core.config.OperatorSettings;
@@ -107,7 +108,7 @@ class ActivatorTest {
     assertThat(late.body()).contains("did not wake within 1 s");
     AgentService woken = CustomResources.awaitStatus(client, AgentService.class, "held",
         s -> s.getState() == AgentState.PROVISIONING, TIMEOUT);
-    assertThat(woken.getMetadata().getAnnotations()).containsKey(SleepRequests.WAKE_ON_REQUEST);
+    assertThat(woken.getMetadata().getAnnotations()).containsKey(MetadataKeys.WAKE_ON_REQUEST);
     assertThat(woken.getStatus().getSleep().reason()).isEqualTo("woken by a request");
 
     List<CompletableFuture<Answer>> held = new java.util.ArrayList<>();
@@ -145,7 +146,7 @@ class ActivatorTest {
     AgentService created = client.resource(service).create();
     await().atMost(TIMEOUT).until(() -> Kubelet.markReady(client, Labels.selector(created)) > 0);
     CustomResources.awaitStatus(client, AgentService.class, name, s -> s.getState() == AgentState.RUNNING, TIMEOUT);
-    CustomResources.edit(client, AgentService.class, name, s -> s.getMetadata().getAnnotations().put(SleepRequests.SLEEP, "1"), TIMEOUT);
+    CustomResources.edit(client, AgentService.class, name, s -> s.getMetadata().getAnnotations().put(MetadataKeys.SLEEP, "1"), TIMEOUT);
     CustomResources.awaitStatus(client, AgentService.class, name, s -> s.getState() == AgentState.SLEEPING, TIMEOUT);
     await().atMost(TIMEOUT).until(() -> client.pods().withLabels(Labels.selector(created)).list().getItems().isEmpty());
     return created;

@@ -2,6 +2,7 @@ package dev.orch.operator.sleep;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.orch.operator.core.MetadataKeys;
 import org.junit.jupiter.api.Test;
 
 import io.fabric8.kubernetes.api.model.Service;
@@ -11,7 +12,7 @@ class SleepingServicesTest {
   @Test
   void aServiceAnswersToItsClusterIpItsNamesAndItsIngressHost() {
     Service service = new ServiceBuilder().withNewMetadata().withName("bot").withNamespace("team-a")
-        .addToAnnotations(SleepPlan.HOSTS_ANNOTATION, "bot.example.com").endMetadata()
+        .addToAnnotations(MetadataKeys.ACTIVATOR_HOSTS, "bot.example.com").endMetadata()
         .withNewSpec().withClusterIPs("10.96.0.12").endSpec().build();
     assertThat(SleepingServices.hosts(service)).containsExactlyInAnyOrder("bot", "bot.team-a", "bot.team-a.svc",
         "bot.team-a.svc.cluster.local", "10.96.0.12", "bot.example.com");

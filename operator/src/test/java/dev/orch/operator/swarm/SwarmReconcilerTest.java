@@ -234,7 +234,7 @@ class SwarmReconcilerTest {
     Kubelet.markReady(client, Map.of(Labels.INSTANCE, "dozers"));
     awaitStatus("dozers", s -> s.getReady() == 2);
 
-    annotate("dozers", SleepRequests.SLEEP, "1");
+    annotate("dozers", MetadataKeys.SLEEP, "1");
     Swarm asleep = awaitStatus("dozers", s -> s.getSleep() != null && s.getSleep().phase() == SleepStatus.Phase.ASLEEP);
     await().atMost(TIMEOUT).until(() -> members("dozers").stream().allMatch(d -> d.getSpec().getReplicas() == 0));
     asleep = awaitStatus("dozers", s -> s.getMembers().stream().allMatch(m -> m.state() == AgentState.SLEEPING));
@@ -242,7 +242,7 @@ class SwarmReconcilerTest {
     assertThat(ready.getStatus()).isEqualTo("True");
     assertThat(ready.getMessage()).contains("all 2 replicas asleep", "annotate swarm dozers orch.dev/wake=");
 
-    annotate("dozers", SleepRequests.WAKE, "2");
+    annotate("dozers", MetadataKeys.WAKE, "2");
     await().atMost(TIMEOUT).until(() -> members("dozers").stream().allMatch(d -> d.getSpec().getReplicas() == 1));
     await().atMost(TIMEOUT).until(() -> client.pods().withLabel(Labels.INSTANCE, "dozers").list().getItems().size() == 2);
     Kubelet.markReady(client, Map.of(Labels.INSTANCE, "dozers"));

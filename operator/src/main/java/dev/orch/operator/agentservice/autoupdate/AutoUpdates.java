@@ -10,6 +10,7 @@ import java.util.stream.Stream;
 import dev.orch.operator.agentservice.AgentService;
 import dev.orch.operator.agentservice.AgentServiceSpec;
 import dev.orch.operator.agentservice.rollout.Durations;
+import dev.orch.operator.core.MetadataKeys;
 import dev.orch.operator.core.status.EventRecorder.Notice;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
@@ -21,10 +22,6 @@ import io.fabric8.kubernetes.api.model.PodTemplateSpec;
  * service's strategy (a canary protects auto-updates too).
  */
 public final class AutoUpdates {
-  /** Check the source now, once per new value. */
-  public static final String CHECK_NOW = "orch.dev/check-update";
-  /** On the pod template: the version it runs. */
-  public static final String VERSION_ANNOTATION = "orch.dev/bundle-version";
   static final Duration DEFAULT_INTERVAL = Duration.ofMinutes(5);
 
   private AutoUpdates() {
@@ -64,7 +61,7 @@ public final class AutoUpdates {
 
   static Optional<String> checkRequested(AgentService service, AutoUpdateStatus status) {
     Map<String, String> annotations = service.getMetadata().getAnnotations();
-    String value = annotations == null ? null : annotations.get(CHECK_NOW);
+    String value = annotations == null ? null : annotations.get(MetadataKeys.CHECK_UPDATE);
     return value == null || status != null && value.equals(status.handledCheck()) ? Optional.empty() : Optional.of(value);
   }
 
@@ -117,7 +114,7 @@ public final class AutoUpdates {
         .forEach(c -> setEnv(c, variable, status.version()));
     Map<String, String> annotations = new java.util.TreeMap<>(template.getMetadata().getAnnotations() == null ? Map.of()
         : template.getMetadata().getAnnotations());
-    annotations.put(VERSION_ANNOTATION, status.version());
+    annotations.put(MetadataKeys.BUNDLE_VERSION, status.version());
     template.getMetadata().setAnnotations(annotations);
   }
 

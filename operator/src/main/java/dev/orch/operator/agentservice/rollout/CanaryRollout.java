@@ -17,6 +17,7 @@ import dev.orch.operator.agentservice.AgentService;
 import dev.orch.operator.agentservice.AgentServiceSpec;
 import dev.orch.operator.agentservice.rollout.RolloutStatus.Phase;
 import dev.orch.operator.agentservice.rollout.RolloutStatus.Revision;
+import dev.orch.operator.core.MetadataKeys;
 import dev.orch.operator.core.status.Conditions.Verdict;
 import dev.orch.operator.core.crashloop.CrashLoop;
 import dev.orch.operator.core.status.EventRecorder.Notice;
@@ -36,10 +37,6 @@ import io.fabric8.kubernetes.client.utils.Serialization;
  * Every strategy records the stable revisions, so {@code orch.dev/rollback} knows where to go back to.
  */
 public final class CanaryRollout {
-  /** On each Deployment the operator makes for a service: the hash of its pod template. */
-  public static final String TEMPLATE_HASH = "orch.dev/template-hash";
-  /** On the canary's pods (and its selector): which track a pod belongs to. */
-  public static final String TRACK_LABEL = "orch.dev/track";
   public static final String CANARY_TRACK = "canary";
   public static final String ROLLOUT_ABORTED_EVENT = "service.rollout_aborted";
   static final int HISTORY = 10;
@@ -99,7 +96,7 @@ public final class CanaryRollout {
     if (status == null) {
       return Optional.empty();
     }
-    boolean asked = RolloutCommands.fresh(service, RolloutCommands.ROLLBACK,
+    boolean asked = RolloutCommands.fresh(service, MetadataKeys.ROLLBACK,
         status.handled() == null ? null : status.handled().rollback()).isPresent();
     if (asked && status.revisions() != null && status.revisions().size() >= 2) {
       return Optional.of(status.revisions().get(status.revisions().size() - 2).templateHash());
@@ -168,9 +165,9 @@ public final class CanaryRollout {
       String handledPromote = before.handled() == null ? null : before.handled().promote();
       String handledAbort = before.handled() == null ? null : before.handled().abort();
       String handledRollback = before.handled() == null ? null : before.handled().rollback();
-      Optional<String> promote = RolloutCommands.fresh(service, RolloutCommands.PROMOTE, handledPromote);
-      Optional<String> abort = RolloutCommands.fresh(service, RolloutCommands.ABORT, handledAbort);
-      Optional<String> rollback = RolloutCommands.fresh(service, RolloutCommands.ROLLBACK, handledRollback);
+      Optional<String> promote = RolloutCommands.fresh(service, MetadataKeys.PROMOTE, handledPromote);
+      Optional<String> abort = RolloutCommands.fresh(service, MetadataKeys.ABORT, handledAbort);
+      Optional<String> rollback = RolloutCommands.fresh(service, MetadataKeys.ROLLBACK, handledRollback);
 
       long generation = service.getMetadata().getGeneration() == null ? 0 : service.getMetadata().getGeneration();
       if (pinned != null && !Objects.equals(pinned.generation(), generation)) {
@@ -252,17 +249,17 @@ public final class CanaryRollout {
         start(targetRevision, stableRevision, "");
       }
       if (abort.isPresent() && phase != Phase.Aborted) {
-        abort("aborted by " + RolloutCommands.ABORT + "=" + abort.get(), false);
+        abort("aborted by " + MetadataKeys.ABORT + "=" + abort.get(), false);
       }
       if (promote.isPresent()) {
         if (phase == Phase.Aborted) {
-          start(targetRevision, stableRevision, "retried by " + RolloutCommands.PROMOTE + "; ");
+          start(targetRevision, stableRevision, "retried by " + MetadataKeys.PROMOTE + "; ");
         } else if (RolloutCommands.isFull(promote.get())) {
           phase = Phase.Promoted;
-          message = "promoted in full by " + RolloutCommands.PROMOTE + "=" + promote.get();
+          message = "promoted in full by " + MetadataKeys.PROMOTE + "=" + promote.get();
           notices.add(Notice.normal("PromoteRequested", message));
         } else if (phase != Phase.Promoted) {
-          notices.add(Notice.normal("PromoteRequested", "skipping to the next step by " + RolloutCommands.PROMOTE));
+          notices.add(Notice.normal("PromoteRequested", "skipping to the next step by " + MetadataKeys.PROMOTE));
           advance();
         }
       }
@@ -282,7 +279,7 @@ public final class CanaryRollout {
           deployments.put(name, withTemplate(desired, stableTemplate, stableHash, desired.getSpec().getReplicas()));
           deployments.put(canaryName(service), canary(target, 0));
           verdict = Verdict.stalled("CanaryAborted", message + "; stable revision " + stableHash
-              + " serves all traffic. Retry the canary with " + RolloutCommands.command(service, RolloutCommands.PROMOTE)
+              + " serves all traffic. Retry the canary with " + RolloutCommands.command(service, MetadataKeys.PROMOTE)
               + ", or apply a fixed version");
         }
         case Promoted -> {
@@ -301,7 +298,7 @@ public final class CanaryRollout {
               + "% (" + split.canary() + " of " + (split.canary() + split.stable()) + " pods)";
           verdict = phase == Phase.Paused
               ? Verdict.progressing("CanaryPaused", at + ", paused until promoted: "
-                  + RolloutCommands.command(service, RolloutCommands.PROMOTE))
+                  + RolloutCommands.command(service, MetadataKeys.PROMOTE))
               : Verdict.progressing("CanaryProgressing", at);
         }
       }
@@ -321,7 +318,7 @@ public final class CanaryRollout {
       Revision previous = revisions.get(revisions.size() - 2);
       pinned = new RolloutStatus.Pin(previous, generation);
       message = "rolled back to revision " + previous.templateHash() + " (" + previous.agent() + ") by "
-          + RolloutCommands.ROLLBACK + "; pinned until the spec changes";
+          + MetadataKeys.ROLLBACK + "; pinned until the spec changes";
       notices.add(Notice.normal("RolledBack", message));
     }
 
@@ -394,7 +391,7 @@ public final class CanaryRollout {
           if (phase != Phase.Paused) {
             phase = Phase.Paused;
             message = "step " + (step + 1) + "/" + steps.size() + " waits until promoted";
-            notices.add(Notice.normal("CanaryPaused", message + ": " + RolloutCommands.command(service, RolloutCommands.PROMOTE)));
+            notices.add(Notice.normal("CanaryPaused", message + ": " + RolloutCommands.command(service, MetadataKeys.PROMOTE)));
           }
           return;
         }
@@ -482,9 +479,9 @@ public final class CanaryRollout {
     private Deployment canary(PodTemplateSpec template, int replicas) {
       Deployment canary = withTemplate(desired, template, hash(template), replicas);
       canary.getMetadata().setName(canaryName(service));
-      canary.getMetadata().getLabels().put(TRACK_LABEL, CANARY_TRACK);
-      canary.getSpec().getSelector().getMatchLabels().put(TRACK_LABEL, CANARY_TRACK);
-      canary.getSpec().getTemplate().getMetadata().getLabels().put(TRACK_LABEL, CANARY_TRACK);
+      canary.getMetadata().getLabels().put(MetadataKeys.TRACK, CANARY_TRACK);
+      canary.getSpec().getSelector().getMatchLabels().put(MetadataKeys.TRACK, CANARY_TRACK);
+      canary.getSpec().getTemplate().getMetadata().getLabels().put(MetadataKeys.TRACK, CANARY_TRACK);
       // Replicas are set, never an autoscaler's; a canary never recreates (the stable pods keep serving).
       canary.getSpec().setStrategy(new io.fabric8.kubernetes.api.model.apps.DeploymentStrategyBuilder()
           .withType("RollingUpdate").withNewRollingUpdate().withMaxSurge(new io.fabric8.kubernetes.api.model.IntOrString(1))
@@ -503,7 +500,7 @@ public final class CanaryRollout {
     Map<String, String> annotations = new LinkedHashMap<>(base.getMetadata().getAnnotations() == null ? Map.of()
         : base.getMetadata().getAnnotations());
     if (templateHash != null) {
-      annotations.put(TEMPLATE_HASH, templateHash);
+      annotations.put(MetadataKeys.TEMPLATE_HASH, templateHash);
     }
     copy.getMetadata().setAnnotations(annotations.isEmpty() ? null : annotations);
     return copy;
@@ -532,7 +529,7 @@ public final class CanaryRollout {
 
   static String templateHash(Deployment deployment) {
     Map<String, String> annotations = deployment.getMetadata().getAnnotations();
-    return annotations == null ? null : annotations.get(TEMPLATE_HASH);
+    return annotations == null ? null : annotations.get(MetadataKeys.TEMPLATE_HASH);
   }
 
   static int readyReplicas(Deployment deployment) {

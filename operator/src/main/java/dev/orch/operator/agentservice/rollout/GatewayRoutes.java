@@ -11,6 +11,7 @@ import java.util.Optional;
 import dev.orch.operator.agentservice.AgentService;
 import dev.orch.operator.agentservice.AgentServiceSpec;
 import dev.orch.operator.agentservice.rollout.RolloutStatus.Phase;
+import dev.orch.operator.core.MetadataKeys;
 import dev.orch.operator.core.status.Conditions.Verdict;
 import dev.orch.operator.core.reconcile.Labels;
 import dev.orch.operator.core.reconcile.PlannedDependent;
@@ -36,7 +37,6 @@ import io.fabric8.kubernetes.client.utils.Serialization;
  */
 public final class GatewayRoutes {
   public static final String STABLE_TRACK = "stable";
-  static final String APPLIED_HASH = "orch.dev/applied-hash";
   static final int SERVICE_PORT = 80;
   private static final Duration DISCOVERY_TTL = Duration.ofMinutes(1);
 
@@ -46,7 +46,7 @@ public final class GatewayRoutes {
   /** The stable track's pods carry {@code orch.dev/track: stable} when the service is routed, so its Service can select them. */
   public static void labelStable(AgentServiceSpec spec, PodTemplateSpec template) {
     if (spec.getGateway() != null) {
-      template.getMetadata().getLabels().put(CanaryRollout.TRACK_LABEL, STABLE_TRACK);
+      template.getMetadata().getLabels().put(MetadataKeys.TRACK, STABLE_TRACK);
     }
   }
 
@@ -94,9 +94,9 @@ public final class GatewayRoutes {
 
   private static Service trackService(AgentService service, String track) {
     Map<String, String> selector = new LinkedHashMap<>(Labels.selector(service));
-    selector.put(CanaryRollout.TRACK_LABEL, track);
+    selector.put(MetadataKeys.TRACK, track);
     Map<String, String> labels = Labels.of(service, service.getSpec().getAgent(), "agent");
-    labels.put(CanaryRollout.TRACK_LABEL, track);
+    labels.put(MetadataKeys.TRACK, track);
     return new ServiceBuilder()
         .withNewMetadata().withName(service.getMetadata().getName() + "-" + track)
         .withNamespace(service.getMetadata().getNamespace()).withLabels(labels).endMetadata()
@@ -147,10 +147,10 @@ public final class GatewayRoutes {
     String hash = CanaryRollout.digest(Serialization.asJson(object));
     HasMetadata existing = client.resource(object).get();
     if (existing != null && existing.getMetadata().getAnnotations() != null
-        && hash.equals(existing.getMetadata().getAnnotations().get(APPLIED_HASH))) {
+        && hash.equals(existing.getMetadata().getAnnotations().get(MetadataKeys.APPLIED_HASH))) {
       return;
     }
-    object.getMetadata().setAnnotations(Map.of(APPLIED_HASH, hash));
+    object.getMetadata().setAnnotations(Map.of(MetadataKeys.APPLIED_HASH, hash));
     object.getMetadata().setOwnerReferences(List.of(PlannedDependent.controlledBy(owner)));
     client.resource(object).fieldManager("orch-operator").forceConflicts().serverSideApply();
   }

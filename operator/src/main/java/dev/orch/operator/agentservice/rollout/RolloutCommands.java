@@ -12,15 +12,7 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
  * be reverted by the source). Each new value is acted on once: the status keeps the last value handled.
  */
 public final class RolloutCommands {
-  /**
-   * Next step, or every remaining step with the value {@code full} or {@code full-ANYTHING}; on an aborted canary,
-   * try it again.
-   */
-  public static final String PROMOTE = "orch.dev/promote";
-  /** All traffic back to stable. */
-  public static final String ABORT = "orch.dev/abort";
-  /** Back to the revision before the stable one, pinned until the spec changes. */
-  public static final String ROLLBACK = "orch.dev/rollback";
+  /** The promote value (or its prefix, {@code full-ANYTHING}, so a later full promote differs) for every step at once. */
   static final String FULL = "full";
 
   private RolloutCommands() {

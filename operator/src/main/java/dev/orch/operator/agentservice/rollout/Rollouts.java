@@ -11,6 +11,7 @@ import dev.orch.operator.agent.AgentPod;
 import dev.orch.operator.agentservice.AgentService;
 import dev.orch.operator.agentservice.AgentServiceStatus;
 import dev.orch.operator.agentservice.rollout.RolloutStatus.Phase;
+import dev.orch.operator.core.MetadataKeys;
 import dev.orch.operator.core.status.AgentState;
 import dev.orch.operator.core.alerts.AlertWebhook;
 import dev.orch.operator.core.status.Conditions;
@@ -36,7 +37,7 @@ public final class Rollouts {
   /** Pods of the canary track; the service's own crash-loop counting sees only the others. */
   public static boolean isCanary(Pod pod) {
     Map<String, String> labels = pod.getMetadata().getLabels();
-    return labels != null && CanaryRollout.CANARY_TRACK.equals(labels.get(CanaryRollout.TRACK_LABEL));
+    return labels != null && CanaryRollout.CANARY_TRACK.equals(labels.get(MetadataKeys.TRACK));
   }
 
   /**
@@ -79,7 +80,7 @@ public final class Rollouts {
     Deployment d = stable.get();
     var status = d.getStatus();
     boolean labelled = GatewayRoutes.STABLE_TRACK.equals(d.getSpec().getTemplate().getMetadata().getLabels()
-        .get(CanaryRollout.TRACK_LABEL));
+        .get(MetadataKeys.TRACK));
     boolean observed = status.getObservedGeneration() != null && d.getMetadata().getGeneration() != null
         && status.getObservedGeneration() >= d.getMetadata().getGeneration();
     int total = status.getReplicas() == null ? 0 : status.getReplicas();
@@ -98,7 +99,7 @@ public final class Rollouts {
         .filter(rs -> rs.getMetadata().getOwnerReferences().stream()
             .anyMatch(o -> "Deployment".equals(o.getKind()) && service.getMetadata().getName().equals(o.getName())))
         .filter(rs -> rs.getMetadata().getAnnotations() != null
-            && hash.equals(rs.getMetadata().getAnnotations().get(CanaryRollout.TEMPLATE_HASH)))
+            && hash.equals(rs.getMetadata().getAnnotations().get(MetadataKeys.TEMPLATE_HASH)))
         .findFirst().map(Rollouts::templateOf);
   }
 
@@ -141,7 +142,7 @@ public final class Rollouts {
       String ready = Conditions.find(status.getConditions(), Conditions.READY).map(c -> c.getMessage()).orElse("");
       status.setConditions(Conditions.merge(before, Conditions.Verdict.ready("RolledBack", ready + "; pinned to revision "
           + rollout.pinned().revision().templateHash() + " (" + rollout.pinned().revision().agent() + ") by "
-          + RolloutCommands.ROLLBACK + " until the spec changes"), generation, now));
+          + MetadataKeys.ROLLBACK + " until the spec changes"), generation, now));
     }
   }
 

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 import dev.orch.operator.agent.Bundle;
 import dev.orch.operator.agentservice.AgentService;
 import dev.orch.operator.agentservice.AgentServiceSpec;
+import dev.orch.operator.core.MetadataKeys;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 
 /** A branch head through the real git CLI over the file transport, and when checks are due. */
@@ -63,7 +64,7 @@ class BundleVersionsTest {
     assertThat(failed.observedAt()).isEqualTo(now.toString());
     assertThat(failed.error()).isEqualTo("down");
 
-    AgentService asked = service(Map.of(AutoUpdates.CHECK_NOW, "1"));
+    AgentService asked = service(Map.of(MetadataKeys.CHECK_UPDATE, "1"));
     assertThat(AutoUpdates.nextCheckIn(asked, seen, now.plusSeconds(1))).contains(Duration.ZERO);
     AutoUpdateStatus checked = AutoUpdates.afterCheck(asked, seen, new BundleVersions.Result("abc", null), now.plusSeconds(1).toString());
     assertThat(checked.handledCheck()).isEqualTo("1");

@@ -18,6 +18,7 @@ import dev.orch.operator.agentservice.AgentServicePlan;
 import dev.orch.operator.agentservice.AgentServiceSpec;
 import dev.orch.operator.agentservice.AgentServiceStatus;
 import dev.orch.operator.agentservice.rollout.RolloutStatus.Phase;
+import dev.orch.operator.core.MetadataKeys;
 import dev.orch.operator.core.crashloop.CrashLoop;
 import dev.orch.operator.core.crashloop.CrashLoopRecord;
 import dev.orch.operator.core.status.EventRecorder.Notice;
@@ -83,7 +84,7 @@ class CanaryRolloutTest {
     reconcile(T0.plusSeconds(3600));
     assertThat(last.status().phase()).isEqualTo(Phase.Paused);
 
-    annotate(RolloutCommands.PROMOTE, "1");
+    annotate(MetadataKeys.PROMOTE, "1");
     reconcile(T0.plusSeconds(3601));
     assertThat(last.status().phase()).isEqualTo(Phase.Promoted);
     String v2 = CanaryRollout.templateHash(cluster.get("bot-canary"));
@@ -104,7 +105,7 @@ class CanaryRolloutTest {
     reconcile(T0);
     service = service("v2");
     reconcile(T0.plusSeconds(1));
-    annotate(RolloutCommands.ABORT, "now");
+    annotate(MetadataKeys.ABORT, "now");
     reconcile(T0.plusSeconds(2));
     assertThat(last.status().phase()).isEqualTo(Phase.Aborted);
     assertThat(cluster.get("bot").getSpec().getReplicas()).isEqualTo(5);
@@ -116,7 +117,7 @@ class CanaryRolloutTest {
     reconcile(T0.plusSeconds(3));
     assertThat(last.notices()).as("acted on once").isEmpty();
 
-    annotate(RolloutCommands.PROMOTE, "retry");
+    annotate(MetadataKeys.PROMOTE, "retry");
     reconcile(T0.plusSeconds(4));
     assertThat(last.status().phase()).isEqualTo(Phase.Progressing);
     assertThat(cluster.get("bot-canary").getSpec().getReplicas()).isEqualTo(1);
@@ -127,7 +128,7 @@ class CanaryRolloutTest {
     reconcile(T0);
     service = service("v2");
     reconcile(T0.plusSeconds(1));
-    annotate(RolloutCommands.PROMOTE, "full");
+    annotate(MetadataKeys.PROMOTE, "full");
     reconcile(T0.plusSeconds(2));
     assertThat(last.status().phase()).isEqualTo(Phase.Promoted);
     readyStable(5);
@@ -137,7 +138,7 @@ class CanaryRolloutTest {
     service = service("v3");
     reconcile(T0.plusSeconds(4));
     assertThat(last.status().phase()).as("full was handled already").isEqualTo(Phase.Progressing);
-    annotate(RolloutCommands.PROMOTE, "full-2026-11-30T10:00:05Z");
+    annotate(MetadataKeys.PROMOTE, "full-2026-11-30T10:00:05Z");
     reconcile(T0.plusSeconds(5));
     assertThat(last.status().phase()).isEqualTo(Phase.Promoted);
     assertThat(last.status().message()).isEqualTo("promoted in full by orch.dev/promote=full-2026-11-30T10:00:05Z");
