@@ -127,7 +127,8 @@ public class AgentServiceReconciler extends AgentReconciler<AgentService, AgentS
     AutoUpdateStatus autoUpdate = AutoUpdates.observe(service, versions, seen.now().truncatedTo(ChronoUnit.SECONDS));
     boolean certManager = tls.served(context);
     Optional<TlsRequest> tlsRequest = AgentServicePlan.tls(service, settings);
-    Optional<Deployment> stable = Optional.ofNullable(DeploymentDependent.byName(context).get(service.getMetadata().getName()));
+    Map<String, Deployment> observed = DeploymentDependent.byName(context);
+    Optional<Deployment> stable = Optional.ofNullable(observed.get(service.getMetadata().getName()));
     SleepDecision.Outcome sleep = AgentServiceSleep.decide(service, gateways, seen.livePods(),
         AgentDeployment.readyReplicas(stable.orElse(null)), seen.now());
     CanaryRollout.Decision rollout = null;
@@ -138,13 +139,12 @@ public class AgentServiceReconciler extends AgentReconciler<AgentService, AgentS
           seen.bundle().podAnnotations(), crashLoopPaused, settings), service, tlsRequest, certManager),
           sleep.status(), activator.current(), seen.now());
       AutoUpdates.pin(plan.get(Deployment.class).orElseThrow().getSpec().getTemplate(), service.getSpec(), autoUpdate);
-      Map<String, Deployment> observed = DeploymentDependent.byName(context);
       rollout = Rollouts.decideInto(plan, service, AgentServicePlan.stopped(service, crashLoopPaused), observed,
           seen.livePods().stream().filter(Rollouts::isCanary).toList(), settings.stableAfter(), context.getClient(),
           seen.now());
       plan.applyIn(context);
       routeProblem = routes.sync(context.getClient(), service, rollout.status(),
-          Rollouts.stableTrackLabelled(Optional.ofNullable(observed.get(service.getMetadata().getName()))));
+          Rollouts.stableTrackLabelled(stable));
       AgentServiceSleep.dropPodRoutes(service, sleep.status(), stable, context.getClient());
     }
 

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Optional;
 
 import dev.orch.operator.core.MetadataKeys;
+import dev.orch.operator.core.reconcile.RestartRequest;
 import dev.orch.operator.core.status.AgentState;
 import dev.orch.operator.core.status.Conditions;
 import dev.orch.operator.core.status.Conditions.Verdict;
@@ -98,8 +99,8 @@ final class AgentServiceSleep {
       status.setState(AgentState.SLEEPING);
       SleepSpec spec = service.getSpec().getSleep();
       String wakes = AgentServicePlan.servesHttp(service.getSpec())
-          ? "the next request to its Service wakes it, or wake it by hand: " + SleepRequests.command(service, MetadataKeys.WAKE)
-          : "it wakes by hand: " + SleepRequests.command(service, MetadataKeys.WAKE);
+          ? "the next request to its Service wakes it, or wake it by hand: " + RestartRequest.command(service, MetadataKeys.WAKE)
+          : "it wakes by hand: " + RestartRequest.command(service, MetadataKeys.WAKE);
       verdict = Verdict.ready("Sleeping", "asleep since " + sleep.since() + " (" + sleep.reason()
           + (spec != null && spec.afterIdle() != null ? ", afterIdle " + spec.afterIdle() : "") + "); " + wakes);
     } else {

@@ -3,7 +3,6 @@ package dev.orch.operator.sleep;
 import java.util.Map;
 
 import dev.orch.operator.core.MetadataKeys;
-import dev.orch.operator.core.reconcile.RestartRequest;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 
 /**
@@ -24,10 +23,5 @@ public final class SleepRequests {
       }
       return new Seen(annotations.get(MetadataKeys.SLEEP), annotations.get(MetadataKeys.WAKE), annotations.get(MetadataKeys.WAKE_ON_REQUEST));
     }
-  }
-
-  /** The command that sets {@code annotation} now, for status messages. */
-  public static String command(HasMetadata resource, String annotation) {
-    return RestartRequest.command(resource, annotation);
   }
 }

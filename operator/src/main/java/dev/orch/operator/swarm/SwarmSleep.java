@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Optional;
 
 import dev.orch.operator.core.MetadataKeys;
+import dev.orch.operator.core.reconcile.RestartRequest;
 import dev.orch.operator.core.status.AgentState;
 import dev.orch.operator.core.status.Conditions;
 import dev.orch.operator.core.status.Conditions.Verdict;
@@ -47,7 +48,7 @@ final class SwarmSleep {
           : new SwarmStatus.Member(m.replicaIndex(), m.pod(), AgentState.SLEEPING, m.restarts(),
               m.consecutiveRestartFailures(), m.lastError(), m.crashLoop(), m.lastRestartAt(), m.outdated())).toList());
       verdict = Verdict.ready("Sleeping", "all " + status.getReplicas() + " replicas asleep since " + sleep.since() + " ("
-          + sleep.reason() + "); wake them by hand: " + SleepRequests.command(swarm, MetadataKeys.WAKE));
+          + sleep.reason() + "); wake them by hand: " + RestartRequest.command(swarm, MetadataKeys.WAKE));
     } else {
       verdict = Verdict.progressing("Waking", sleep.reason() + " at " + sleep.since() + "; " + status.getReady() + "/"
           + status.getReplicas() + " replicas ready");
