@@ -24,7 +24,8 @@ import picocli.CommandLine.Parameters;
  */
 public final class AgentOptions {
   private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
-  private static final Pattern VARIABLE = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+  /** An environment variable name, which a vault key also becomes. */
+  static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
   private static final Pattern AGENT_PART = Pattern.compile("[^a-z0-9._-]+");
 
   @Parameters(index = "0", arity = "0..1", paramLabel = "DIR",
@@ -235,7 +236,7 @@ public final class AgentOptions {
     for (String pair : env) {
       int equals = pair.indexOf('=');
       String key = equals < 0 ? pair : pair.substring(0, equals);
-      if (equals < 0 || !VARIABLE.matcher(key).matches()) {
+      if (equals < 0 || !ENV_NAME.matcher(key).matches()) {
         throw new UserError("--env " + pair + " must be KEY=VALUE with KEY a variable name, e.g. --env LOG_LEVEL=info");
       }
       values.put(key, pair.substring(equals + 1));
@@ -253,7 +254,7 @@ public final class AgentOptions {
 
   private static List<String> checkedKeys(List<String> keys, String flag) {
     for (String key : keys) {
-      if (!VARIABLE.matcher(key).matches()) {
+      if (!ENV_NAME.matcher(key).matches()) {
         throw new UserError(flag + " " + key + " must be a vault key name (letters, digits and '_'), e.g. "
             + flag + " DISCORD_BOT_TOKEN");
       }

@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.utils.Serialization;
@@ -19,7 +18,6 @@ import picocli.CommandLine.Parameters;
         + " and schedule/NAME. Secrets never go here: see kubectl orch secret.",
     subcommands = {EnvCommand.Set.class, EnvCommand.Unset.class, EnvCommand.ListVariables.class})
 public final class EnvCommand implements Runnable {
-  private static final Pattern VARIABLE = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
   @CommandLine.Spec
   CommandSpec spec;
@@ -43,7 +41,7 @@ public final class EnvCommand implements Runnable {
       Map<String, String> wanted = new LinkedHashMap<>();
       for (String pair : pairs) {
         int equals = pair.indexOf('=');
-        if (equals <= 0 || !VARIABLE.matcher(pair.substring(0, equals)).matches()) {
+        if (equals <= 0 || !AgentOptions.ENV_NAME.matcher(pair.substring(0, equals)).matches()) {
           throw new UserError(pair + " must be KEY=VALUE with KEY a variable name, e.g. LOG_LEVEL=warn");
         }
         wanted.put(pair.substring(0, equals), pair.substring(equals + 1));

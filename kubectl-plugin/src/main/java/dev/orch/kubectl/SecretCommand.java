@@ -5,7 +5,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -18,7 +17,6 @@ import picocli.CommandLine.Parameters;
         + " stay in the vault Secret (kubectl orch secrets set KEY).",
     subcommands = {SecretCommand.Add.class, SecretCommand.Remove.class})
 public final class SecretCommand implements Runnable {
-  private static final Pattern KEY = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
   @CommandLine.Spec
   CommandSpec spec;
@@ -108,7 +106,7 @@ public final class SecretCommand implements Runnable {
   }
 
   static void checkKey(String key) {
-    if (!KEY.matcher(key).matches()) {
+    if (!AgentOptions.ENV_NAME.matcher(key).matches()) {
       throw new UserError(key + " is not a vault key name: use letters, digits and '_', e.g. DISCORD_BOT_TOKEN");
     }
   }
