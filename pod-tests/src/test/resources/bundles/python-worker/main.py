@@ -9,7 +9,10 @@ child = os.fork()
 if child == 0:
     if os.fork() == 0:
         time.sleep(0.5)
-        print("helper %d done" % os.getpid(), flush=True)
+        # One write per line (print writes the newline apart when unbuffered): the helper and the worker share
+        # the pipe, and a tick landing between the two writes would split the helper's line.
+        sys.stdout.write("helper %d done\n" % os.getpid())
+        sys.stdout.flush()
         os._exit(0)
     os._exit(0)
 os.waitpid(child, 0)
@@ -17,5 +20,6 @@ os.waitpid(child, 0)
 tick = 0
 while True:
     tick += 1
-    print("worker tick %d" % tick, flush=True)
+    sys.stdout.write("worker tick %d\n" % tick)
+    sys.stdout.flush()
     time.sleep(0.5)

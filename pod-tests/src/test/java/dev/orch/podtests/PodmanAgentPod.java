@@ -18,6 +18,8 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.OptionalInt;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
@@ -25,54 +27,71 @@ import java.util.stream.Stream;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import dev.orch.operator.agent.AgentPod;
+import dev.orch.operator.agent.AgentTemplate;
+import dev.orch.operator.agent.Bundle;
+import dev.orch.operator.agent.EnvVar;
+import dev.orch.operator.core.config.OperatorSettings;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerPort;
+import io.fabric8.kubernetes.api.model.PodSecurityContext;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.SecurityContext;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+
 /**
- * One agent pod in podman, shaped like the pod the operator's AgentPod builds, so that what passes here is
- * what Kubernetes will run:
- * <ul>
- * <li>a podman pod: the containers share one network namespace (the gateway reaches the agent on
- * 127.0.0.1) but not their PID namespaces; the gateway's :8080 is published on a free loopback port;</li>
- * <li>volumes {@code workspace}, {@code status} and {@code tmp} as host directories with mode 0777, as
- * Kubernetes creates emptyDirs; the bundle as a read-only directory at /orch/bundle-source (the
- * ConfigMap bundle source, laid out as the kubelet lays out a ConfigMap volume); a file at
- * /dev/termination-log, as the kubelet mounts one;</li>
- * <li>every container with the "restricted" security context: read-only root file system (and no tmpfs
- * podman would add on its own), user 65532, all capabilities dropped, no privilege escalation;</li>
- * <li>the same environment: ORCH_AGENT, ORCH_BUNDLE_KIND, ORCH_COMMAND, ORCH_SECRET_NAMES, ORCH_WORKSPACE,
- * ORCH_STATUS_DIR, HOME, PORT, ORCHAGENT_HTTP_PORT, then the resource's env, then the secrets;</li>
- * <li>the order of a native-sidecar pod: gateway first, then {@code prepare} to completion, then
- * {@code agent}, each with the command AgentPod gives it.</li>
- * </ul>
+ * One agent pod in podman, made from the pod template the operator's {@link AgentPod} builds for an
+ * AgentService, so that what passes here is what Kubernetes will run. The spec is carried over container by
+ * container as the kubelet would run it: one podman pod (a shared network namespace, not a shared PID
+ * namespace) with each declared port published on a free loopback port; emptyDirs as 0777 host directories;
+ * the ConfigMap volume laid out as the kubelet lays one out, holding the test bundle; a termination-message
+ * file per container; command, args, workingDir, env in order (secretKeyRef values from the test's vault),
+ * mounts, the pod's and container's security context and memory limits. Native sidecars (init containers
+ * with restartPolicy Always) start with the pod; the test runs {@link #prepare()} and {@link #startAgent()}.
+ * Not carried over: probes (podman 4.3 runs health checks as a command inside the container, and the gateway
+ * image has none to run; the tests poll /health themselves) and the pod's restartPolicy (each test watches one
+ * run). A volume, mount or variable source it cannot provide, or another seccomp profile, fails the test.
  */
 final class PodmanAgentPod implements AutoCloseable {
   /** hack/images.sh tags with $ORCH_IMAGE_TAG too, so a development build can stand beside the shared images. */
   static final String IMAGE_TAG = System.getenv().getOrDefault("ORCH_IMAGE_TAG", "0.1.0");
-  static final String RUNNER_IMAGE = "localhost/orch-runner:" + IMAGE_TAG;
-  static final String GATEWAY_IMAGE = "localhost/orch-gateway:" + IMAGE_TAG;
-  /** The containers' commands, as the operator's AgentPod sets them. */
-  private static final String PREPARE_COMMAND = "[\"/usr/local/bin/orch-prepare\"]";
-  private static final String SUPERVISOR_COMMAND = "[\"/usr/local/bin/orch-pod\", \"supervise\"]";
-  private static final String GATEWAY_COMMAND = "[\"/usr/local/bin/orch-pod\", \"gateway\"]";
-  static final int HTTP_PORT = 3000;
-  private static final List<String> RESTRICTED = List.of("--read-only", "--read-only-tmpfs=false",
-      "--user", "65532:65532", "--cap-drop", "ALL", "--security-opt", "no-new-privileges");
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
   /**
    * What the resource says about the agent.
    *
-   * @param bundle directory under src/test/resources/bundles
-   * @param command spec.command, empty for entrypoint detection
-   * @param env spec.env
-   * @param secrets vault keys and their values (in Kubernetes these arrive through secretKeyRef)
+   * @param bundle directory under src/test/resources/bundles, the content of the bundle ConfigMap
+   * @param secrets vault keys and their values (spec.secrets; the pod gets them through secretKeyRef)
    */
-  record Agent(String bundle, List<String> command, Map<String, String> env, Map<String, String> secrets) {
+  record Agent(String bundle, Map<String, String> secrets) {
     static Agent of(String bundle) {
-      return new Agent(bundle, List.of(), Map.of(), Map.of());
+      return new Agent(bundle, Map.of());
     }
 
     Agent withSecrets(Map<String, String> values) {
-      return new Agent(bundle, command, env, values);
+      return new Agent(bundle, values);
+    }
+
+    /** The pod spec the operator makes for an AgentService with this agent and http.port 3000. */
+    PodSpec podSpec() {
+      AgentTemplate template = new AgentTemplate();
+      template.setAgent("test/" + bundle);
+      template.setBundle(new Bundle(new Bundle.ConfigMapSource(bundle + "-bundle"), null, null, null, null));
+      // The install path must work without a package registry; pointing both tools at a closed port makes any
+      // attempt to reach one fail the test instead of silently using the network.
+      template.setEnv(List.of(new EnvVar("npm_config_registry", "http://127.0.0.1:9/"),
+          new EnvVar("PIP_INDEX_URL", "http://127.0.0.1:9/simple/")));
+      OperatorSettings defaults = OperatorSettings.defaults();
+      OperatorSettings settings = new OperatorSettings("localhost/orch-runner:" + IMAGE_TAG,
+          "localhost/orch-gateway:" + IMAGE_TAG, defaults.baseDomain(), defaults.vaultSecretName(),
+          defaults.defaultClusterIssuer(), true, defaults.stableAfter(), defaults.alertCaBundle(), defaults.webhooks(),
+          defaults.tls());
+      AgentPod.Workload workload = new AgentPod.Workload(Map.of(), Map.of(), OptionalInt.of(AgentPod.DEFAULT_HTTP_PORT),
+          true, "Always", List.of());
+      return AgentPod.template(template, List.copyOf(secrets.keySet()), workload, settings).getSpec();
     }
   }
 
@@ -89,98 +108,91 @@ final class PodmanAgentPod implements AutoCloseable {
   private final Podman podman;
   private final String name;
   private final Path dir;
-  private final int port;
-  private final Agent agent;
+  private final PodSpec spec;
+  private final Map<String, String> vault;
+  private final Map<Integer, Integer> publishedPorts = new LinkedHashMap<>();
 
-  private PodmanAgentPod(Podman podman, String name, Path dir, int port, Agent agent) {
+  private PodmanAgentPod(Podman podman, String name, Path dir, PodSpec spec, Map<String, String> vault) {
     this.podman = podman;
     this.name = name;
     this.dir = dir;
-    this.port = port;
-    this.agent = agent;
+    this.spec = spec;
+    this.vault = vault;
   }
 
-  /** Creates the pod and its volumes and starts the gateway; {@link #prepare()} and {@link #startAgent()} follow. */
+  /** Creates the pod and its volumes and starts its native sidecars; {@link #prepare()} and {@link #startAgent()} follow. */
   static PodmanAgentPod start(Podman podman, String name, Path workRoot, Agent agent) {
-    Path dir = workRoot.resolve(name);
-    try {
-      deleteTree(dir);
-      for (String volume : List.of("workspace", "status", "tmp", "bin")) {
-        Files.createDirectories(dir.resolve(volume));
-        Files.setPosixFilePermissions(dir.resolve(volume), PosixFilePermissions.fromString("rwxrwxrwx"));
+    for (int attempt = 1; ; attempt++) {
+      PodmanAgentPod pod = new PodmanAgentPod(podman, name, workRoot.resolve(name), agent.podSpec(), agent.secrets());
+      try {
+        pod.create(bundles().resolve(agent.bundle()));
+        return pod;
+      } catch (IllegalStateException e) {
+        pod.close();
+        // A port found free can be taken by another process on the machine before podman binds it.
+        if (attempt == 3 || !e.getMessage().contains("address already in use")) {
+          throw e;
+        }
       }
-      writeConfigMapVolume(bundles().resolve(agent.bundle()),
-          Files.createDirectories(dir.resolve("bundle-source")));
-      Path termination = Files.createFile(dir.resolve("termination-log"));
-      Files.setPosixFilePermissions(termination, PosixFilePermissions.fromString("rw-rw-rw-"));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
     }
-    PodmanAgentPod pod = new PodmanAgentPod(podman, name, dir, freePort(), agent);
-    podman.ok("pod", "create", "--name", name, "-p", "127.0.0.1:" + pod.port + ":8080");
-    pod.runContainer("gateway", true, GATEWAY_IMAGE, List.of("--entrypoint", GATEWAY_COMMAND,
-        "-e", "ORCHAGENT_HTTP_PORT=" + HTTP_PORT, "-e", "ORCH_STATUS_DIR=/orch/status",
-        "-v", dir.resolve("status") + ":/orch/status", "-v", dir.resolve("tmp") + ":/tmp")).orThrow();
-    return pod;
   }
 
-  /** Runs the init container to completion. */
+  private void create(Path bundle) {
+    createVolumes(bundle);
+    List<String> command = new ArrayList<>(List.of("pod", "create", "--name", name));
+    for (Container container : allContainers()) {
+      for (ContainerPort port : container.getPorts()) {
+        int published = freePort();
+        publishedPorts.put(port.getContainerPort(), published);
+        command.addAll(List.of("-p", "127.0.0.1:" + published + ":" + port.getContainerPort()));
+      }
+    }
+    podman.ok(command.toArray(String[]::new));
+    for (Container sidecar : spec.getInitContainers()) {
+      if ("Always".equals(sidecar.getRestartPolicy())) {
+        run(sidecar, true).orThrow();
+      }
+    }
+  }
+
+  /** Runs the {@code prepare} init container to completion. */
   Podman.Result prepare() {
-    return runContainer("prepare", false, RUNNER_IMAGE, runnerOptions(PREPARE_COMMAND));
-  }
-
-  /**
-   * An image bundle, as AgentPod runs one with a command: the {@code supervisor} init container copies
-   * orch-pod from the gateway image into the {@code bin} volume, and the agent container runs the command
-   * under it in {@code image}, which knows nothing about orch-pod.
-   */
-  void startImageAgent(String image, List<String> command) {
-    runContainer("supervisor", false, GATEWAY_IMAGE, List.of("--entrypoint",
-        "[\"/usr/local/bin/orch-pod\", \"install\", \"/orch/bin\"]", "-v", dir.resolve("bin") + ":/orch/bin"))
-        .orThrow();
-    List<String> entrypoint = new ArrayList<>(List.of("/orch/bin/orch-pod", "supervise", "--"));
-    entrypoint.addAll(command);
-    List<String> options = new ArrayList<>(List.of("-v", dir.resolve("bin") + ":/orch/bin:ro"));
-    try {
-      options.addAll(runnerOptions(JSON.writeValueAsString(entrypoint)));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    runContainer("agent", true, image, options).orThrow();
+    return run(container(AgentPod.PREPARE_CONTAINER), false);
   }
 
   void startAgent() {
-    runContainer("agent", true, RUNNER_IMAGE, runnerOptions(SUPERVISOR_COMMAND)).orThrow();
+    run(container(AgentPod.AGENT_CONTAINER), true).orThrow();
   }
 
   /** Stops the agent container as the kubelet does (SIGTERM, then SIGKILL after the grace period). */
   void stopAgent() {
-    podman.ok("stop", "-t", "10", container("agent"));
+    podman.ok("stop", "-t", "10", podmanName(AgentPod.AGENT_CONTAINER));
   }
 
   int awaitExit(String container) {
-    return Integer.parseInt(podman.run(Duration.ofSeconds(60), "wait", container(container)).orThrow().stdout()
+    return Integer.parseInt(podman.run(Duration.ofSeconds(60), "wait", podmanName(container)).orThrow().stdout()
         .strip());
   }
 
   String logs(String container) {
-    Podman.Result result = podman.run("logs", container(container)).orThrow();
+    Podman.Result result = podman.run("logs", podmanName(container)).orThrow();
     return result.stdout() + result.stderr();
   }
 
   Podman.Result exec(String container, String... command) {
-    List<String> args = new ArrayList<>(List.of("exec", container(container)));
+    List<String> args = new ArrayList<>(List.of("exec", podmanName(container)));
     args.addAll(List.of(command));
     return podman.run(args.toArray(String[]::new));
   }
 
+  /** What the agent container left at its terminationMessagePath. */
   String terminationMessage() {
-    return read(dir.resolve("termination-log"));
+    return read(terminationFile(AgentPod.AGENT_CONTAINER));
   }
 
   /** The runner's status file, read from the host side of the status volume; null before the first write. */
   JsonNode status() {
-    Path file = dir.resolve("status/agent.json");
+    Path file = dir.resolve("volumes/status/agent.json");
     try {
       return Files.exists(file) ? JSON.readTree(file.toFile()) : null;
     } catch (IOException e) {
@@ -201,19 +213,20 @@ final class PodmanAgentPod implements AutoCloseable {
     return send(HttpRequest.newBuilder(uri(path)).POST(HttpRequest.BodyPublishers.ofString(body)));
   }
 
+  /** The loopback port the gateway's :8080 is published on. */
   int port() {
-    return port;
+    return publishedPorts.get(AgentPod.GATEWAY_PORT);
   }
 
   /** Every container's log, for a failed test's output. */
   String describe() {
-    StringBuilder text = new StringBuilder("pod " + name + " (gateway on 127.0.0.1:" + port + ", volumes in " + dir
+    StringBuilder text = new StringBuilder("pod " + name + " (published ports " + publishedPorts + ", volumes in " + dir
         + ")\n");
-    for (String container : List.of("gateway", "prepare", "supervisor", "agent")) {
-      Podman.Result logs = podman.run("logs", container(container));
+    for (String container : allContainers().stream().map(Container::getName).toList()) {
+      Podman.Result logs = podman.run("logs", podmanName(container));
       if (logs.exitCode() == 0) {
         text.append("--- ").append(container).append(" (exit ")
-            .append(podman.run("inspect", "--format", "{{.State.ExitCode}} {{.State.Status}}", container(container))
+            .append(podman.run("inspect", "--format", "{{.State.ExitCode}} {{.State.Status}}", podmanName(container))
                 .stdout().strip())
             .append(")\n").append(logs.stdout()).append(logs.stderr());
       }
@@ -246,59 +259,137 @@ final class PodmanAgentPod implements AutoCloseable {
     return last;
   }
 
-  private List<String> runnerOptions(String entrypoint) {
-    Map<String, String> env = new LinkedHashMap<>();
-    env.put("ORCH_AGENT", "test/" + agent.bundle());
-    env.put("ORCH_BUNDLE_KIND", "configmap");
-    if (!agent.command().isEmpty()) {
-      try {
-        env.put("ORCH_COMMAND", JSON.writeValueAsString(agent.command()));
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }
-    if (!agent.secrets().isEmpty()) {
-      env.put("ORCH_SECRET_NAMES", String.join(",", agent.secrets().keySet()));
-    }
-    env.put("ORCH_WORKSPACE", "/orch/workspace");
-    env.put("ORCH_STATUS_DIR", "/orch/status");
-    env.put("HOME", "/tmp");
-    env.put("PORT", Integer.toString(HTTP_PORT));
-    env.put("ORCHAGENT_HTTP_PORT", Integer.toString(HTTP_PORT));
-    // The install path must work without a package registry; pointing both tools at a closed port makes any
-    // attempt to reach one fail the test instead of silently using the network.
-    env.put("npm_config_registry", "http://127.0.0.1:9/");
-    env.put("PIP_INDEX_URL", "http://127.0.0.1:9/simple/");
-    env.putAll(agent.env());
-    env.putAll(agent.secrets());
-    List<String> options = new ArrayList<>(List.of("--entrypoint", entrypoint));
-    env.forEach((key, value) -> options.addAll(List.of("-e", key + "=" + value)));
-    options.addAll(List.of(
-        "-v", dir.resolve("workspace") + ":/orch/workspace",
-        "-v", dir.resolve("status") + ":/orch/status",
-        "-v", dir.resolve("tmp") + ":/tmp",
-        "-v", dir.resolve("bundle-source") + ":/orch/bundle-source:ro",
-        "-v", dir.resolve("termination-log") + ":/dev/termination-log"));
-    return options;
+  private List<Container> allContainers() {
+    return Stream.concat(spec.getInitContainers().stream(), spec.getContainers().stream()).toList();
   }
 
-  private Podman.Result runContainer(String container, boolean detached, String image, List<String> options) {
-    List<String> command = new ArrayList<>(List.of("run", "--pod", name, "--name", container(container)));
-    if (detached) {
-      command.add("--detach");
-    }
-    command.addAll(RESTRICTED);
-    command.addAll(options);
-    command.add(image);
-    return podman.run(Duration.ofMinutes(3), command.toArray(String[]::new));
+  private Container container(String containerName) {
+    return allContainers().stream().filter(c -> c.getName().equals(containerName)).findFirst()
+        .orElseThrow(() -> new IllegalArgumentException("AgentPod made no container " + containerName));
   }
 
-  private String container(String container) {
+  private String podmanName(String container) {
     return name + "-" + container;
   }
 
+  private Path terminationFile(String container) {
+    return dir.resolve("termination-" + container);
+  }
+
+  /** Each volume as a host directory: emptyDirs world-writable, the ConfigMap holding the test bundle. */
+  private void createVolumes(Path bundle) {
+    try {
+      deleteTree(dir);
+      for (Volume volume : spec.getVolumes()) {
+        Path path = Files.createDirectories(dir.resolve("volumes").resolve(volume.getName()));
+        if (volume.getEmptyDir() != null) {
+          Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rwxrwxrwx"));
+        } else if (volume.getConfigMap() != null && volume.getConfigMap().getItems().isEmpty()) {
+          writeConfigMapVolume(bundle, path);
+        } else {
+          throw new IllegalArgumentException("pod-tests cannot provide volume " + volume);
+        }
+      }
+      for (Container container : allContainers()) {
+        Path termination = Files.createFile(terminationFile(container.getName()));
+        Files.setPosixFilePermissions(termination, PosixFilePermissions.fromString("rw-rw-rw-"));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** podman run of one container of the spec, in the pod, with what the kubelet would give it. */
+  private Podman.Result run(Container container, boolean detached) {
+    List<String> command = new ArrayList<>(List.of("run", "--pod", name, "--name", podmanName(container.getName())));
+    if (detached) {
+      command.add("--detach");
+    }
+    command.addAll(securityOptions(spec.getSecurityContext(), container.getSecurityContext()));
+    command.addAll(List.of("--entrypoint", json(container.getCommand())));
+    if (container.getWorkingDir() != null) {
+      command.addAll(List.of("--workdir", container.getWorkingDir()));
+    }
+    for (io.fabric8.kubernetes.api.model.EnvVar variable : container.getEnv()) {
+      command.addAll(List.of("-e", variable.getName() + "=" + value(variable)));
+    }
+    for (VolumeMount mount : container.getVolumeMounts()) {
+      if (mount.getSubPath() != null) {
+        throw new IllegalArgumentException("pod-tests cannot mount a subPath: " + mount);
+      }
+      command.addAll(List.of("-v", dir.resolve("volumes").resolve(mount.getName()) + ":" + mount.getMountPath()
+          + (Boolean.TRUE.equals(mount.getReadOnly()) ? ":ro" : "")));
+    }
+    String terminationPath = Objects.requireNonNullElse(container.getTerminationMessagePath(), "/dev/termination-log");
+    command.addAll(List.of("-v", terminationFile(container.getName()) + ":" + terminationPath));
+    if (container.getResources() != null) {
+      Quantity memory = container.getResources().getLimits().get("memory");
+      if (memory != null) {
+        command.addAll(List.of("--memory", Quantity.getAmountInBytes(memory).toBigInteger().toString()));
+      }
+    }
+    command.add(container.getImage());
+    command.addAll(container.getArgs());
+    return podman.run(Duration.ofMinutes(3), command.toArray(String[]::new));
+  }
+
+  /** The pod's and the container's security context as podman options (the container's value wins, as in Kubernetes). */
+  private static List<String> securityOptions(PodSecurityContext pod, SecurityContext container) {
+    Long user = first(container.getRunAsUser(), pod.getRunAsUser());
+    Long group = first(container.getRunAsGroup(), pod.getRunAsGroup());
+    if (Boolean.TRUE.equals(first(container.getRunAsNonRoot(), pod.getRunAsNonRoot())) && (user == null || user == 0)) {
+      throw new IllegalArgumentException("runAsNonRoot without a non-root runAsUser: the kubelet would refuse to start it");
+    }
+    String seccomp = first(container.getSeccompProfile(), pod.getSeccompProfile()).getType();
+    if (!"RuntimeDefault".equals(seccomp)) {
+      throw new IllegalArgumentException("pod-tests run only the RuntimeDefault seccomp profile, not " + seccomp);
+    }
+    List<String> options = new ArrayList<>();
+    if (user != null) {
+      options.addAll(List.of("--user", user + (group == null ? "" : ":" + group)));
+    }
+    if (pod.getFsGroup() != null) {
+      options.addAll(List.of("--group-add", pod.getFsGroup().toString()));
+    }
+    if (Boolean.TRUE.equals(container.getReadOnlyRootFilesystem())) {
+      options.addAll(List.of("--read-only", "--read-only-tmpfs=false"));
+    }
+    if (Boolean.FALSE.equals(container.getAllowPrivilegeEscalation())) {
+      options.addAll(List.of("--security-opt", "no-new-privileges"));
+    }
+    if (container.getCapabilities() != null) {
+      container.getCapabilities().getDrop().forEach(capability -> options.addAll(List.of("--cap-drop", capability)));
+      container.getCapabilities().getAdd().forEach(capability -> options.addAll(List.of("--cap-add", capability)));
+    }
+    return options;
+  }
+
+  /** A variable's value as the kubelet resolves it: literal, or the vault Secret's key. */
+  private String value(io.fabric8.kubernetes.api.model.EnvVar variable) {
+    if (variable.getValueFrom() == null) {
+      return variable.getValue();
+    }
+    var secretKey = variable.getValueFrom().getSecretKeyRef();
+    if (secretKey == null || !vault.containsKey(secretKey.getKey())) {
+      throw new IllegalArgumentException("pod-tests cannot provide " + variable + " (only keys of the test's vault)");
+    }
+    return vault.get(secretKey.getKey());
+  }
+
+  private static <T> T first(T preferred, T fallback) {
+    return preferred != null ? preferred : fallback;
+  }
+
+  private static String json(List<String> values) {
+    try {
+      return JSON.writeValueAsString(values);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   private URI uri(String path) {
-    return URI.create("http://127.0.0.1:" + port + path);
+    return URI.create("http://127.0.0.1:" + port() + path);
   }
 
   private static Response send(HttpRequest.Builder request) {

@@ -1,11 +1,11 @@
 package dev.orch.operator.agentservice;
 
 import java.util.Map;
-import java.util.stream.Collectors;
+import java.util.function.Function;
 
 import dev.orch.operator.core.reconcile.Labels;
-import dev.orch.operator.core.reconcile.Plan;
 import dev.orch.operator.core.reconcile.PlannedDependent;
+import dev.orch.operator.core.reconcile.PlannedObjects;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
@@ -14,7 +14,6 @@ import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
-import io.javaoperatorsdk.operator.processing.dependent.BulkDependentResource;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
 
 /**
@@ -30,26 +29,16 @@ public final class AgentServiceDependents {
    * {@link dev.orch.operator.agentservice.rollout.CanaryRollout} decides them.
    */
   @KubernetesDependent(informer = @Informer(labelSelector = Labels.MADE_FOR_AGENTSERVICE))
-  public static final class DeploymentDependent extends PlannedDependent<Deployment, AgentService>
-      implements BulkDependentResource<Deployment, AgentService> {
+  public static final class DeploymentDependent extends PlannedObjects<Deployment, AgentService> {
+    private static final Function<Deployment, String> NAME = d -> d.getMetadata().getName();
+
     public DeploymentDependent() {
-      super(Deployment.class);
-    }
-
-    @Override
-    public Map<String, Deployment> desiredResources(AgentService service, Context<AgentService> context) {
-      return Plan.of(context).map(plan -> plan.getAll(Deployment.class)).orElse(Map.of());
-    }
-
-    @Override
-    public Map<String, Deployment> getSecondaryResources(AgentService service, Context<AgentService> context) {
-      return byName(context);
+      super(Deployment.class, NAME);
     }
 
     /** The service's Deployments that exist now, by name. */
     static Map<String, Deployment> byName(Context<AgentService> context) {
-      return context.getSecondaryResources(Deployment.class).stream()
-          .collect(Collectors.toMap(d -> d.getMetadata().getName(), d -> d, (a, b) -> a));
+      return existing(context, Deployment.class, NAME);
     }
   }
 

@@ -10,11 +10,10 @@ import dev.orch.operator.agent.AgentPod;
 import dev.orch.operator.agentservice.tls.TlsRequest;
 import dev.orch.operator.core.config.OperatorSettings;
 import dev.orch.operator.core.reconcile.Labels;
+import dev.orch.operator.core.reconcile.OwnedMetadata;
 import dev.orch.operator.core.reconcile.Plan;
 import dev.orch.operator.core.reconcile.RestartRequest;
 import io.fabric8.kubernetes.api.model.IntOrString;
-import io.fabric8.kubernetes.api.model.ObjectMeta;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -120,18 +119,18 @@ public final class AgentServicePlan {
   private static Deployment deployment(AgentService service, List<String> secretNames,
       Map<String, String> bundleAnnotations, boolean stopped, OperatorSettings settings) {
     AgentServiceSpec spec = service.getSpec();
-    var workload = new AgentPod.Workload(Labels.of(service, spec.getAgent(), "agent"),
+    var workload = new AgentPod.Workload(Labels.of(service, "agent"),
         AgentPod.rollingAnnotations(RestartRequest.podAnnotations(service), bundleAnnotations), httpPort(spec),
         true, "Always", List.of());
     Integer replicas = stopped ? Integer.valueOf(0) : autoscaled(spec) ? null : spec.getMinInstances();
     var template = AgentPod.template(spec, secretNames, workload, settings);
     GatewayProbes.apply(template, spec.getProbes());
-    return AgentDeployment.of(metadata(service, "agent"), Labels.selector(service), template, replicas, rollout(spec));
+    return AgentDeployment.of(OwnedMetadata.of(service, "agent"), Labels.selector(service), template, replicas, rollout(spec));
   }
 
   private static Service service(AgentService service) {
     return new ServiceBuilder()
-        .withMetadata(metadata(service, "agent"))
+        .withMetadata(OwnedMetadata.of(service, "agent"))
         .withNewSpec()
         .withSelector(Labels.selector(service))
         .addNewPort().withName("http").withPort(SERVICE_PORT).withTargetPort(new IntOrString("http")).withProtocol("TCP").endPort()
@@ -143,7 +142,7 @@ public final class AgentServicePlan {
     AgentServiceSpec.Ingress wanted = service.getSpec().getIngress();
     String path = wanted != null && wanted.path() != null ? wanted.path() : "/";
     IngressBuilder ingress = new IngressBuilder()
-        .withMetadata(metadata(service, "ingress"))
+        .withMetadata(OwnedMetadata.of(service, "ingress"))
         .withNewSpec()
         .withIngressClassName(wanted == null ? null : wanted.className())
         .addNewRule().withHost(host).withNewHttp().addNewPath().withPath(path).withPathType("Prefix")
@@ -164,7 +163,7 @@ public final class AgentServicePlan {
   private static HorizontalPodAutoscaler autoscaler(AgentService service) {
     AgentServiceSpec spec = service.getSpec();
     return new HorizontalPodAutoscalerBuilder()
-        .withMetadata(metadata(service, "autoscaler"))
+        .withMetadata(OwnedMetadata.of(service, "autoscaler"))
         .withNewSpec()
         .withNewScaleTargetRef().withApiVersion("apps/v1").withKind("Deployment").withName(service.getMetadata().getName()).endScaleTargetRef()
         .withMinReplicas(spec.getMinInstances())
@@ -177,19 +176,11 @@ public final class AgentServicePlan {
 
   private static PodDisruptionBudget disruptionBudget(AgentService service) {
     return new PodDisruptionBudgetBuilder()
-        .withMetadata(metadata(service, "disruption-budget"))
+        .withMetadata(OwnedMetadata.of(service, "disruption-budget"))
         .withNewSpec()
         .withMaxUnavailable(new IntOrString(1))
         .withNewSelector().withMatchLabels(Labels.selector(service)).endSelector()
         .endSpec()
-        .build();
-  }
-
-  private static ObjectMeta metadata(AgentService service, String component) {
-    return new ObjectMetaBuilder()
-        .withName(service.getMetadata().getName())
-        .withNamespace(service.getMetadata().getNamespace())
-        .withLabels(Labels.of(service, service.getSpec().getAgent(), component))
         .build();
   }
 }

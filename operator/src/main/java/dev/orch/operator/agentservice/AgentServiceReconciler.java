@@ -163,7 +163,7 @@ public class AgentServiceReconciler extends AgentReconciler<AgentService, AgentS
     delivered.ifPresent(outcome -> recordAlert(after, outcome));
 
     List<Notice> notices = new ArrayList<>(AgentServiceStatusCalculator.events(service, before, after));
-    AutoUpdates.notice(service, before == null ? null : before.getAutoUpdate(), autoUpdate).ifPresent(notices::add);
+    AutoUpdates.notice(service, before.getAutoUpdate(), autoUpdate).ifPresent(notices::add);
     notices.addAll(certificate.notices());
     notices.addAll(sleep.notices());
     Optional<String> rolloutAborted = Optional.empty();

@@ -35,7 +35,7 @@ final class AgentServiceSleep {
 
   static SleepDecision.Outcome decide(AgentService service, GatewayProbe probe, List<Pod> pods, int readyPods, Instant now) {
     AgentServiceSpec spec = service.getSpec();
-    SleepStatus previous = service.getStatus() == null ? null : service.getStatus().getSleep();
+    SleepStatus previous = service.getStatus().getSleep();
     boolean idleCanWake = AgentServicePlan.servesHttp(spec);
     boolean idleMatters = spec.getSleep() != null && spec.getSleep().afterIdle() != null && idleCanWake
         && previous != null && previous.phase() == Phase.AWAKE;
@@ -65,7 +65,7 @@ final class AgentServiceSleep {
    * requests to the pods even after they are gone. They go; the controller makes them again once the selector is back.
    */
   static void dropPodRoutes(AgentService service, SleepStatus sleep, Optional<Deployment> deployment, KubernetesClient client) {
-    SleepStatus previous = service.getStatus() == null ? null : service.getStatus().getSleep();
+    SleepStatus previous = service.getStatus().getSleep();
     boolean podsMayRun = deployment.map(d -> d.getSpec().getReplicas() == null || d.getSpec().getReplicas() > 0).orElse(false);
     boolean switching = sleep != null && sleep.routedToActivator()
         && (previous == null || !previous.routedToActivator() || podsMayRun);
@@ -93,7 +93,7 @@ final class AgentServiceSleep {
         && status.getState() != AgentState.RUNNING) {
       return;
     }
-    AgentServiceStatus previous = service.getStatus() == null ? new AgentServiceStatus() : service.getStatus();
+    AgentServiceStatus previous = service.getStatus();
     Verdict verdict;
     if (sleep.phase() == Phase.ASLEEP) {
       status.setState(AgentState.SLEEPING);

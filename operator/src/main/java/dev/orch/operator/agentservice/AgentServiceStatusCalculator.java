@@ -42,7 +42,7 @@ final class AgentServiceStatusCalculator {
   }
 
   static AgentServiceStatus compute(AgentService service, Observation seen, OperatorSettings settings) {
-    AgentServiceStatus previous = service.getStatus() == null ? new AgentServiceStatus() : service.getStatus();
+    AgentServiceStatus previous = service.getStatus();
     AgentServiceSpec spec = service.getSpec();
     long generation = Conditions.generation(service);
     AgentServiceStatus status = new AgentServiceStatus();
@@ -106,9 +106,8 @@ final class AgentServiceStatusCalculator {
   }
 
   /** One event per lifecycle step, found by comparing the old status with the new one. */
-  static List<Notice> events(AgentService service, AgentServiceStatus before, AgentServiceStatus after) {
+  static List<Notice> events(AgentService service, AgentServiceStatus previous, AgentServiceStatus after) {
     List<Notice> notices = new ArrayList<>();
-    AgentServiceStatus previous = before == null ? new AgentServiceStatus() : before;
     if (after.getLastRestartAt() != null && !after.getLastRestartAt().equals(previous.getLastRestartAt())) {
       notices.add(Notice.normal("Restarted", "restart requested at " + after.getLastRestartAt() + "; rolling out fresh pods"));
     }

@@ -11,8 +11,8 @@ import dev.orch.operator.agent.AgentPod;
 import dev.orch.operator.core.MetadataKeys;
 import dev.orch.operator.core.config.OperatorSettings;
 import dev.orch.operator.core.reconcile.Labels;
+import dev.orch.operator.core.reconcile.OwnedMetadata;
 import dev.orch.operator.core.reconcile.Plan;
-import dev.orch.operator.core.reconcile.PlannedDependent;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -53,9 +53,7 @@ public final class SchedulePlan {
   static CronJob cronJob(Schedule schedule, List<String> secretNames, OperatorSettings settings) {
     ScheduleSpec spec = schedule.getSpec();
     return new CronJobBuilder()
-        .withMetadata(new ObjectMetaBuilder().withName(schedule.getMetadata().getName())
-            .withNamespace(schedule.getMetadata().getNamespace())
-            .withLabels(Labels.of(schedule, spec.getAgent(), "schedule")).build())
+        .withMetadata(OwnedMetadata.of(schedule, "schedule"))
         .withNewSpec()
         .withSchedule(spec.getSchedule())
         .withTimeZone(NextFire.zoneName(spec.getTimeZone()))
@@ -82,8 +80,8 @@ public final class SchedulePlan {
               .endValueFrom().build()));
     }
     return new JobBuilder()
-        .withMetadata(new ObjectMetaBuilder().withName(runId).withNamespace(schedule.getMetadata().getNamespace())
-            .withLabels(runLabels(schedule, trigger)).withOwnerReferences(ownedNotControlled(schedule)).build())
+        .withMetadata(new ObjectMetaBuilder(OwnedMetadata.named(schedule, runId, runLabels(schedule, trigger)))
+            .withOwnerReferences(ownedNotControlled(schedule)).build())
         .withSpec(spec)
         .build();
   }
@@ -95,7 +93,7 @@ public final class SchedulePlan {
    * controlled run would be reported as UnexpectedJob and deleted under the CronJob's history limits.
    */
   private static OwnerReference ownedNotControlled(Schedule schedule) {
-    return new OwnerReferenceBuilder(PlannedDependent.controlledBy(schedule)).withController(false).build();
+    return new OwnerReferenceBuilder(OwnedMetadata.controlledBy(schedule)).withController(false).build();
   }
 
   /** The webhook call's body, owned by its Job so that it goes when the Job goes. */
@@ -114,10 +112,8 @@ public final class SchedulePlan {
   /** Holds a webhook schedule's token; the operator writes it once and never reads it back. */
   static Secret webhookToken(Schedule schedule, String token) {
     return new SecretBuilder()
-        .withMetadata(new ObjectMetaBuilder().withName(webhookTokenSecretName(schedule))
-            .withNamespace(schedule.getMetadata().getNamespace())
-            .withLabels(Labels.of(schedule, schedule.getSpec().getAgent(), "webhook-token"))
-            .withOwnerReferences(PlannedDependent.controlledBy(schedule)).build())
+        .withMetadata(new ObjectMetaBuilder(OwnedMetadata.named(schedule, webhookTokenSecretName(schedule),
+            Labels.of(schedule, "webhook-token"))).withOwnerReferences(OwnedMetadata.controlledBy(schedule)).build())
         .withData(Map.of(WEBHOOK_TOKEN_KEY, Base64.getEncoder().encodeToString(token.getBytes(StandardCharsets.UTF_8))))
         .build();
   }
@@ -158,7 +154,7 @@ public final class SchedulePlan {
   }
 
   private static Map<String, String> runLabels(Schedule schedule, ScheduleStatus.Trigger trigger) {
-    Map<String, String> labels = Labels.of(schedule, schedule.getSpec().getAgent(), RUN_COMPONENT);
+    Map<String, String> labels = Labels.of(schedule, RUN_COMPONENT);
     labels.put(MetadataKeys.RUN_TRIGGER, trigger.name().toLowerCase(Locale.ROOT));
     return labels;
   }

@@ -49,7 +49,7 @@ public class ScheduleReconciler extends AgentReconciler<Schedule, ScheduleStatus
 
   @Override
   protected Decision<Schedule, ScheduleStatus> decide(Schedule schedule, Observed seen, Context<Schedule> context) {
-    ScheduleStatus previous = schedule.getStatus() == null ? new ScheduleStatus() : schedule.getStatus();
+    ScheduleStatus previous = schedule.getStatus();
     boolean cron = schedule.getSpec().getType() == ScheduleSpec.Type.CRON;
     ScheduleStatus.Webhook webhook = cron ? null : webhook(schedule, previous.getWebhook(), context.getClient());
     String lastManualTrigger = previous.getLastManualTrigger();

@@ -50,7 +50,7 @@ final class ScheduleStatusCalculator {
 
   static ScheduleStatus compute(Schedule schedule, Observation seen) {
     ScheduleSpec spec = schedule.getSpec();
-    ScheduleStatus previous = schedule.getStatus() == null ? new ScheduleStatus() : schedule.getStatus();
+    ScheduleStatus previous = schedule.getStatus();
     Instant now = seen.now().truncatedTo(ChronoUnit.SECONDS);
     boolean enabled = Boolean.TRUE.equals(spec.getEnabled());
     boolean cron = spec.getType() == ScheduleSpec.Type.CRON;

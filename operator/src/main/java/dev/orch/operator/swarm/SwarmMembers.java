@@ -1,16 +1,14 @@
 package dev.orch.operator.swarm;
 
 import java.util.Map;
-import java.util.stream.Collectors;
+import java.util.function.Function;
 
 import dev.orch.operator.core.MetadataKeys;
 import dev.orch.operator.core.reconcile.Labels;
-import dev.orch.operator.core.reconcile.Plan;
-import dev.orch.operator.core.reconcile.PlannedDependent;
+import dev.orch.operator.core.reconcile.PlannedObjects;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
-import io.javaoperatorsdk.operator.processing.dependent.BulkDependentResource;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
 
 /**
@@ -18,26 +16,16 @@ import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDep
  * caches only the Deployments the operator made for Swarms.
  */
 @KubernetesDependent(informer = @Informer(labelSelector = Labels.MADE_FOR_SWARM))
-public final class SwarmMembers extends PlannedDependent<Deployment, Swarm> implements BulkDependentResource<Deployment, Swarm> {
+public final class SwarmMembers extends PlannedObjects<Deployment, Swarm> {
+  private static final Function<Deployment, String> INDEX = d -> d.getMetadata().getLabels() == null ? null
+      : d.getMetadata().getLabels().get(MetadataKeys.REPLICA_INDEX);
 
   public SwarmMembers() {
-    super(Deployment.class);
-  }
-
-  @Override
-  public Map<String, Deployment> desiredResources(Swarm swarm, Context<Swarm> context) {
-    return Plan.of(context).map(plan -> plan.getAll(Deployment.class)).orElse(Map.of());
-  }
-
-  @Override
-  public Map<String, Deployment> getSecondaryResources(Swarm swarm, Context<Swarm> context) {
-    return byIndex(context);
+    super(Deployment.class, INDEX);
   }
 
   /** The replicas' Deployments that exist now, keyed by replica index. */
   static Map<String, Deployment> byIndex(Context<Swarm> context) {
-    return context.getSecondaryResources(Deployment.class).stream()
-        .filter(d -> d.getMetadata().getLabels() != null && d.getMetadata().getLabels().containsKey(MetadataKeys.REPLICA_INDEX))
-        .collect(Collectors.toMap(d -> d.getMetadata().getLabels().get(MetadataKeys.REPLICA_INDEX), d -> d, (a, b) -> a));
+    return existing(context, Deployment.class, INDEX);
   }
 }

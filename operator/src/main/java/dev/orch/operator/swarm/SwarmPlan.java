@@ -11,9 +11,9 @@ import dev.orch.operator.agent.AgentPod;
 import dev.orch.operator.core.MetadataKeys;
 import dev.orch.operator.core.config.OperatorSettings;
 import dev.orch.operator.core.reconcile.Labels;
+import dev.orch.operator.core.reconcile.OwnedMetadata;
 import dev.orch.operator.core.reconcile.Plan;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 
 /**
@@ -57,7 +57,7 @@ public final class SwarmPlan {
   private static Deployment member(Swarm swarm, int index, List<String> secretNames, Map<String, String> bundleAnnotations,
       boolean crashLoopPaused, OperatorSettings settings) {
     SwarmSpec spec = swarm.getSpec();
-    Map<String, String> labels = Labels.of(swarm, spec.getAgent(), "agent");
+    Map<String, String> labels = Labels.of(swarm, "agent");
     labels.put(MetadataKeys.REPLICA_INDEX, Integer.toString(index));
     var workload = new AgentPod.Workload(labels, AgentPod.rollingAnnotations(ReplicaRestart.podAnnotations(swarm, index),
         bundleAnnotations), OptionalInt.of(AgentPod.DEFAULT_HTTP_PORT), true, "Always", List.of(
@@ -65,8 +65,7 @@ public final class SwarmPlan {
         new EnvVarBuilder().withName("ORB_REPLICA_COUNT").withValue(Integer.toString(spec.getReplicas())).build()));
     boolean stopped = crashLoopPaused || Boolean.TRUE.equals(spec.getPaused());
     return AgentDeployment.of(
-        new ObjectMetaBuilder().withName(memberName(swarm, index)).withNamespace(swarm.getMetadata().getNamespace())
-            .withLabels(labels).build(),
+        OwnedMetadata.named(swarm, memberName(swarm, index), labels),
         memberSelector(swarm, index), AgentPod.template(spec, secretNames, workload, settings), stopped ? 0 : 1,
         // Each index is a singleton: two pods with one ORB_REPLICA_INDEX would work the same shard twice.
         AgentDeployment.Rollout.RECREATE);

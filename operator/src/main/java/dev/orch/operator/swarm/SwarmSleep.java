@@ -25,7 +25,7 @@ final class SwarmSleep {
   }
 
   static SleepDecision.Outcome decide(Swarm swarm, int readyPods, Instant now) {
-    SleepStatus previous = swarm.getStatus() == null ? null : swarm.getStatus().getSleep();
+    SleepStatus previous = swarm.getStatus().getSleep();
     if (swarm.getSpec().getSleep() == null && previous == null) {
       return new SleepDecision.Outcome(null, List.of(), Optional.empty());
     }
@@ -41,7 +41,7 @@ final class SwarmSleep {
         || Boolean.TRUE.equals(swarm.getSpec().getPaused())) {
       return;
     }
-    SwarmStatus previous = swarm.getStatus() == null ? new SwarmStatus() : swarm.getStatus();
+    SwarmStatus previous = swarm.getStatus();
     Verdict verdict;
     if (sleep.phase() == Phase.ASLEEP) {
       status.setMembers(status.getMembers().stream().map(m -> m.state() != AgentState.PROVISIONING ? m

@@ -42,7 +42,7 @@ final class SwarmStatusCalculator {
   }
 
   static SwarmStatus compute(Swarm swarm, Observation seen) {
-    SwarmStatus previous = swarm.getStatus() == null ? new SwarmStatus() : swarm.getStatus();
+    SwarmStatus previous = swarm.getStatus();
     SwarmSpec spec = swarm.getSpec();
     long generation = Conditions.generation(swarm);
     List<SwarmStatus.Member> members = new ArrayList<>();
@@ -120,9 +120,8 @@ final class SwarmStatusCalculator {
         : Verdict.ready("ReplicasFailedWithinTolerance", counts + failures);
   }
 
-  static List<Notice> events(Swarm swarm, SwarmStatus before, SwarmStatus after) {
+  static List<Notice> events(Swarm swarm, SwarmStatus previous, SwarmStatus after) {
     List<Notice> notices = new ArrayList<>();
-    SwarmStatus previous = before == null ? new SwarmStatus() : before;
     if (!Objects.equals(previous.getReplicas(), after.getReplicas())) {
       notices.add(Notice.normal("Scaled", previous.getReplicas() == null
           ? "starting " + after.getReplicas() + " replicas"

@@ -24,7 +24,7 @@ class AgentServiceStatusCalculatorTest {
 
   @Test
   void readyDeploymentMeansRunningAndHealthy() {
-    AgentService service = AgentServicePlanTest.service(s -> { });
+    AgentService service = newService();
     AgentServiceStatus status = AgentServiceStatusCalculator.compute(service, seen(readyDeployment(1), NO_SECRETS, "t1"), SETTINGS);
     assertThat(status.getState()).isEqualTo(AgentState.RUNNING);
     assertThat(status.getHealth()).isEqualTo(AgentServiceStatus.Health.HEALTHY);
@@ -35,7 +35,7 @@ class AgentServiceStatusCalculatorTest {
 
   @Test
   void anUnchangedWorldGivesAnIdenticalStatusAndNoEvents() {
-    AgentService service = AgentServicePlanTest.service(s -> { });
+    AgentService service = newService();
     AgentServiceStatus first = AgentServiceStatusCalculator.compute(service, seen(readyDeployment(1), NO_SECRETS, "t1"), SETTINGS);
     service.setStatus(first);
     AgentServiceStatus second = AgentServiceStatusCalculator.compute(service, seen(readyDeployment(1), NO_SECRETS, "t2"), SETTINGS);
@@ -45,7 +45,7 @@ class AgentServiceStatusCalculatorTest {
 
   @Test
   void missingSecretsStallWithTheCommandThatAddsThem() {
-    AgentService service = AgentServicePlanTest.service(s -> { });
+    AgentService service = newService();
     SecretCheck missing = SecretCheck.of("team-a", "orch-secrets", List.of("DISCORD_BOT_TOKEN", "DB_URL"), Set.of("DB_URL"), true);
     AgentServiceStatus status = AgentServiceStatusCalculator.compute(service, seen(null, missing, "t1"), SETTINGS);
     Condition stalled = status.getConditions().get(2);
@@ -53,7 +53,7 @@ class AgentServiceStatusCalculatorTest {
     assertThat(stalled.getMessage()).isEqualTo("missing secret DISCORD_BOT_TOKEN in Secret team-a/orch-secrets; add it with:"
         + " kubectl -n team-a patch secret orch-secrets --type merge -p '{\"stringData\":{\"DISCORD_BOT_TOKEN\":\"<value>\"}}'");
     assertThat(status.getState()).isEqualTo(AgentState.FAILED);
-    assertThat(AgentServiceStatusCalculator.events(service, null, status)).extracting(Notice::reason).contains("Failed");
+    assertThat(AgentServiceStatusCalculator.events(service, new AgentServiceStatus(), status)).extracting(Notice::reason).contains("Failed");
   }
 
   @Test
@@ -64,7 +64,7 @@ class AgentServiceStatusCalculatorTest {
 
   @Test
   void conditionsKeepTheirTransitionTimeWhileTheirStatusHolds() {
-    AgentService service = AgentServicePlanTest.service(s -> { });
+    AgentService service = newService();
     AgentServiceStatus provisioning = AgentServiceStatusCalculator.compute(service, seen(readyDeployment(0), NO_SECRETS, "t1"), SETTINGS);
     service.setStatus(provisioning);
     AgentServiceStatus running = AgentServiceStatusCalculator.compute(service, seen(readyDeployment(1), NO_SECRETS, "t2"), SETTINGS);
@@ -81,5 +81,12 @@ class AgentServiceStatusCalculatorTest {
     return new DeploymentBuilder().withNewMetadata().withGeneration(1L).endMetadata()
         .withNewStatus().withObservedGeneration(1L).withReplicas(1).withUpdatedReplicas(1).withReadyReplicas(ready).endStatus()
         .build();
+  }
+
+  /** A service seen for the first time, as the reconcile skeleton hands it to the calculator: with an empty status. */
+  private static AgentService newService() {
+    AgentService service = AgentServicePlanTest.service(s -> { });
+    service.setStatus(new AgentServiceStatus());
+    return service;
   }
 }

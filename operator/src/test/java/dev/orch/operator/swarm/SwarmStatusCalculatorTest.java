@@ -88,6 +88,7 @@ class SwarmStatusCalculatorTest {
     Swarm swarm = new Swarm();
     swarm.setMetadata(new ObjectMetaBuilder().withName("crawlers").withNamespace("team").withGeneration(1L).build());
     swarm.setSpec(spec);
+    swarm.setStatus(new SwarmStatus());
     return swarm;
   }
 }

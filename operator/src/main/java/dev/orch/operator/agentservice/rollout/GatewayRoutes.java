@@ -14,7 +14,7 @@ import dev.orch.operator.agentservice.rollout.RolloutStatus.Phase;
 import dev.orch.operator.core.MetadataKeys;
 import dev.orch.operator.core.status.Conditions.Verdict;
 import dev.orch.operator.core.reconcile.Labels;
-import dev.orch.operator.core.reconcile.PlannedDependent;
+import dev.orch.operator.core.reconcile.OwnedMetadata;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
@@ -72,8 +72,7 @@ public final class GatewayRoutes {
       backends.add(backend(name + "-" + CanaryRollout.CANARY_TRACK, weight));
     }
     objects.add(new HTTPRouteBuilder()
-        .withNewMetadata().withName(name).withNamespace(service.getMetadata().getNamespace())
-        .withLabels(Labels.of(service, service.getSpec().getAgent(), "route")).endMetadata()
+        .withMetadata(OwnedMetadata.named(service, name, Labels.of(service, "route")))
         .withNewSpec()
         .withParentRefs(gateway.parentRefs().stream().map(p -> new ParentReferenceBuilder().withName(p.name())
             .withNamespace(p.namespace()).withSectionName(p.sectionName()).build()).toList())
@@ -95,11 +94,10 @@ public final class GatewayRoutes {
   private static Service trackService(AgentService service, String track) {
     Map<String, String> selector = new LinkedHashMap<>(Labels.selector(service));
     selector.put(MetadataKeys.TRACK, track);
-    Map<String, String> labels = Labels.of(service, service.getSpec().getAgent(), "agent");
+    Map<String, String> labels = Labels.of(service, "agent");
     labels.put(MetadataKeys.TRACK, track);
     return new ServiceBuilder()
-        .withNewMetadata().withName(service.getMetadata().getName() + "-" + track)
-        .withNamespace(service.getMetadata().getNamespace()).withLabels(labels).endMetadata()
+        .withMetadata(OwnedMetadata.named(service, service.getMetadata().getName() + "-" + track, labels))
         .withNewSpec().withSelector(selector)
         .addNewPort().withName("http").withPort(SERVICE_PORT).withTargetPort(new IntOrString("http")).withProtocol("TCP").endPort()
         .endSpec().build();
@@ -151,7 +149,7 @@ public final class GatewayRoutes {
       return;
     }
     object.getMetadata().setAnnotations(Map.of(MetadataKeys.APPLIED_HASH, hash));
-    object.getMetadata().setOwnerReferences(List.of(PlannedDependent.controlledBy(owner)));
+    object.getMetadata().setOwnerReferences(List.of(OwnedMetadata.controlledBy(owner)));
     client.resource(object).fieldManager("orch-operator").forceConflicts().serverSideApply();
   }
 

@@ -6,6 +6,7 @@ import java.util.Optional;
 import dev.orch.operator.agentservice.AgentService;
 import dev.orch.operator.agentservice.AgentServiceSpec;
 import dev.orch.operator.core.reconcile.Labels;
+import dev.orch.operator.core.reconcile.OwnedMetadata;
 import dev.orch.operator.core.config.OperatorSettings;
 import io.fabric8.certmanager.api.model.v1.Certificate;
 import io.fabric8.certmanager.api.model.v1.CertificateBuilder;
@@ -41,11 +42,7 @@ public record TlsRequest(String certificateName, String host, String secretName,
   /** The Certificate cert-manager fulfils: the host as its only DNS name, into the Ingress's TLS Secret. */
   public Certificate certificate(AgentService service) {
     return new CertificateBuilder()
-        .withNewMetadata()
-        .withName(certificateName)
-        .withNamespace(service.getMetadata().getNamespace())
-        .withLabels(Labels.of(service, service.getSpec().getAgent(), "certificate"))
-        .endMetadata()
+        .withMetadata(OwnedMetadata.named(service, certificateName, Labels.of(service, "certificate")))
         .withNewSpec()
         .withSecretName(secretName)
         .withDnsNames(List.of(host))

@@ -90,7 +90,10 @@ public abstract class AgentReconciler<P extends CustomResource<? extends AgentTe
     }
   }
 
-  /** Applies the kind's plan when {@code seen} allows it and computes the status, as a {@link Decision}. */
+  /**
+   * Applies the kind's plan when {@code seen} allows it and computes the status, as a {@link Decision}. The
+   * primary's status is never null here: a new resource has an empty one.
+   */
   protected abstract Decision<P, S> decide(P primary, Observed seen, Context<P> context);
 
   /** Event sources beyond the vault, the pods and the bundles. */
@@ -124,8 +127,12 @@ public abstract class AgentReconciler<P extends CustomResource<? extends AgentTe
     var seen = new Observed(bundle, AgentSecrets.of(primary, primary.getSpec(), bundle, vault),
         context.getSecondaryResources(Pod.class).stream().filter(p -> p.getMetadata().getDeletionTimestamp() == null)
             .toList(), Instant.now());
-    Decision<P, S> decision = decide(primary, seen, context);
     S before = primary.getStatus();
+    if (before == null) {
+      // A new resource: each kind reads its previous status as an empty one, without checking for none.
+      primary.setStatus(emptyStatus.get());
+    }
+    Decision<P, S> decision = decide(primary, seen, context);
     if (!StatusWriter.unchanged(before, decision.status())) {
       P written = StatusWriter.write(primary, decision.status(), context);
       logChange(primary, before, decision.status());

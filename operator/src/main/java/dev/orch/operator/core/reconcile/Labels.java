@@ -3,8 +3,10 @@ package dev.orch.operator.core.reconcile;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import dev.orch.operator.agent.AgentTemplate;
 import dev.orch.operator.core.MetadataKeys;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.CustomResource;
 
 /** The labels on everything the operator creates, so `kubectl get all -l ...` finds a resource's objects. */
 public final class Labels {
@@ -35,9 +37,9 @@ public final class Labels {
   }
 
   /** The selector labels plus the descriptive ones. */
-  public static Map<String, String> of(HasMetadata owner, String agent, String component) {
+  public static Map<String, String> of(CustomResource<? extends AgentTemplate, ?> owner, String component) {
     Map<String, String> labels = selector(owner);
-    labels.put(NAME, agentName(agent));
+    labels.put(NAME, agentName(owner.getSpec().getAgent()));
     labels.put(COMPONENT, component);
     labels.put(MANAGED_BY, OPERATOR);
     return labels;

@@ -3,8 +3,6 @@ package dev.orch.operator.core.reconcile;
 import java.util.List;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.OwnerReference;
-import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.dependent.DependentResource;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
@@ -46,21 +44,9 @@ public abstract class PlannedDependent<R extends HasMetadata, P extends HasMetad
     return true;
   }
 
-  /**
-   * Marks the primary as the controlling owner ({@code controller: true}), so tools such as
-   * {@code kubectl get -o wide} and Argo CD show which AgentService, Swarm or Schedule an object belongs to.
-   */
   @Override
   protected void addReferenceHandlingMetadata(R target, P primary) {
-    target.getMetadata().setOwnerReferences(List.of(controlledBy(primary)));
-  }
-
-  /** An owner reference that makes {@code owner} the controller of an object, for objects created outside a plan. */
-  public static OwnerReference controlledBy(HasMetadata owner) {
-    return new OwnerReferenceBuilder()
-        .withApiVersion(owner.getApiVersion()).withKind(owner.getKind())
-        .withName(owner.getMetadata().getName()).withUid(owner.getMetadata().getUid())
-        .withController(true).build();
+    target.getMetadata().setOwnerReferences(List.of(OwnedMetadata.controlledBy(primary)));
   }
 
   /**

@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.function.Function;
 
 import dev.orch.operator.core.MetadataKeys;
+import dev.orch.operator.core.status.OrchStatus;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.CustomResource;
 
@@ -26,12 +27,14 @@ public final class RestartRequest {
 
   /**
    * True when a restart was requested since the status was last written; a request present before the first
-   * status is part of the initial rollout, not a restart.
+   * status write (a status without observedGeneration, as the reconcile skeleton hands a new resource over) is part
+   * of the initial rollout, not a restart.
    */
-  public static <S> boolean isNew(CustomResource<?, S> resource, Function<S, String> lastRestartAt) {
+  public static <S extends OrchStatus> boolean isNew(CustomResource<?, S> resource, Function<S, String> lastRestartAt) {
     String requested = requestedAt(resource);
     S status = resource.getStatus();
-    return requested != null && status != null && !requested.equals(lastRestartAt.apply(status));
+    return requested != null && status != null && status.getObservedGeneration() != null
+        && !requested.equals(lastRestartAt.apply(status));
   }
 
   /** Pod-template annotations that make a new request roll fresh pods. */
