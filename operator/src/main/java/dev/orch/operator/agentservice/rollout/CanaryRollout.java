@@ -21,7 +21,11 @@ import dev.orch.operator.core.MetadataKeys;
 import dev.orch.operator.core.status.Conditions.Verdict;
 import dev.orch.operator.core.crashloop.CrashLoop;
 import dev.orch.operator.core.status.EventRecorder.Notice;
+import dev.orch.operator.agent.AgentPod;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
+import io.fabric8.kubernetes.api.model.ProbeBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.client.utils.Serialization;
@@ -482,12 +486,32 @@ public final class CanaryRollout {
       canary.getMetadata().getLabels().put(MetadataKeys.TRACK, CANARY_TRACK);
       canary.getSpec().getSelector().getMatchLabels().put(MetadataKeys.TRACK, CANARY_TRACK);
       canary.getSpec().getTemplate().getMetadata().getLabels().put(MetadataKeys.TRACK, CANARY_TRACK);
+      readyOnlyWhenServing(canary.getSpec().getTemplate());
       // Replicas are set, never an autoscaler's; a canary never recreates (the stable pods keep serving).
       canary.getSpec().setStrategy(new io.fabric8.kubernetes.api.model.apps.DeploymentStrategyBuilder()
           .withType("RollingUpdate").withNewRollingUpdate().withMaxSurge(new io.fabric8.kubernetes.api.model.IntOrString(1))
           .withMaxUnavailable(new io.fabric8.kubernetes.api.model.IntOrString(0)).endRollingUpdate().build());
       return canary;
     }
+  }
+
+  /**
+   * A canary pod takes traffic only once its agent accepts connections on its HTTP port. The gateway's /health
+   * calls a run healthy before the port first opens (a worker never opens one), so a canary that crashes at start
+   * was Ready for a moment after each restart, and requests sent to it then failed (502s on the real node). A
+   * canary serves HTTP by definition: the canary strategy is refused for agents with http.enabled: false.
+   */
+  static void readyOnlyWhenServing(PodTemplateSpec template) {
+    template.getSpec().getContainers().stream().filter(c -> AgentPod.AGENT_CONTAINER.equals(c.getName())).findFirst()
+        .ifPresent(agent -> httpPort(agent).ifPresent(port -> agent.setReadinessProbe(new ProbeBuilder()
+            .withNewTcpSocket().withPort(new IntOrString(port)).endTcpSocket()
+            .withPeriodSeconds(2).withTimeoutSeconds(1).withFailureThreshold(1).build())));
+  }
+
+  private static Optional<Integer> httpPort(Container agent) {
+    return agent.getEnv() == null ? Optional.empty() : agent.getEnv().stream()
+        .filter(e -> "ORCHAGENT_HTTP_PORT".equals(e.getName()) && e.getValue() != null)
+        .map(e -> Integer.valueOf(e.getValue())).findFirst();
   }
 
   /** A copy of {@code base} running {@code template}, annotated with its hash. */
