@@ -222,7 +222,10 @@ public final class CanaryRollout {
         deployments.put(desired.getMetadata().getName(), withTemplate(desired, target, targetHash,
             desired.getSpec().getReplicas()));
         if (promoting) {
-          deployments.put(canaryName(service), seen.canary().get());
+          // Desired as it is, not the observed object: server-side apply refuses one with managedFields.
+          Deployment running = seen.canary().get();
+          deployments.put(canaryName(service), canary(running.getSpec().getTemplate(),
+              Objects.requireNonNullElse(running.getSpec().getReplicas(), 1)));
           autoscalerAllowed = false;
           verdict = Verdict.progressing("CanaryPromoted", message);
         } else if (!isCanary(spec)) {
