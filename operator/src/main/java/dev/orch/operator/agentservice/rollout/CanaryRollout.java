@@ -118,7 +118,11 @@ public final class CanaryRollout {
    * @param stopped paused or crash-loop paused: no canary advances; the pods stop whichever track they are on
    */
   public static Decision decide(AgentService service, Deployment desired, boolean stopped, Observed seen) {
-    return new Step(service, desired, stopped, seen).decide();
+    Decision decision = new Step(service, desired, stopped, seen).decide();
+    if (isCanary(service.getSpec())) {
+      decision.deployments().values().forEach(d -> readyOnlyWhenServing(d.getSpec().getTemplate()));
+    }
+    return decision;
   }
 
   /** One decision's working state. */
@@ -489,7 +493,6 @@ public final class CanaryRollout {
       canary.getMetadata().getLabels().put(MetadataKeys.TRACK, CANARY_TRACK);
       canary.getSpec().getSelector().getMatchLabels().put(MetadataKeys.TRACK, CANARY_TRACK);
       canary.getSpec().getTemplate().getMetadata().getLabels().put(MetadataKeys.TRACK, CANARY_TRACK);
-      readyOnlyWhenServing(canary.getSpec().getTemplate());
       // Replicas are set, never an autoscaler's; a canary never recreates (the stable pods keep serving).
       canary.getSpec().setStrategy(new io.fabric8.kubernetes.api.model.apps.DeploymentStrategyBuilder()
           .withType("RollingUpdate").withNewRollingUpdate().withMaxSurge(new io.fabric8.kubernetes.api.model.IntOrString(1))
@@ -499,10 +502,12 @@ public final class CanaryRollout {
   }
 
   /**
-   * A canary pod takes traffic only once its agent accepts connections on its HTTP port. The gateway's /health
-   * calls a run healthy before the port first opens (a worker never opens one), so a canary that crashes at start
-   * was Ready for a moment after each restart, and requests sent to it then failed (502s on the real node). A
-   * canary serves HTTP by definition: the canary strategy is refused for agents with http.enabled: false.
+   * A canary service's pods (both tracks) take traffic only once the agent accepts connections on its HTTP port.
+   * The gateway's /health calls a run healthy before the port first opens (a worker never opens one), so on the
+   * real node a canary that crashes at start was Ready for a moment after each restart, and a promotion's new
+   * stable pods before they listened; the requests sent to them then failed with 502. A canary service serves HTTP
+   * by definition: the canary strategy is refused for agents with http.enabled: false. The template hash
+   * annotations are taken before, so they still name the spec's template.
    */
   static void readyOnlyWhenServing(PodTemplateSpec template) {
     template.getSpec().getContainers().stream().filter(c -> AgentPod.AGENT_CONTAINER.equals(c.getName())).findFirst()
