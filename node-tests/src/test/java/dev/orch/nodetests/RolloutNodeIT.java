@@ -95,10 +95,14 @@ class RolloutNodeIT {
     // Binomial(100, 0.5): outside 25..75 with a probability below 1e-6.
     assertThat(split.get("v2")).isBetween(25L, 75L);
 
-    annotate(MetadataKeys.PROMOTE, "full");
-    cluster.awaitStatus(AgentService.class, "shop", "v2 promoted and the canary gone",
-        s -> s.getRollout() != null && s.getRollout().phase() == Phase.Healthy, Duration.ofSeconds(120));
-    await("the canary's pods gone").atMost(Duration.ofSeconds(60)).until(() -> canaryPods().isEmpty());
+    try (Prober prober = new Prober()) {
+      annotate(MetadataKeys.PROMOTE, "full");
+      cluster.awaitStatus(AgentService.class, "shop", "v2 promoted and the canary gone",
+          s -> s.getRollout() != null && s.getRollout().phase() == Phase.Healthy, Duration.ofSeconds(120));
+      await("the canary's pods gone").atMost(Duration.ofSeconds(60)).until(() -> canaryPods().isEmpty());
+      System.out.println("RolloutNodeIT: during the promotion " + prober.answers + " answers, failures: " + prober.failures);
+      assertThat(prober.failures).as("no request fails while the stable pods are replaced").isEmpty();
+    }
     List<String> promoted = IntStream.range(0, 30).mapToObj(i -> getUnchecked().body()).distinct().toList();
     assertThat(promoted).containsExactly("v2");
 
@@ -124,6 +128,10 @@ class RolloutNodeIT {
       assertThat(prober.answers.keySet()).containsExactly("v2");
       assertThat(prober.answers.get("v2").get()).isGreaterThan(50);
     }
+    assertThat(client.v1().events().list().getItems().stream()
+        .filter(e -> "AgentService".equals(e.getInvolvedObject().getKind()) && "Warning".equals(e.getType()))
+        .map(e -> e.getReason() + ": " + e.getMessage()).toList())
+        .as("no warning but the abort").allMatch(warning -> warning.startsWith("CanaryAborted: "));
   }
 
   private String shop(String version, String moreEnv) {
