@@ -23,6 +23,7 @@ use tokio::net::unix::pipe;
 use tokio::signal::unix::{SignalKind, signal};
 
 use crate::clock;
+use crate::gateway;
 use crate::mask::{LineMasker, Masker};
 use crate::status::{HEARTBEAT, Status, StatusFile};
 use crate::termination::{self, Tail};
@@ -113,6 +114,10 @@ pub struct Settings {
     pub termination_log: PathBuf,
     pub git_credentials: PathBuf,
     pub http_port: Result<u16, String>,
+    /// How long SIGTERM waits before it reaches an agent that serves HTTP: the gateway keeps proxying to it while
+    /// it drains (its health answers 503 until the pod leaves the Service's endpoints), so an agent stopped at
+    /// once would fail those requests with 502. Zero for an agent that serves none.
+    pub stop_delay: Duration,
 }
 
 impl Settings {
@@ -123,6 +128,11 @@ impl Settings {
         let port = env("ORCHAGENT_HTTP_PORT")
             .filter(|v| !v.trim().is_empty())
             .or_else(|| env("PORT").filter(|v| !v.trim().is_empty()));
+        let stop_delay = if port.is_some() {
+            gateway::settings::DRAIN_DELAY
+        } else {
+            Duration::ZERO
+        };
         Settings {
             workspace: path("ORCH_WORKSPACE", "/orch/workspace"),
             status_dir: path("ORCH_STATUS_DIR", "/orch/status"),
@@ -137,6 +147,7 @@ impl Settings {
                     )
                 }),
             },
+            stop_delay,
         }
     }
 
@@ -243,12 +254,27 @@ impl Supervisor {
         let mut heartbeat =
             tokio::time::interval_at(tokio::time::Instant::now() + HEARTBEAT, HEARTBEAT);
         let mut forwarded = None;
+        let mut stop_at: Option<tokio::time::Instant> = None;
         let code = loop {
             if let Some(code) = reap_children(pid) {
                 break code;
             }
             tokio::select! {
-                _ = terminate.recv() => forwarded = Some(self.forward(pid, libc::SIGTERM, "SIGTERM")),
+                _ = terminate.recv() => {
+                    if self.settings.stop_delay.is_zero() || stop_at.is_some() {
+                        forwarded = Some(self.forward(pid, libc::SIGTERM, "SIGTERM"));
+                    } else {
+                        self.log(&format!(
+                            "received SIGTERM, forwarding it to the agent in {} ms, once the gateway has drained",
+                            self.settings.stop_delay.as_millis()
+                        ));
+                        stop_at = Some(tokio::time::Instant::now() + self.settings.stop_delay);
+                    }
+                }
+                _ = tokio::time::sleep_until(stop_at.unwrap_or_else(tokio::time::Instant::now)),
+                    if stop_at.is_some() && forwarded.is_none() => {
+                    forwarded = Some(self.forward(pid, libc::SIGTERM, "SIGTERM"));
+                }
                 _ = interrupt.recv() => forwarded = Some(self.forward(pid, libc::SIGINT, "SIGINT")),
                 _ = child_exited.recv() => {}
                 _ = heartbeat.tick() => self.report(&status, &Status::running(&run_id, pid, http_port, &running)),

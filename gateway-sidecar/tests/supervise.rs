@@ -40,7 +40,12 @@ impl Pod {
     }
 
     fn start(&self, secrets: &[(&str, &str)]) -> Child {
+        self.start_with(secrets, &[])
+    }
+
+    fn start_with(&self, secrets: &[(&str, &str)], env: &[(&str, &str)]) -> Child {
         let mut command = orch_pod("supervise");
+        command.envs(env.iter().copied());
         command
             .env("ORCH_WORKSPACE", self.dir.join("workspace"))
             .env("ORCH_STATUS_DIR", self.dir.join("status"))
@@ -174,6 +179,30 @@ while :; do sleep 0.05; done"#;
         message.contains("exited with code 7 after the runner forwarded SIGTERM\n"),
         "{message}"
     );
+}
+
+/// The gateway keeps proxying while it drains, so an HTTP agent gets SIGTERM only after the drain delay.
+#[test]
+fn an_http_agent_gets_sigterm_after_the_gateways_drain_delay() {
+    let pod = Pod::shell(
+        "sigterm-http",
+        "trap 'echo agent got TERM; exit 0' TERM\nwhile :; do sleep 0.05; done",
+    );
+    let supervisor = pod.start_with(&[], &[("ORCHAGENT_HTTP_PORT", "3000")]);
+    pod.await_running();
+    let sent = std::time::Instant::now();
+    signal(&supervisor, libc::SIGTERM);
+    let output = supervisor.wait_with_output().unwrap();
+    let waited = sent.elapsed();
+    assert_eq!(output.status.code(), Some(0));
+    assert!(text(&output.stdout).contains("agent got TERM"));
+    assert!(
+        waited >= Duration::from_millis(2900) && waited < Duration::from_secs(10),
+        "{waited:?}"
+    );
+    assert!(text(&output.stderr).contains(
+        "[runner] received SIGTERM, forwarding it to the agent in 3000 ms, once the gateway has drained"
+    ));
 }
 
 #[test]

@@ -8,6 +8,8 @@ use std::time::Duration;
 use crate::status;
 
 pub const LISTEN_PORT: u16 = 8080;
+/// The default drain delay; the supervisor holds an HTTP agent's SIGTERM back as long, so it serves the drain.
+pub const DRAIN_DELAY: Duration = Duration::from_secs(3);
 
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -42,7 +44,11 @@ impl Settings {
             .join(status::FILE_NAME),
             upstream_timeout: seconds(&env, "ORCH_GATEWAY_UPSTREAM_TIMEOUT_SECONDS", 60.0)?,
             stale_after: seconds(&env, "ORCH_GATEWAY_STALE_SECONDS", 10.0)?,
-            drain_delay: seconds(&env, "ORCH_GATEWAY_DRAIN_DELAY_SECONDS", 3.0)?,
+            drain_delay: seconds(
+                &env,
+                "ORCH_GATEWAY_DRAIN_DELAY_SECONDS",
+                DRAIN_DELAY.as_secs_f64(),
+            )?,
             drain_timeout: seconds(&env, "ORCH_GATEWAY_DRAIN_TIMEOUT_SECONDS", 20.0)?,
             max_connections: number(&env, "ORCH_GATEWAY_MAX_CONNECTIONS", 512)?,
         })

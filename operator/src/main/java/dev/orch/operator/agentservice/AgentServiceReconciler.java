@@ -20,6 +20,7 @@ import dev.orch.operator.agentservice.AgentServiceDependents.ServiceDependent;
 import dev.orch.operator.agentservice.autoupdate.AutoUpdateStatus;
 import dev.orch.operator.agentservice.autoupdate.AutoUpdates;
 import dev.orch.operator.agentservice.autoupdate.BundleVersions;
+import dev.orch.operator.agentservice.autoupdate.VersionChecks;
 import dev.orch.operator.agentservice.rollout.CanaryRollout;
 import dev.orch.operator.agentservice.rollout.GatewayRoutes;
 import dev.orch.operator.agentservice.rollout.Rollouts;
@@ -41,7 +42,6 @@ import dev.orch.operator.core.reconcile.Plan;
 import dev.orch.operator.core.reconcile.PlannedDependent;
 import dev.orch.operator.core.reconcile.RestartRequest;
 import dev.orch.operator.core.status.AgentState;
-import dev.orch.operator.core.status.Conditions;
 import dev.orch.operator.core.status.EventRecorder.Notice;
 import dev.orch.operator.sleep.ActivatorAddresses;
 import dev.orch.operator.sleep.GatewayProbe;
@@ -81,7 +81,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 public class AgentServiceReconciler extends AgentReconciler<AgentService, AgentServiceStatus> {
   private final AlertSender<AgentService> alerts;
   private final GatewayRoutes routes = new GatewayRoutes();
-  private final BundleVersions versions;
+  private final VersionChecks versionChecks;
   private final SleepSettings sleepSettings;
   private final GatewayProbe gateways;
   private ServiceTls tls;
@@ -96,7 +96,7 @@ public class AgentServiceReconciler extends AgentReconciler<AgentService, AgentS
     super(settings, meters, Labels.MADE_FOR_AGENTSERVICE, AgentServiceStatus::new);
     this.alerts = new AlertSender<>(new AlertWebhook(settings.alertCaBundle(), 3, Duration.ofSeconds(5),
         Duration.ofSeconds(1)), meters);
-    this.versions = new BundleVersions(settings.alertCaBundle());
+    this.versionChecks = new VersionChecks(new BundleVersions(settings.alertCaBundle()));
     this.sleepSettings = sleepSettings;
     this.gateways = new GatewayProbe(sleepSettings.gatewayMetricsPort());
   }
@@ -113,7 +113,7 @@ public class AgentServiceReconciler extends AgentReconciler<AgentService, AgentS
     tls = new ServiceTls(new CertManagerApi(context.getClient(), settings.tls().certManagerRecheck()), settings.tls(),
         alerts);
     activator = new ActivatorAddresses(context.getClient(), sleepSettings);
-    return List.of(alerts);
+    return List.of(alerts, versionChecks);
   }
 
   @Override
@@ -124,7 +124,8 @@ public class AgentServiceReconciler extends AgentReconciler<AgentService, AgentS
         seen.livePods().stream().filter(p -> !Rollouts.isCanary(p)).toList(),
         AgentPod.AGENT_CONTAINER, service.getSpec().getMaxRestartFailures(),
         RestartRequest.isNew(service, AgentServiceStatus::getLastRestartAt), settings.stableAfter(), seen.now());
-    AutoUpdateStatus autoUpdate = AutoUpdates.observe(service, versions, seen.now().truncatedTo(ChronoUnit.SECONDS));
+    VersionChecks.Observation versionCheck = versionChecks.observe(service, seen.now().truncatedTo(ChronoUnit.SECONDS));
+    AutoUpdateStatus autoUpdate = versionCheck.status();
     boolean certManager = tls.served(context);
     Optional<TlsRequest> tlsRequest = AgentServicePlan.tls(service, settings);
     Map<String, Deployment> observed = DeploymentDependent.byName(context);
@@ -132,8 +133,8 @@ public class AgentServiceReconciler extends AgentReconciler<AgentService, AgentS
     SleepDecision.Outcome sleep = AgentServiceSleep.decide(service, gateways, seen.livePods(),
         AgentDeployment.readyReplicas(stable.orElse(null)), seen.now());
     CanaryRollout.Decision rollout = null;
-    Optional<Conditions.Verdict> routeProblem = Optional.empty();
-    if (seen.deployable()) {
+    GatewayRoutes.Outcome route = GatewayRoutes.Outcome.NONE;
+    if (seen.deployable() && versionCheck.holdingBack().isEmpty()) {
       boolean crashLoopPaused = crashes.counters().record().isAutoPaused();
       Plan plan = SleepPlan.apply(TlsPlan.apply(AgentServicePlan.of(service, seen.secrets().names(),
           seen.bundle().podAnnotations(), crashLoopPaused, settings), service, tlsRequest, certManager),
@@ -143,7 +144,7 @@ public class AgentServiceReconciler extends AgentReconciler<AgentService, AgentS
           seen.livePods().stream().filter(Rollouts::isCanary).toList(), settings.stableAfter(), context.getClient(),
           seen.now());
       plan.applyIn(context);
-      routeProblem = routes.sync(context.getClient(), service, rollout.status(),
+      route = routes.sync(context.getClient(), service, rollout.status(),
           Rollouts.stableTrackLabelled(stable));
       AgentServiceSleep.dropPodRoutes(service, sleep.status(), stable, context.getClient());
     }
@@ -155,7 +156,7 @@ public class AgentServiceReconciler extends AgentReconciler<AgentService, AgentS
     AgentServiceStatus before = service.getStatus();
     AgentServiceStatus after = AgentServiceStatusCalculator.compute(service, observation, settings);
     AgentServiceSleep.show(service, after, sleep.status(), seen.timestamp());
-    Rollouts.show(after, before, rollout, routeProblem, deployments, service, seen.timestamp());
+    Rollouts.show(after, before, rollout, route.problem().or(versionCheck::holdingBack), deployments, service, seen.timestamp());
     after.setAutoUpdate(autoUpdate);
     TlsCalculator.Result certificate = tls.compute(service, tls.observe(tlsRequest, certManager, context), seen.now());
     ServiceTls.fold(after, before, certificate, after.getObservedGeneration(), seen.timestamp());
@@ -175,7 +176,7 @@ public class AgentServiceReconciler extends AgentReconciler<AgentService, AgentS
       rolloutRecheck = rollout.recheckIn().map(wait -> wait.plusSeconds(1));
     }
     Optional<Duration> recheck = Stream.of(crashes.lookAgainIn(), rolloutRecheck,
-        AutoUpdates.nextCheckIn(service, autoUpdate, seen.now()), tls.recheckIn(certificate).map(wait -> wait.plusSeconds(1)),
+        versionCheck.recheckIn(), route.recheckIn(), tls.recheckIn(certificate).map(wait -> wait.plusSeconds(1)),
         sleep.recheckIn())
         .flatMap(Optional::stream).min(Comparator.naturalOrder());
     Optional<String> aborted = rolloutAborted;

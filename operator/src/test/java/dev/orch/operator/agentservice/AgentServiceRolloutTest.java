@@ -120,6 +120,10 @@ class AgentServiceRolloutTest {
     assertThat(deployment("web").getSpec().getReplicas()).isEqualTo(4);
     await().atMost(TIMEOUT).until(() -> client.apps().deployments().withName("web-canary").get() == null);
     awaitEvents("web", "CanaryStarted", "CanaryStep", "CanaryPaused", "PromoteRequested", "CanaryPromoting", "CanaryPromoted");
+    assertThat(client.resources(Event.class).list().getItems().stream()
+        .filter(e -> e.getRegarding() != null && "AgentService".equals(e.getRegarding().getKind())
+            && "web".equals(e.getRegarding().getName()) && "Warning".equals(e.getType()))
+        .map(e -> e.getReason() + ": " + e.getNote()).toList()).as("no refusal on the way").isEmpty();
   }
 
   @Test

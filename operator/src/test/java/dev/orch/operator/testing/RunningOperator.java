@@ -33,7 +33,15 @@ public final class RunningOperator<P extends HasMetadata> implements AutoCloseab
       Function<SimpleMeterRegistry, Reconciler<P>> reconcilerFactory) {
     SimpleMeterRegistry meters = new SimpleMeterRegistry();
     Reconciler<P> reconciler = reconcilerFactory.apply(meters);
-    return new RunningOperator<>(started(client, meters, null, List.of(reconciler)), meters);
+    return new RunningOperator<>(started(client, meters, null, List.of(reconciler), 0), meters);
+  }
+
+  /** As {@link #start}, with this many reconcile threads (the packaged operator has 10), for tests of what holds one. */
+  public static <P extends HasMetadata> RunningOperator<P> startWithReconcileThreads(KubernetesClient client, int threads,
+      Function<SimpleMeterRegistry, Reconciler<P>> reconcilerFactory) {
+    SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    Reconciler<P> reconciler = reconcilerFactory.apply(meters);
+    return new RunningOperator<>(started(client, meters, null, List.of(reconciler), threads), meters);
   }
 
   /**
@@ -44,12 +52,15 @@ public final class RunningOperator<P extends HasMetadata> implements AutoCloseab
       List<Function<SimpleMeterRegistry, Reconciler<?>>> reconcilerFactories) {
     SimpleMeterRegistry meters = new SimpleMeterRegistry();
     List<Reconciler<?>> reconcilers = reconcilerFactories.stream().<Reconciler<?>>map(f -> f.apply(meters)).toList();
-    return new RunningOperator<>(started(client, meters, leaderElection, reconcilers), meters);
+    return new RunningOperator<>(started(client, meters, leaderElection, reconcilers, 0), meters);
   }
 
-  /** The operator gets its own client, reading JSON as the packaged operator's client does ({@link AppliedFieldsOnly}). */
+  /**
+   * The operator gets its own client, reading JSON as the packaged operator's client does ({@link AppliedFieldsOnly});
+   * {@code reconcileThreads} 0 keeps java-operator-sdk's default.
+   */
   private static Operator started(KubernetesClient client, SimpleMeterRegistry meters,
-      LeaderElectionConfiguration leaderElection, List<Reconciler<?>> reconcilers) {
+      LeaderElectionConfiguration leaderElection, List<Reconciler<?>> reconcilers, int reconcileThreads) {
     KubernetesClient operatorClient = new KubernetesClientBuilder().withConfig(client.getConfiguration())
         .withKubernetesSerialization(new KubernetesSerialization(AppliedFieldsOnly.install(new ObjectMapper()), true)).build();
     Operator operator = new Operator(o -> {
@@ -57,6 +68,9 @@ public final class RunningOperator<P extends HasMetadata> implements AutoCloseab
           .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(meters));
       if (leaderElection != null) {
         o.withLeaderElectionConfiguration(leaderElection);
+      }
+      if (reconcileThreads > 0) {
+        o.withConcurrentReconciliationThreads(reconcileThreads);
       }
     });
     reconcilers.forEach(r -> operator.register(r, c -> c.settingNamespace(client.getNamespace())));

@@ -11,6 +11,10 @@ public record AutoUpdateStatus(
     @JsonPropertyDescription("The version deployed: the branch's commit (git) or the archive's SHA-256 (url).")
     String version,
 
+    @Size(max = 2100)
+    @JsonPropertyDescription("Where the version was read: the git repository and ref (REPOSITORY#REF), or the archive's URL.")
+    String source,
+
     @Size(max = 64)
     @JsonPropertyDescription("When this version was first seen (RFC 3339).")
     String observedAt,

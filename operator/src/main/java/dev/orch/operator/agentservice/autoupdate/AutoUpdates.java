@@ -7,6 +7,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.stream.Stream;
 
+import dev.orch.operator.agent.Bundle;
 import dev.orch.operator.agentservice.AgentService;
 import dev.orch.operator.agentservice.AgentServiceSpec;
 import dev.orch.operator.agentservice.rollout.Durations;
@@ -32,31 +33,31 @@ public final class AutoUpdates {
   }
 
   /**
-   * The auto-update status after this reconcile: the previous one, or, when a check is due, the outcome of asking
-   * the source (I/O through {@code versions}); none without spec.autoUpdate.
+   * How long until the next check; zero when one is due now (the source was never checked, the spec names another
+   * one, the interval passed, or a check was asked for).
    */
-  public static AutoUpdateStatus observe(AgentService service, BundleVersions versions, Instant now) {
-    AutoUpdateStatus previous = service.getStatus() == null ? null : service.getStatus().getAutoUpdate();
-    if (service.getSpec().getAutoUpdate() == null) {
-      return null;
-    }
-    if (nextCheckIn(service, previous, now).filter(Duration::isZero).isEmpty()) {
-      return previous;
-    }
-    return afterCheck(service, previous, versions.current(service.getSpec().getBundle()), now.toString());
-  }
-
-  /** How long until the next check; zero when one is due now (never checked, the interval passed, or asked). */
   public static Optional<Duration> nextCheckIn(AgentService service, AutoUpdateStatus status, Instant now) {
     AgentServiceSpec.AutoUpdate autoUpdate = service.getSpec().getAutoUpdate();
     if (autoUpdate == null) {
       return Optional.empty();
     }
-    if (status == null || status.checkedAt() == null || checkRequested(service, status).isPresent()) {
+    if (!checked(service.getSpec(), status) || checkRequested(service, status).isPresent()) {
       return Optional.of(Duration.ZERO);
     }
     Duration left = Duration.between(now, Instant.parse(status.checkedAt()).plus(interval(autoUpdate)));
     return Optional.of(left.isNegative() ? Duration.ZERO : left);
+  }
+
+  /** Whether the status holds a check of the source the spec names now (a new bundle's version is unknown). */
+  public static boolean checked(AgentServiceSpec spec, AutoUpdateStatus status) {
+    return status != null && status.checkedAt() != null && source(spec).equals(status.source());
+  }
+
+  /** The source a version belongs to: the git repository and ref, or the archive's URL. */
+  static String source(AgentServiceSpec spec) {
+    Bundle bundle = spec.getBundle();
+    return bundle.git() != null ? bundle.git().repository() + "#" + (bundle.git().ref() == null ? "HEAD" : bundle.git().ref())
+        : String.valueOf(bundle.url());
   }
 
   static Optional<String> checkRequested(AgentService service, AutoUpdateStatus status) {
@@ -65,17 +66,24 @@ public final class AutoUpdates {
     return value == null || status != null && value.equals(status.handledCheck()) ? Optional.empty() : Optional.of(value);
   }
 
-  /** The status after a check that answered {@code result}: a new version is recorded with its time, an error kept. */
+  /**
+   * The status after a check that answered {@code result}: a new version is recorded with its time, an error kept;
+   * a version of another source (the spec's bundle changed) is not kept.
+   *
+   * @param service the service as it was when the check started: its bundle and its check request
+   */
   public static AutoUpdateStatus afterCheck(AgentService service, AutoUpdateStatus previous, BundleVersions.Result result,
       String now) {
     String handled = checkRequested(service, previous).orElse(previous == null ? null : previous.handledCheck());
-    String version = previous == null ? null : previous.version();
-    String observedAt = previous == null ? null : previous.observedAt();
+    String source = source(service.getSpec());
+    boolean sameSource = previous != null && source.equals(previous.source());
+    String version = sameSource ? previous.version() : null;
+    String observedAt = sameSource ? previous.observedAt() : null;
     if (result.version() != null && !result.version().equals(version)) {
       version = result.version();
       observedAt = now;
     }
-    return new AutoUpdateStatus(version, observedAt, now, result.error(), handled);
+    return new AutoUpdateStatus(version, source, observedAt, now, result.error(), handled);
   }
 
   /** The event a check deserves: a new version, or a new failure. */
@@ -105,7 +113,7 @@ public final class AutoUpdates {
    * archive against that digest (ORCH_BUNDLE_SHA256), so a pod never runs a version the status does not name.
    */
   public static void pin(PodTemplateSpec template, AgentServiceSpec spec, AutoUpdateStatus status) {
-    if (spec.getAutoUpdate() == null || status == null || status.version() == null) {
+    if (spec.getAutoUpdate() == null || !checked(spec, status) || status.version() == null) {
       return;
     }
     String variable = spec.getBundle().git() != null ? "ORCH_GIT_REF" : "ORCH_BUNDLE_SHA256";

@@ -21,7 +21,11 @@ import dev.orch.operator.core.MetadataKeys;
 import dev.orch.operator.core.status.Conditions.Verdict;
 import dev.orch.operator.core.crashloop.CrashLoop;
 import dev.orch.operator.core.status.EventRecorder.Notice;
+import dev.orch.operator.agent.AgentPod;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
+import io.fabric8.kubernetes.api.model.ProbeBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.client.utils.Serialization;
@@ -114,7 +118,11 @@ public final class CanaryRollout {
    * @param stopped paused or crash-loop paused: no canary advances; the pods stop whichever track they are on
    */
   public static Decision decide(AgentService service, Deployment desired, boolean stopped, Observed seen) {
-    return new Step(service, desired, stopped, seen).decide();
+    Decision decision = new Step(service, desired, stopped, seen).decide();
+    if (isCanary(service.getSpec())) {
+      decision.deployments().values().forEach(d -> readyOnlyWhenServing(d.getSpec().getTemplate()));
+    }
+    return decision;
   }
 
   /** One decision's working state. */
@@ -218,7 +226,10 @@ public final class CanaryRollout {
         deployments.put(desired.getMetadata().getName(), withTemplate(desired, target, targetHash,
             desired.getSpec().getReplicas()));
         if (promoting) {
-          deployments.put(canaryName(service), seen.canary().get());
+          // Desired as it is, not the observed object: server-side apply refuses one with managedFields.
+          Deployment running = seen.canary().get();
+          deployments.put(canaryName(service), canary(running.getSpec().getTemplate(),
+              Objects.requireNonNullElse(running.getSpec().getReplicas(), 1)));
           autoscalerAllowed = false;
           verdict = Verdict.progressing("CanaryPromoted", message);
         } else if (!isCanary(spec)) {
@@ -488,6 +499,27 @@ public final class CanaryRollout {
           .withMaxUnavailable(new io.fabric8.kubernetes.api.model.IntOrString(0)).endRollingUpdate().build());
       return canary;
     }
+  }
+
+  /**
+   * A canary service's pods (both tracks) take traffic only once the agent accepts connections on its HTTP port.
+   * The gateway's /health calls a run healthy before the port first opens (a worker never opens one), so on the
+   * real node a canary that crashes at start was Ready for a moment after each restart, and a promotion's new
+   * stable pods before they listened; the requests sent to them then failed with 502. A canary service serves HTTP
+   * by definition: the canary strategy is refused for agents with http.enabled: false. The template hash
+   * annotations are taken before, so they still name the spec's template.
+   */
+  static void readyOnlyWhenServing(PodTemplateSpec template) {
+    template.getSpec().getContainers().stream().filter(c -> AgentPod.AGENT_CONTAINER.equals(c.getName())).findFirst()
+        .ifPresent(agent -> httpPort(agent).ifPresent(port -> agent.setReadinessProbe(new ProbeBuilder()
+            .withNewTcpSocket().withPort(new IntOrString(port)).endTcpSocket()
+            .withPeriodSeconds(2).withTimeoutSeconds(1).withFailureThreshold(1).build())));
+  }
+
+  private static Optional<Integer> httpPort(Container agent) {
+    return agent.getEnv() == null ? Optional.empty() : agent.getEnv().stream()
+        .filter(e -> "ORCHAGENT_HTTP_PORT".equals(e.getName()) && e.getValue() != null)
+        .map(e -> Integer.valueOf(e.getValue())).findFirst();
   }
 
   /** A copy of {@code base} running {@code template}, annotated with its hash. */

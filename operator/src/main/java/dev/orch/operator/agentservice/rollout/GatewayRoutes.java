@@ -39,6 +39,8 @@ public final class GatewayRoutes {
   public static final String STABLE_TRACK = "stable";
   static final int SERVICE_PORT = 80;
   private static final Duration DISCOVERY_TTL = Duration.ofMinutes(1);
+  /** How often a route no Gateway has accepted yet is read again (no informer watches routes). */
+  static final Duration ACCEPTANCE_RECHECK = Duration.ofSeconds(30);
 
   private volatile Boolean served;
   private volatile Instant checkedAt = Instant.EPOCH;
@@ -104,14 +106,22 @@ public final class GatewayRoutes {
   }
 
   /**
+   * What {@link #sync} found: why the route cannot be written or carries no traffic (the Gateway's word,
+   * {@link RouteAcceptance}), and when to read it again while no Gateway has accepted its current generation.
+   */
+  public record Outcome(Optional<Verdict> problem, Optional<Duration> recheckIn) {
+    public static final Outcome NONE = new Outcome(Optional.empty(), Optional.empty());
+  }
+
+  /**
    * Applies what {@link #desired} says for a routed service and removes what a route no longer needs; for a
    * service that was routed and no longer is (its stable pods still carry the label), removes them all.
    *
    * @param stablePodsLabelled every stable pod carries the stable track label ({@link Rollouts#stableTrackLabelled})
    *
-   * @return why the route cannot be written, when it cannot
+   * @return the route's problem, if any, and when to look at its acceptance again
    */
-  public Optional<Verdict> sync(KubernetesClient client, AgentService service, RolloutStatus rollout,
+  public Outcome sync(KubernetesClient client, AgentService service, RolloutStatus rollout,
       boolean stablePodsLabelled) {
     String name = service.getMetadata().getName();
     String namespace = service.getMetadata().getNamespace();
@@ -123,34 +133,41 @@ public final class GatewayRoutes {
           client.resources(HTTPRoute.class).inNamespace(namespace).withName(name).delete();
         }
       }
-      return Optional.empty();
+      return Outcome.NONE;
     }
     if (!served(client)) {
-      return Optional.of(Verdict.stalled("GatewayApiNotServed", "spec.gateway asks for an HTTPRoute, but the cluster"
+      return new Outcome(Optional.of(Verdict.stalled("GatewayApiNotServed", "spec.gateway asks for an HTTPRoute, but the cluster"
           + " does not serve gateway.networking.k8s.io/v1 HTTPRoute; install the Gateway API CRDs (standard channel)"
-          + " and a Gateway controller, or remove spec.gateway to publish through the Service or an ingress"));
+          + " and a Gateway controller, or remove spec.gateway to publish through the Service or an ingress")), Optional.empty());
     }
     List<HasMetadata> objects = desired(service, rollout, stablePodsLabelled);
+    Outcome outcome = Outcome.NONE;
     for (HasMetadata object : objects) {
-      apply(client, service, object);
+      if (apply(client, service, object) instanceof HTTPRoute route) {
+        outcome = new Outcome(RouteAcceptance.problem(route),
+            RouteAcceptance.settled(route) ? Optional.empty() : Optional.of(ACCEPTANCE_RECHECK));
+      }
     }
     if (objects.stream().noneMatch(o -> o.getMetadata().getName().equals(name + "-" + CanaryRollout.CANARY_TRACK))) {
       client.services().inNamespace(namespace).withName(name + "-" + CanaryRollout.CANARY_TRACK).delete();
     }
-    return Optional.empty();
+    return outcome;
   }
 
-  /** Server-side applies the object when it differs from what was last applied (a hash annotation says so). */
-  private static void apply(KubernetesClient client, AgentService owner, HasMetadata object) {
+  /**
+   * Server-side applies the object when it differs from what was last applied (a hash annotation says so); returns
+   * it as the API server has it, with its status.
+   */
+  private static HasMetadata apply(KubernetesClient client, AgentService owner, HasMetadata object) {
     String hash = CanaryRollout.digest(Serialization.asJson(object));
     HasMetadata existing = client.resource(object).get();
     if (existing != null && existing.getMetadata().getAnnotations() != null
         && hash.equals(existing.getMetadata().getAnnotations().get(MetadataKeys.APPLIED_HASH))) {
-      return;
+      return existing;
     }
     object.getMetadata().setAnnotations(Map.of(MetadataKeys.APPLIED_HASH, hash));
     object.getMetadata().setOwnerReferences(List.of(OwnedMetadata.controlledBy(owner)));
-    client.resource(object).fieldManager("orch-operator").forceConflicts().serverSideApply();
+    return client.resource(object).fieldManager("orch-operator").forceConflicts().serverSideApply();
   }
 
   /** Whether the API server serves HTTPRoute, asked at most once a minute (a Gateway API install is noticed within it). */

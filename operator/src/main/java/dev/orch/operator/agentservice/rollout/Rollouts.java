@@ -114,13 +114,16 @@ public final class Rollouts {
    * Puts the rollout into the status the calculator made: while a canary runs, the instances are both tracks'
    * and the conditions say where the rollout is (unless something else already stalls the service); a pin from a
    * rollback is said in the Ready condition.
+   *
+   * @param heldBack what keeps the new version from serving, when something does: the Gateway route's problem, or the
+   *     first check of an auto-update source
    */
   public static void show(AgentServiceStatus status, AgentServiceStatus previous, CanaryRollout.Decision decision,
-      Optional<Conditions.Verdict> routeProblem, Map<String, Deployment> deployments, AgentService service, String now) {
+      Optional<Conditions.Verdict> heldBack, Map<String, Deployment> deployments, AgentService service, String now) {
     long generation = service.getMetadata().getGeneration() == null ? 0 : service.getMetadata().getGeneration();
     List<io.fabric8.kubernetes.api.model.Condition> before = previous == null ? null : previous.getConditions();
-    if (routeProblem.isPresent() && !Conditions.isTrue(status.getConditions(), Conditions.STALLED)) {
-      status.setConditions(Conditions.merge(before, routeProblem.get(), generation, now));
+    if (heldBack.isPresent() && !Conditions.isTrue(status.getConditions(), Conditions.STALLED)) {
+      status.setConditions(Conditions.merge(before, heldBack.get(), generation, now));
     }
     if (decision == null) {
       status.setRollout(previous == null ? null : previous.getRollout());

@@ -20,7 +20,10 @@ import dev.orch.operator.agent.Bundle;
 import dev.orch.operator.agentservice.AgentService;
 import dev.orch.operator.agentservice.AgentServiceSpec;
 import dev.orch.operator.core.MetadataKeys;
+import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
+import io.fabric8.kubernetes.api.model.PodTemplateSpecBuilder;
 
 /** A branch head through the real git CLI over the file transport, and when checks are due. */
 class BundleVersionsTest {
@@ -54,7 +57,8 @@ class BundleVersionsTest {
     assertThat(AutoUpdates.nextCheckIn(service, null, now)).contains(Duration.ZERO);
 
     AutoUpdateStatus seen = AutoUpdates.afterCheck(service, null, new BundleVersions.Result("abc", null), now.toString());
-    assertThat(seen).isEqualTo(new AutoUpdateStatus("abc", now.toString(), now.toString(), null, null));
+    assertThat(seen).isEqualTo(new AutoUpdateStatus("abc", "https://git.example.com/acme/bot.git#main", now.toString(), now.toString(),
+        null, null));
     assertThat(AutoUpdates.nextCheckIn(service, seen, now.plusSeconds(60))).contains(Duration.ofMinutes(9));
     assertThat(AutoUpdates.nextCheckIn(service, seen, now.plusSeconds(601))).contains(Duration.ZERO);
 
@@ -72,10 +76,37 @@ class BundleVersionsTest {
   }
 
   @Test
+  void aVersionOfAnotherSourceIsNeitherKeptNorPinned() {
+    AgentService service = service(Map.of());
+    Instant now = Instant.parse("2026-11-30T10:00:00Z");
+    AutoUpdateStatus seen = AutoUpdates.afterCheck(service, null, new BundleVersions.Result("abc", null), now.toString());
+    PodTemplateSpec template = template();
+    AutoUpdates.pin(template, service.getSpec(), seen);
+    assertThat(template.getSpec().getContainers().get(0).getEnv()).extracting(EnvVar::getName).contains("ORCH_GIT_REF");
+
+    service.getSpec().setBundle(new Bundle(null, null, null, new Bundle.GitSource("https://git.example.com/acme/bot.git",
+        "release", null, null), null));
+    assertThat(AutoUpdates.nextCheckIn(service, seen, now.plusSeconds(1))).as("a new source is checked at once")
+        .contains(Duration.ZERO);
+    PodTemplateSpec moved = template();
+    AutoUpdates.pin(moved, service.getSpec(), seen);
+    assertThat(moved.getSpec().getContainers().get(0).getEnv()).extracting(EnvVar::getName).doesNotContain("ORCH_GIT_REF");
+    AutoUpdateStatus failed = AutoUpdates.afterCheck(service, seen, new BundleVersions.Result(null, "no branch release"),
+        now.plusSeconds(1).toString());
+    assertThat(failed.version()).as("the other branch's commit is not this one's").isNull();
+    assertThat(failed.source()).isEqualTo("https://git.example.com/acme/bot.git#release");
+  }
+
+  private static PodTemplateSpec template() {
+    return new PodTemplateSpecBuilder().withNewMetadata().endMetadata().withNewSpec().addNewContainer().withName("agent")
+        .addNewEnv().withName("ORCH_BUNDLE_KIND").withValue("git").endEnv().endContainer().endSpec().build();
+  }
+
+  @Test
   void aServiceWithoutAutoUpdateNeitherChecksNorTellsAnything() {
     AgentService plain = service(Map.of());
     plain.getSpec().setAutoUpdate(null);
-    assertThat(AutoUpdates.observe(plain, versions, Instant.now())).isNull();
+    assertThat(new VersionChecks(versions).observe(plain, Instant.now())).isEqualTo(VersionChecks.Observation.NONE);
     assertThat(AutoUpdates.nextCheckIn(plain, null, Instant.now())).isEmpty();
     assertThat(AutoUpdates.notice(plain, null, null)).isEmpty();
   }

@@ -64,6 +64,10 @@ class CanaryRolloutTest {
     assertThat(canary.getSpec().getReplicas()).isEqualTo(1);
     assertThat(canary.getSpec().getTemplate().getMetadata().getLabels()).containsEntry("orch.dev/track", "canary");
     assertThat(canary.getSpec().getSelector().getMatchLabels()).containsEntry("orch.dev/track", "canary");
+    assertThat(agent(canary).getReadinessProbe().getTcpSocket().getPort().getIntVal())
+        .as("a canary pod is ready only once its agent's port accepts").isEqualTo(3000);
+    assertThat(agent(cluster.get("bot")).getReadinessProbe().getTcpSocket().getPort().getIntVal())
+        .as("so are the stable pods of a canary service").isEqualTo(3000);
     assertThat(reasons()).contains("CanaryStarted");
     assertThat(last.verdict()).get().satisfies(v -> assertThat(v.reconciling()).isTrue());
 
@@ -180,6 +184,18 @@ class CanaryRolloutTest {
     assertThat(CanaryRollout.templateHash(cluster.get("bot-canary"))).isNotEqualTo(v2);
     assertThat(last.status().step()).isEqualTo(1);
     assertThat(reasons()).contains("CanaryStarted");
+  }
+
+  @Test
+  void otherStrategiesKeepTheGatewaysReadinessAlone() {
+    service.getSpec().setRollout(new AgentServiceSpec.Rollout(AgentServiceSpec.RolloutStrategy.ROLLING, null, null, null));
+    reconcile(T0);
+    assertThat(agent(cluster.get("bot")).getReadinessProbe()).as("a worker may never open its port").isNull();
+  }
+
+  private static io.fabric8.kubernetes.api.model.Container agent(Deployment deployment) {
+    return deployment.getSpec().getTemplate().getSpec().getContainers().stream()
+        .filter(c -> c.getName().equals("agent")).findFirst().orElseThrow();
   }
 
   private void reconcile(Instant now) {
