@@ -20,6 +20,7 @@ use hyper_util::rt::TokioIo;
 use tokio::sync::oneshot;
 use tokio::time::{Instant, Sleep};
 
+use super::connections::Answering;
 use super::health::{AgentHealth, Verdict};
 use super::metrics::{Metrics, RequestGuard, UpstreamError};
 use super::pool::{Lent, Limits, Pool};
@@ -270,6 +271,7 @@ impl Gateway {
                 waiting: false,
             }),
             request: Some(request_guard),
+            _answering: None,
         })
     }
 }
@@ -326,6 +328,8 @@ pub struct GatewayBody {
     inner: Either<Incoming, Full<Bytes>>,
     agent: Option<AgentBody>,
     request: Option<RequestGuard>,
+    /// Keeps the client connection busy for the connection bound until the body has been sent.
+    _answering: Option<Answering>,
 }
 
 /// What a body streamed from the agent needs besides its bytes: the connection it arrives on, which goes
@@ -361,6 +365,14 @@ impl GatewayBody {
             inner: Either::Right(Full::new(text.into())),
             agent: None,
             request: None,
+            _answering: None,
+        }
+    }
+
+    pub fn counted_by(self, answering: Option<Answering>) -> GatewayBody {
+        GatewayBody {
+            _answering: answering,
+            ..self
         }
     }
 
@@ -437,6 +449,7 @@ fn message(
         inner: Either::Right(Full::new(Bytes::from(text))),
         agent: None,
         request,
+        _answering: None,
     });
     *response.status_mut() = status;
     response.headers_mut().insert(
