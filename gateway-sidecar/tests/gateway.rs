@@ -50,8 +50,13 @@ impl Gateway {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        wait_for("the gateway to listen", Duration::from_secs(10), || {
-            TcpStream::connect(("127.0.0.1", port)).ok()
+        // The probe has the gateway close its connection, so every test starts with all slots free.
+        wait_for("the gateway to answer", Duration::from_secs(10), || {
+            let mut probe = TcpStream::connect(("127.0.0.1", port)).ok()?;
+            probe
+                .write_all(b"GET /health HTTP/1.1\r\nHost: probe\r\nConnection: close\r\n\r\n")
+                .ok()?;
+            probe.read_to_end(&mut Vec::new()).ok()
         });
         Gateway {
             process,
@@ -433,7 +438,7 @@ impl KeptAlive {
             .unwrap();
     }
 
-    /// The status line of a whole response, or what went wrong instead (the connection closed, reset, or
+    /// The head of a whole response, or what went wrong instead (the connection closed, reset, or
     /// nothing within 5 s).
     fn answer(&mut self) -> Result<String, String> {
         let head = read_head(&mut self.0);
@@ -449,7 +454,7 @@ impl KeptAlive {
         self.0
             .read_exact(&mut body)
             .map_err(|e| format!("the body broke off: {e}"))?;
-        Ok(head.lines().next().unwrap_or_default().to_string())
+        Ok(head)
     }
 
     fn exchange(&mut self) -> Result<String, String> {
@@ -473,6 +478,8 @@ fn at_the_bound_the_longest_idle_connection_makes_room_and_a_fresh_one_keeps_its
     std::thread::sleep(Duration::from_millis(100));
     let mut newer = KeptAlive::connect(&gateway);
     newer.exchange().unwrap();
+    // Both are idle long enough to be closed (0.5 s), so no answer has to say `Connection: close` first.
+    std::thread::sleep(Duration::from_millis(600));
 
     let mut waiting = KeptAlive::connect(&gateway);
     assert!(waiting.exchange().unwrap().starts_with("HTTP/1.1 503"));
@@ -513,6 +520,53 @@ fn requests_sent_while_the_gateway_stalls_at_the_bound_are_all_answered() {
     }
     let answer = newcomer.answer();
     assert!(answer.is_ok(), "the new client: {answer:?}");
+}
+
+#[test]
+fn clients_keeping_every_connection_busy_are_told_to_close_one_so_a_new_client_gets_in() {
+    let gateway = Gateway::start_with("busy-bound", &[("ORCH_GATEWAY_MAX_CONNECTIONS", "2")]);
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let busy: Vec<_> = (0..2)
+        .map(|_| {
+            let mut client = KeptAlive::connect(&gateway);
+            let stop = stop.clone();
+            let port = gateway.port;
+            std::thread::spawn(move || {
+                let (mut answered, mut told_to_close) = (0, 0);
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let head = client
+                        .exchange()
+                        .map_err(|e| format!("after {answered} answers: {e}"))?;
+                    answered += 1;
+                    if head.to_ascii_lowercase().contains("connection: close") {
+                        told_to_close += 1;
+                        client = KeptAlive(TcpStream::connect(("127.0.0.1", port)).unwrap());
+                        client
+                            .0
+                            .set_read_timeout(Some(Duration::from_secs(5)))
+                            .unwrap();
+                    }
+                }
+                Ok::<_, String>(told_to_close)
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(100));
+
+    let started = std::time::Instant::now();
+    let answer = KeptAlive::connect(&gateway).exchange();
+    let waited = started.elapsed();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let told_to_close: u32 = busy
+        .into_iter()
+        .map(|client| client.join().unwrap().unwrap())
+        .sum();
+    assert!(answer.is_ok(), "the new client: {answer:?}");
+    assert!(
+        waited < Duration::from_millis(400),
+        "the new client waited {waited:?}"
+    );
+    assert!(told_to_close >= 1);
 }
 
 fn process_state(process: &Child) -> String {

@@ -1,44 +1,52 @@
 //! The bound on client connections (`ORCH_GATEWAY_MAX_CONNECTIONS`). At the bound the gateway stops
 //! accepting: the next client waits accepted, the ones after it in the kernel's accept queue (refused once
-//! that is full), and room is made for the waiting one by closing one idle keep-alive connection at a time.
+//! that is full), and room is made for the waiting one, one connection at a time, without failing a request:
 //!
-//! Only a truly idle connection is closed: one that has answered a request (a client that has just
-//! connected is about to send its first, and no HTTP client retries a request its fresh connection lost),
-//! is answering none (its response body finished), and has no byte of a next request waiting in its socket
-//! (on a starved CPU a request can arrive well before the connection's task runs again; closing then would
-//! lose it). Of those, the one idle longest goes first: clients reuse their most recently used connection,
-//! so it is the least likely to be taken at that moment. What remains is the race HTTP/1.1 allows for, a
-//! client sending on the connection as it closes, which clients retry for idempotent requests on reused
-//! connections. A connection that never sends a request holds its slot until hyper's header read timeout
-//! (30 s), which is also how long an idle keep-alive connection stays open when nobody waits.
+//! - A connection idle for a while is closed: it has answered a request (a client that has just connected
+//!   is about to send its first, and no HTTP client retries a request its fresh connection lost), answers
+//!   none (its last response body has been sent), has been idle for [`IDLE_LONG_ENOUGH`] (a client with
+//!   more requests reuses a connection within milliseconds), and no byte of a next request waits in its
+//!   socket (on a starved CPU a request can arrive long before the connection's task runs again). The one
+//!   idle longest goes first. What remains is the race HTTP/1.1 allows for, a client sending just as the
+//!   connection closes, which clients retry for idempotent requests on reused connections.
+//! - Otherwise (the clients keep every connection busy, as a load generator with queued requests does) a
+//!   busy connection is told to end: its next response carries `Connection: close`, so its client sends
+//!   nothing more on it and the connection closes once that response is sent.
+//!
+//! A connection that never sends a request holds its slot until hyper's header read timeout (30 s), which is
+//! also how long an idle keep-alive connection stays open when nobody waits.
 
 use std::collections::HashMap;
 use std::os::fd::RawFd;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 
-/// While a client waits and no connection is truly idle, how often to look again.
+/// How long a connection must have been idle before it is closed to make room.
+pub const IDLE_LONG_ENOUGH: Duration = Duration::from_millis(500);
+/// While a client waits, how often to look for room again.
 const LOOK_AGAIN: Duration = Duration::from_millis(10);
-
-/// Orders the ends of answers across all connections; a connection's latest end is its place in the queue
-/// for closing. A count instead of a clock: nothing per request needs the time.
-static ANSWERS_ENDED: AtomicU64 = AtomicU64::new(0);
+/// While a client waits, how long the connection told to end has to do so before another one is told.
+const TELL_ANOTHER_AFTER: Duration = Duration::from_millis(100);
 
 pub struct Bound {
     slots: Arc<Semaphore>,
     open: Mutex<HashMap<u64, Arc<Activity>>>,
     next_id: AtomicU64,
+    started: Instant,
 }
 
 /// What the bound knows of one client connection; the connection's own task keeps it current.
 pub struct Activity {
     /// Answers whose response body is not finished yet.
     answering: AtomicUsize,
-    /// When the latest answer ended, in [`ANSWERS_ENDED`] order; 0 before the first.
+    /// When the latest answer ended, in microseconds since `started` plus one; 0 before the first.
     last_answer_ended: AtomicU64,
+    started: Instant,
+    /// The next response says `Connection: close`.
+    ending: AtomicBool,
     close_if_idle: Notify,
 }
 
@@ -60,10 +68,11 @@ impl Bound {
             slots: Arc::new(Semaphore::new(max_connections)),
             open: Mutex::new(HashMap::new()),
             next_id: AtomicU64::new(0),
+            started: Instant::now(),
         })
     }
 
-    /// A slot for a client just accepted; at the bound, waits until closing an idle connection freed one.
+    /// A slot for a client just accepted; at the bound, waits until a connection made room.
     pub async fn admit(self: &Arc<Self>) -> Admitted {
         let slot = match self.slots.clone().try_acquire_owned() {
             Ok(slot) => slot,
@@ -73,6 +82,8 @@ impl Bound {
         let activity = Arc::new(Activity {
             answering: AtomicUsize::new(0),
             last_answer_ended: AtomicU64::new(0),
+            started: self.started,
+            ending: AtomicBool::new(false),
             close_if_idle: Notify::new(),
         });
         self.lock_open().insert(id, activity.clone());
@@ -85,8 +96,14 @@ impl Bound {
     }
 
     async fn make_room(&self) -> OwnedSemaphorePermit {
+        let mut told: Option<Instant> = None;
         loop {
-            self.ask_longest_idle_to_close();
+            if !self.ask_longest_idle_to_close()
+                && told.is_none_or(|told| told.elapsed() >= TELL_ANOTHER_AFTER)
+                && self.tell_one_to_end()
+            {
+                told = Some(Instant::now());
+            }
             tokio::select! {
                 slot = self.slots.clone().acquire_owned() => {
                     return slot.expect("the bound's semaphore is never closed");
@@ -96,17 +113,47 @@ impl Bound {
         }
     }
 
-    /// The connection decides itself, since only its task may look at its socket; one that turns out
-    /// not to be idle moves to the back of the queue.
-    fn ask_longest_idle_to_close(&self) {
+    /// Asks the connection idle longest, if one has been idle long enough; it decides itself, since only
+    /// its task may look at its socket, and one that turns out not to be idle moves to the back.
+    fn ask_longest_idle_to_close(&self) -> bool {
+        let now = self.micros_since_start();
+        let long_enough = u64::try_from(IDLE_LONG_ENOUGH.as_micros()).unwrap_or(u64::MAX);
         let open = self.lock_open();
         let longest_idle = open
             .values()
-            .filter(|activity| activity.seems_idle())
+            .filter(|activity| {
+                activity
+                    .idle_since()
+                    .is_some_and(|since| now.saturating_sub(since) >= long_enough)
+            })
             .min_by_key(|activity| activity.last_answer_ended.load(Relaxed));
         if let Some(activity) = longest_idle {
             activity.close_if_idle.notify_one();
         }
+        longest_idle.is_some()
+    }
+
+    /// Tells the connection likeliest to send a response soon that its next one ends it: one answering
+    /// now before an idle one, and among those the one that most recently finished an answer.
+    fn tell_one_to_end(&self) -> bool {
+        let open = self.lock_open();
+        let likeliest = open
+            .values()
+            .filter(|activity| !activity.ending.load(Relaxed))
+            .max_by_key(|activity| {
+                (
+                    activity.answering.load(Relaxed) > 0,
+                    activity.last_answer_ended.load(Relaxed),
+                )
+            });
+        if let Some(activity) = likeliest {
+            activity.ending.store(true, Relaxed);
+        }
+        likeliest.is_some()
+    }
+
+    fn micros_since_start(&self) -> u64 {
+        u64::try_from(self.started.elapsed().as_micros()).unwrap_or(u64::MAX)
     }
 
     fn lock_open(&self) -> MutexGuard<'_, HashMap<u64, Arc<Activity>>> {
@@ -134,28 +181,39 @@ impl Activity {
     }
 
     /// Whether the connection on `socket` may be closed now: idle by its counts, and no request waiting
-    /// unread. If not, it goes to the back of the queue for closing.
+    /// unread. If not, it counts as just used.
     pub fn may_close(&self, socket: RawFd) -> bool {
-        if self.seems_idle() && !bytes_waiting(socket) {
+        if self.idle_since().is_some() && !bytes_waiting(socket) {
             return true;
         }
-        self.last_answer_ended
-            .store(ANSWERS_ENDED.fetch_add(1, Relaxed) + 1, Relaxed);
+        self.mark_used();
         false
     }
 
-    fn seems_idle(&self) -> bool {
-        self.answering.load(Relaxed) == 0 && self.last_answer_ended.load(Relaxed) > 0
+    /// Since when (microseconds after the bound started) the connection has been idle; None while it is
+    /// answering or before its first answer.
+    fn idle_since(&self) -> Option<u64> {
+        let since = self.last_answer_ended.load(Relaxed);
+        (self.answering.load(Relaxed) == 0 && since > 0).then_some(since)
+    }
+
+    fn mark_used(&self) {
+        let now = u64::try_from(self.started.elapsed().as_micros()).unwrap_or(u64::MAX);
+        self.last_answer_ended.store(now.saturating_add(1), Relaxed);
+    }
+}
+
+impl Answering {
+    /// Whether the response being made should say `Connection: close`.
+    pub fn connection_ending(&self) -> bool {
+        self.0.ending.load(Relaxed)
     }
 }
 
 impl Drop for Answering {
     fn drop(&mut self) {
-        let activity = &self.0;
-        activity
-            .last_answer_ended
-            .store(ANSWERS_ENDED.fetch_add(1, Relaxed) + 1, Relaxed);
-        activity.answering.fetch_sub(1, Relaxed);
+        self.0.mark_used();
+        self.0.answering.fetch_sub(1, Relaxed);
     }
 }
 
@@ -207,6 +265,16 @@ mod tests {
         .is_ok()
     }
 
+    /// Lets the connections answered so far count as idle long enough.
+    async fn wait_idle_long_enough() {
+        tokio::time::sleep(IDLE_LONG_ENOUGH + Duration::from_millis(50)).await;
+    }
+
+    fn waiting_client(bound: &Arc<Bound>) -> tokio::task::JoinHandle<Admitted> {
+        let bound = bound.clone();
+        tokio::spawn(async move { bound.admit().await })
+    }
+
     #[tokio::test]
     async fn at_the_bound_the_connection_idle_longest_makes_room_and_never_a_fresh_or_busy_one() {
         let bound = Bound::new(3);
@@ -215,12 +283,10 @@ mod tests {
         let newer = bound.admit().await;
         drop(older.activity.start_answer());
         drop(newer.activity.start_answer());
+        wait_idle_long_enough().await;
         let _busy = newer.activity.start_answer();
 
-        let waiting = tokio::spawn({
-            let bound = bound.clone();
-            async move { bound.admit().await }
-        });
+        let waiting = waiting_client(&bound);
         assert!(asked(&older).await);
         assert!(
             !asked(&fresh).await,
@@ -249,11 +315,39 @@ mod tests {
         let newer = bound.admit().await;
         drop(older.activity.start_answer());
         drop(newer.activity.start_answer());
-        bound.ask_longest_idle_to_close();
+        wait_idle_long_enough().await;
+        assert!(bound.ask_longest_idle_to_close());
         assert!(asked(&older).await);
         assert!(!older.activity.may_close(server.as_raw_fd()));
-        bound.ask_longest_idle_to_close();
+        assert!(bound.ask_longest_idle_to_close());
         assert!(asked(&newer).await);
         assert!(!asked(&older).await);
+    }
+
+    #[tokio::test]
+    async fn when_no_connection_is_idle_long_enough_one_answering_is_told_its_next_response_ends_it()
+     {
+        let bound = Bound::new(2);
+        let answering = bound.admit().await;
+        let just_idle = bound.admit().await;
+        let answer = answering.activity.start_answer();
+        drop(just_idle.activity.start_answer());
+        let next_on_just_idle = just_idle.activity.start_answer();
+        assert!(!next_on_just_idle.connection_ending());
+        drop(next_on_just_idle);
+
+        let waiting = waiting_client(&bound);
+        tokio::time::sleep(TELL_ANOTHER_AFTER / 2).await;
+        assert!(answer.connection_ending());
+        assert!(
+            !just_idle.activity.start_answer().connection_ending(),
+            "one connection told per waiting client at a time"
+        );
+        assert!(!asked(&answering).await && !asked(&just_idle).await);
+        drop((answer, answering));
+        tokio::time::timeout(Duration::from_secs(1), waiting)
+            .await
+            .expect("the waiting client gets the freed slot")
+            .unwrap();
     }
 }

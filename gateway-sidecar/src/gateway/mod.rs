@@ -27,7 +27,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
 use tokio::signal::unix::{SignalKind, signal};
 
-use connections::{Activity, Bound};
+use connections::{Activity, Answering, Bound};
 use proxy::{Client, Gateway, GatewayBody};
 use settings::Settings;
 
@@ -159,7 +159,14 @@ fn serve_connection<F, R, H>(
             // Taken as the request head arrives, given back when the response body has been sent.
             let answering = counted.as_ref().map(Activity::start_answer);
             async move {
-                let response = answer(request, peer).await;
+                let mut response = answer(request, peer).await;
+                if answering.as_ref().is_some_and(Answering::connection_ending) {
+                    // The bound needs this connection's slot: the client learns it before sending more.
+                    response.headers_mut().insert(
+                        hyper::header::CONNECTION,
+                        hyper::header::HeaderValue::from_static("close"),
+                    );
+                }
                 Ok::<_, Infallible>(response.map(|body| body.counted_by(answering)))
             }
         });
