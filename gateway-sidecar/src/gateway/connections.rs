@@ -9,9 +9,11 @@
 //!   socket (on a starved CPU a request can arrive long before the connection's task runs again). The one
 //!   idle longest goes first. What remains is the race HTTP/1.1 allows for, a client sending just as the
 //!   connection closes, which clients retry for idempotent requests on reused connections.
-//! - Otherwise (the clients keep every connection busy, as a load generator with queued requests does) a
-//!   busy connection is told to end: its next response carries `Connection: close`, so its client sends
-//!   nothing more on it and the connection closes once that response is sent.
+//! - And while a client waits, every response carries `Connection: close`, so its client sends nothing more
+//!   on that connection, which closes once the response is sent. Clients that keep every connection busy (a
+//!   load generator with requests queued) never leave one idle; without this, the requests they wrote on
+//!   connections waiting in the accept queue would wait there until they time out. Under a flood this
+//!   turns keep-alive off until the queue is drained: each waiting client gets in after about one response.
 //!
 //! A connection that never sends a request holds its slot until hyper's header read timeout (30 s), which is
 //! also how long an idle keep-alive connection stays open when nobody waits.
@@ -26,16 +28,16 @@ use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 
 /// How long a connection must have been idle before it is closed to make room.
 pub const IDLE_LONG_ENOUGH: Duration = Duration::from_millis(500);
-/// While a client waits, how often to look for room again.
+/// While a client waits, how often to look for an idle connection again.
 const LOOK_AGAIN: Duration = Duration::from_millis(10);
-/// While a client waits, how long the connection told to end has to do so before another one is told.
-const TELL_ANOTHER_AFTER: Duration = Duration::from_millis(100);
 
 pub struct Bound {
     slots: Arc<Semaphore>,
     open: Mutex<HashMap<u64, Arc<Activity>>>,
     next_id: AtomicU64,
     started: Instant,
+    /// A client waits for a slot: responses end their connections.
+    client_waiting: Arc<AtomicBool>,
 }
 
 /// What the bound knows of one client connection; the connection's own task keeps it current.
@@ -45,8 +47,7 @@ pub struct Activity {
     /// When the latest answer ended, in microseconds since `started` plus one; 0 before the first.
     last_answer_ended: AtomicU64,
     started: Instant,
-    /// The next response says `Connection: close`.
-    ending: AtomicBool,
+    client_waiting: Arc<AtomicBool>,
     close_if_idle: Notify,
 }
 
@@ -69,6 +70,7 @@ impl Bound {
             open: Mutex::new(HashMap::new()),
             next_id: AtomicU64::new(0),
             started: Instant::now(),
+            client_waiting: Arc::new(AtomicBool::new(false)),
         })
     }
 
@@ -83,7 +85,7 @@ impl Bound {
             answering: AtomicUsize::new(0),
             last_answer_ended: AtomicU64::new(0),
             started: self.started,
-            ending: AtomicBool::new(false),
+            client_waiting: self.client_waiting.clone(),
             close_if_idle: Notify::new(),
         });
         self.lock_open().insert(id, activity.clone());
@@ -96,14 +98,9 @@ impl Bound {
     }
 
     async fn make_room(&self) -> OwnedSemaphorePermit {
-        let mut told: Option<Instant> = None;
+        let _waiting = Waiting::flag(&self.client_waiting);
         loop {
-            if !self.ask_longest_idle_to_close()
-                && told.is_none_or(|told| told.elapsed() >= TELL_ANOTHER_AFTER)
-                && self.tell_one_to_end()
-            {
-                told = Some(Instant::now());
-            }
+            self.ask_longest_idle_to_close();
             tokio::select! {
                 slot = self.slots.clone().acquire_owned() => {
                     return slot.expect("the bound's semaphore is never closed");
@@ -115,7 +112,7 @@ impl Bound {
 
     /// Asks the connection idle longest, if one has been idle long enough; it decides itself, since only
     /// its task may look at its socket, and one that turns out not to be idle moves to the back.
-    fn ask_longest_idle_to_close(&self) -> bool {
+    fn ask_longest_idle_to_close(&self) {
         let now = self.micros_since_start();
         let long_enough = u64::try_from(IDLE_LONG_ENOUGH.as_micros()).unwrap_or(u64::MAX);
         let open = self.lock_open();
@@ -130,26 +127,6 @@ impl Bound {
         if let Some(activity) = longest_idle {
             activity.close_if_idle.notify_one();
         }
-        longest_idle.is_some()
-    }
-
-    /// Tells the connection likeliest to send a response soon that its next one ends it: one answering
-    /// now before an idle one, and among those the one that most recently finished an answer.
-    fn tell_one_to_end(&self) -> bool {
-        let open = self.lock_open();
-        let likeliest = open
-            .values()
-            .filter(|activity| !activity.ending.load(Relaxed))
-            .max_by_key(|activity| {
-                (
-                    activity.answering.load(Relaxed) > 0,
-                    activity.last_answer_ended.load(Relaxed),
-                )
-            });
-        if let Some(activity) = likeliest {
-            activity.ending.store(true, Relaxed);
-        }
-        likeliest.is_some()
     }
 
     fn micros_since_start(&self) -> u64 {
@@ -160,6 +137,22 @@ impl Bound {
         self.open
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// Raises a flag for as long as it lives, also when the waiting is cancelled (the gateway stops accepting).
+struct Waiting<'a>(&'a AtomicBool);
+
+impl<'a> Waiting<'a> {
+    fn flag(flag: &'a AtomicBool) -> Waiting<'a> {
+        flag.store(true, Relaxed);
+        Waiting(flag)
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Relaxed);
     }
 }
 
@@ -206,7 +199,7 @@ impl Activity {
 impl Answering {
     /// Whether the response being made should say `Connection: close`.
     pub fn connection_ending(&self) -> bool {
-        self.0.ending.load(Relaxed)
+        self.0.client_waiting.load(Relaxed)
     }
 }
 
@@ -314,40 +307,41 @@ mod tests {
         let older = bound.admit().await;
         let newer = bound.admit().await;
         drop(older.activity.start_answer());
+        tokio::time::sleep(Duration::from_millis(2)).await;
         drop(newer.activity.start_answer());
         wait_idle_long_enough().await;
-        assert!(bound.ask_longest_idle_to_close());
+        bound.ask_longest_idle_to_close();
         assert!(asked(&older).await);
         assert!(!older.activity.may_close(server.as_raw_fd()));
-        assert!(bound.ask_longest_idle_to_close());
+        bound.ask_longest_idle_to_close();
         assert!(asked(&newer).await);
         assert!(!asked(&older).await);
     }
 
     #[tokio::test]
-    async fn when_no_connection_is_idle_long_enough_one_answering_is_told_its_next_response_ends_it()
-     {
+    async fn while_a_client_waits_every_response_ends_its_connection() {
         let bound = Bound::new(2);
         let answering = bound.admit().await;
         let just_idle = bound.admit().await;
         let answer = answering.activity.start_answer();
         drop(just_idle.activity.start_answer());
-        let next_on_just_idle = just_idle.activity.start_answer();
-        assert!(!next_on_just_idle.connection_ending());
-        drop(next_on_just_idle);
+        let before = just_idle.activity.start_answer();
+        assert!(!before.connection_ending());
+        drop(before);
 
         let waiting = waiting_client(&bound);
-        tokio::time::sleep(TELL_ANOTHER_AFTER / 2).await;
+        tokio::task::yield_now().await;
         assert!(answer.connection_ending());
+        assert!(just_idle.activity.start_answer().connection_ending());
         assert!(
-            !just_idle.activity.start_answer().connection_ending(),
-            "one connection told per waiting client at a time"
+            !asked(&answering).await && !asked(&just_idle).await,
+            "neither is idle long enough to be closed"
         );
-        assert!(!asked(&answering).await && !asked(&just_idle).await);
         drop((answer, answering));
         tokio::time::timeout(Duration::from_secs(1), waiting)
             .await
             .expect("the waiting client gets the freed slot")
             .unwrap();
+        assert!(!just_idle.activity.start_answer().connection_ending());
     }
 }
