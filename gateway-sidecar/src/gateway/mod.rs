@@ -32,6 +32,8 @@ use proxy::{Client, Gateway, GatewayBody};
 use settings::Settings;
 
 const TRIM_INTERVAL: Duration = Duration::from_secs(2);
+/// The kernel caps it at net.core.somaxconn.
+const ACCEPT_QUEUE: u32 = 4096;
 
 pub fn main() -> i32 {
     let settings = match Settings::from_env(|name| std::env::var(name).ok()) {
@@ -49,7 +51,7 @@ pub fn main() -> i32 {
 }
 
 async fn run(settings: Settings) -> i32 {
-    let listener = match TcpListener::bind(("0.0.0.0", settings.listen_port)).await {
+    let listener = match listen(settings.listen_port) {
         Ok(listener) => listener,
         Err(e) => {
             log(&format!(
@@ -100,6 +102,16 @@ async fn run(settings: Settings) -> i32 {
         gateway.metrics.in_flight()
     ));
     0
+}
+
+/// The listener on :PORT with an accept queue as long as the kernel allows (net.core.somaxconn, 4096 by
+/// default), where clients wait past the connection bound; tokio's default of 128 (nginx: 511) made a
+/// burst's further connections lose their SYN and retry it only after a second or more.
+fn listen(port: u16) -> std::io::Result<TcpListener> {
+    let socket = tokio::net::TcpSocket::new_v4()?;
+    socket.set_reuseaddr(true)?;
+    socket.bind(SocketAddr::from(([0, 0, 0, 0], port)))?;
+    socket.listen(ACCEPT_QUEUE)
 }
 
 async fn serve(listener: TcpListener, gateway: Arc<Gateway>) {
