@@ -3,7 +3,7 @@
 //!
 //! Concurrency is bounded by `ORCH_GATEWAY_MAX_CONNECTIONS` (512) client connections; past the bound
 //! clients wait for an idle keep-alive connection to be closed (see [`connections`]). Memory freed after a
-//! burst is handed back to the kernel every couple of seconds.
+//! burst is handed back to the kernel a second or two after it.
 
 pub mod connections;
 pub mod health;
@@ -31,7 +31,8 @@ use connections::{Activity, Answering, Bound};
 use proxy::{Client, Gateway, GatewayBody};
 use settings::Settings;
 
-const TRIM_INTERVAL: Duration = Duration::from_secs(2);
+/// How often to look whether activity has stopped, so that memory is handed back.
+const TRIM_INTERVAL: Duration = Duration::from_secs(1);
 /// The kernel caps it at net.core.somaxconn.
 const ACCEPT_QUEUE: u32 = 4096;
 
@@ -262,20 +263,24 @@ fn metrics_response(gateway: &Gateway, request: &Request<Incoming>) -> Response<
 }
 
 /// glibc keeps freed memory for reuse; after a burst of connections that is megabytes the pod is charged
-/// for. Trimming when requests or connections have ended since the last look hands it back.
+/// for. Trimming once activity has stopped (nothing ended during the last interval, something since the last
+/// trim) hands it back; not during load, where trimming would stall every request behind it and the memory
+/// would be taken again at once.
 async fn give_back_memory(gateway: Arc<Gateway>) {
-    let mut seen = gateway.metrics.finished();
+    let mut trimmed = gateway.metrics.finished();
+    let mut seen = trimmed;
     let mut ticks = tokio::time::interval(TRIM_INTERVAL);
     loop {
         ticks.tick().await;
         let finished = gateway.metrics.finished();
-        if finished != seen {
-            seen = finished;
+        if finished == seen && finished != trimmed {
+            trimmed = finished;
             // SAFETY: malloc_trim only releases free heap pages; it is safe to call at any time.
             unsafe {
                 libc::malloc_trim(0);
             }
         }
+        seen = finished;
     }
 }
 
