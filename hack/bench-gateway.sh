@@ -18,6 +18,10 @@
 #   4. Start: from spawning the gateway to its first /health answer (median of 20 starts).
 #   5. Memory of both proxies: RSS and PSS (/proc/PID/smaps_rollup) idle, the largest RSS sampled under the
 #      100-connection load, VmHWM (peak), and the gateway's RSS/PSS 3 s after the load.
+#   6. Overload, with vegeta: 1,000 requests/s for the run's seconds through each proxy while that proxy is
+#      stopped (SIGSTOP) for 1 s in every 4, as a starved CPU would stall it: the client opens a connection
+#      for every request it cannot send on an idle one, about a thousand per stall, past the gateway's bound
+#      of 512 connections. Failed requests by error, p50/p99/max, and the most connections established.
 #
 # The backend is nginx answering 200 itself (one worker), so it is not the bottleneck; the reference proxy
 # is Debian's nginx-light with one worker and a keep-alive upstream. Everything shares this machine's
@@ -26,11 +30,12 @@
 #
 # Usage: hack/bench-gateway.sh [seconds per run, default 20]
 #   ORCH_POD=path/to/orch-pod measures that build instead of building this checkout's (to compare two).
-#   OPEN_LOOP_ONLY=1 runs part 3 alone (a 60 s run of everything takes about 20 minutes; of part 3, 6).
+#   ONLY=open-loop or ONLY=overload runs that part alone (a 60 s run of everything takes about 20 minutes;
+#   of the open loop, 6).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION="${1:-20}"
-OPEN_LOOP_ONLY="${OPEN_LOOP_ONLY:-}"
+ONLY="${ONLY:-}"
 log() { echo "bench-gateway: $*" >&2; }
 
 missing=()
@@ -164,7 +169,7 @@ median3() { awk '{ for (i = 1; i <= NF; i++) v[i, NR] = $i } END {
     m = (a > b) ? ((b > c) ? b : ((a > c) ? c : a)) : ((a > c) ? a : ((b > c) ? c : b))
     printf "%s%s", m, (i < NF ? " " : "\n") } }'; }
 
-if [[ -z "$OPEN_LOOP_ONLY" ]]; then
+if [[ -z "$ONLY" ]]; then
   log "paced latency, 3 rounds of ${DURATION} s per path (direct, gateway, nginx)"
   for round in 1 2 3; do
     url="$direct";    run_wrk -t1 -c10 -d"${DURATION}s" -s "$work/pace.lua" >>"$work/paced-direct"
@@ -177,6 +182,52 @@ if [[ -z "$OPEN_LOOP_ONLY" ]]; then
 fi
 
 vegeta_bin="$(command -v vegeta || echo "$(go env GOPATH 2>/dev/null)/bin/vegeta")"
+[[ -x "$vegeta_bin" ]] || log "vegeta is not installed: no open-loop or overload figures"
+
+# overload NAME URL PID: part 6 through one proxy; prints its lines of the report.
+overload() {
+  local name=$1 url=$2 pid=$3 stalls most=0 established
+  (
+    while sleep 3; do
+      kill -STOP "$pid"; sleep 1; kill -CONT "$pid"
+    done
+  ) &
+  stalls=$!
+  (
+    port="${url#http://127.0.0.1:}"; port="${port%%/*}"
+    while sleep 0.25; do
+      established="$(ss -Htn state established "sport = :$port" | wc -l)"
+      ((established > most)) && { most=$established; echo "$most" >"$work/$name-most"; }
+    done
+  ) &
+  local sampler=$!
+  echo "GET $url" | "$vegeta_bin" attack -rate=1000/s -duration="${DURATION}s" >"$work/$name-overload.bin"
+  kill "$stalls" "$sampler" 2>/dev/null || true
+  wait "$stalls" "$sampler" 2>/dev/null || true
+  kill -CONT "$pid"
+  "$vegeta_bin" report -type=json "$work/$name-overload.bin" | python3 -c 'import json, sys
+r = json.load(sys.stdin); l = r["latencies"]
+print("%d of %d failed, p50 %.1f ms p99 %.1f ms max %.1f ms" % (r["requests"] - r["status_codes"].get("200", 0),
+      r["requests"], l["50th"] / 1e6, l["99th"] / 1e6, l["max"] / 1e6), end="")'
+  echo ", at most $(cat "$work/$name-most" 2>/dev/null || echo 0) connections established"
+  "$vegeta_bin" encode --to csv "$work/$name-overload.bin" |
+    awk -F, '$2 != 200 { sub(/.*: /, "", $6); gsub(/"/, "", $6); n[$6]++ } END { for (e in n) printf "      %d: %s\n", n[e], e }'
+}
+
+overload_report() {
+  log "overload: 1,000/s for ${DURATION} s through each proxy, stopped 1 s in every 4"
+  echo "Overload (1,000 requests/s for ${DURATION} s, the proxy stopped 1 s in every 4; load average $(cut -d' ' -f1-3 /proc/loadavg) before):"
+  echo "  gateway  $(overload gateway "$proxied" "$gateway_pid")"
+  echo "  nginx    $(overload nginx "$reference" "$nginx_pid")"
+}
+
+if [[ "$ONLY" == overload ]]; then
+  [[ -x "$vegeta_bin" ]] || exit 1
+  echo
+  overload_report
+  exit 0
+fi
+
 open_loop_report="(vegeta not installed: no open-loop figures)"
 if [[ -x "$vegeta_bin" ]]; then
   # Each path gets DURATION seconds at each rate, in slices of at most 10 s that take turns (direct, gateway,
@@ -221,7 +272,7 @@ print(round(l["50th"] / 1000), round(l["99th"] / 1000), r["requests"] - r["statu
   done
 fi
 
-if [[ -n "$OPEN_LOOP_ONLY" ]]; then
+if [[ "$ONLY" == open-loop ]]; then
   echo
   echo "Gateway benchmark, open loop only ($(nproc) cores, loopback, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end)"
   echo "$open_loop_report"
@@ -301,3 +352,4 @@ Memory:
   gateway 3 s after    RSS $(mib "$rss_after"), PSS $(mib "$pss_after")
   nginx idle           RSS $(mib "$n_rss_idle"), PSS $(mib "$n_pss_idle")
 EOF
+[[ ! -x "$vegeta_bin" ]] || overload_report

@@ -1,6 +1,6 @@
 //! The bound on client connections (`ORCH_GATEWAY_MAX_CONNECTIONS`). At the bound the gateway stops
 //! accepting: the next client waits accepted, the ones after it in the kernel's accept queue (refused once
-//! that is full), and room is made for the waiting one, one connection at a time, without failing a request:
+//! that is full), and room is made for the waiting one without failing a request:
 //!
 //! - A connection idle for a while is closed: it has answered a request (a client that has just connected
 //!   is about to send its first, and no HTTP client retries a request its fresh connection lost), answers
@@ -113,7 +113,7 @@ impl Bound {
     /// Asks the connection idle longest, if one has been idle long enough; it decides itself, since only
     /// its task may look at its socket, and one that turns out not to be idle moves to the back.
     fn ask_longest_idle_to_close(&self) {
-        let now = self.micros_since_start();
+        let now = micros_since(self.started);
         let long_enough = u64::try_from(IDLE_LONG_ENOUGH.as_micros()).unwrap_or(u64::MAX);
         let open = self.lock_open();
         let longest_idle = open
@@ -127,10 +127,6 @@ impl Bound {
         if let Some(activity) = longest_idle {
             activity.close_if_idle.notify_one();
         }
-    }
-
-    fn micros_since_start(&self) -> u64 {
-        u64::try_from(self.started.elapsed().as_micros()).unwrap_or(u64::MAX)
     }
 
     fn lock_open(&self) -> MutexGuard<'_, HashMap<u64, Arc<Activity>>> {
@@ -191,7 +187,7 @@ impl Activity {
     }
 
     fn mark_used(&self) {
-        let now = u64::try_from(self.started.elapsed().as_micros()).unwrap_or(u64::MAX);
+        let now = micros_since(self.started);
         self.last_answer_ended.store(now.saturating_add(1), Relaxed);
     }
 }
@@ -208,6 +204,10 @@ impl Drop for Answering {
         self.0.mark_used();
         self.0.answering.fetch_sub(1, Relaxed);
     }
+}
+
+fn micros_since(start: Instant) -> u64 {
+    u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX)
 }
 
 /// Whether the client has sent bytes the gateway has not read yet (a closed socket counts as none).
