@@ -197,6 +197,9 @@ impl Gateway {
             tokio::time::sleep(self.settings.upstream_timeout).await;
         };
         let answer = tokio::select! {
+            // An answer (or a refused connection) that is there when the timer fires too, as after the
+            // gateway was not scheduled for a while, is not a timeout.
+            biased;
             answer = answer => Some(answer),
             () = silence => None,
         };
