@@ -569,6 +569,41 @@ fn clients_keeping_every_connection_busy_are_told_to_close_one_so_a_new_client_g
     assert!(told_to_close >= 1);
 }
 
+#[test]
+fn a_websocket_upgrade_while_a_client_waits_at_the_bound_is_still_tunnelled() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let gateway = Gateway::start_with("ws-bound", &[("ORCH_GATEWAY_MAX_CONNECTIONS", "1")]);
+    std::thread::spawn({
+        let port = gateway.agent_port;
+        move || {
+            runtime.block_on(async move {
+                serve_agent(port).await;
+                std::future::pending::<()>().await
+            })
+        }
+    });
+    let mut upgrading = KeptAlive::connect(&gateway);
+    let mut waiting = KeptAlive::connect(&gateway);
+    waiting.send();
+    std::thread::sleep(Duration::from_millis(100));
+    upgrading
+        .0
+        .write_all(
+            b"GET /ws HTTP/1.1\r\nHost: bot\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n",
+        )
+        .unwrap();
+    let head = read_head(&mut upgrading.0).to_ascii_lowercase();
+    assert!(head.starts_with("http/1.1 101"), "{head}");
+    assert!(head.contains("connection: upgrade"), "{head}");
+    upgrading.0.write_all(b"ping").unwrap();
+    let mut echo = [0; 4];
+    upgrading.0.read_exact(&mut echo).unwrap();
+    assert_eq!(&echo, b"ping");
+}
+
 fn process_state(process: &Child) -> String {
     let stat = std::fs::read_to_string(format!("/proc/{}/stat", process.id())).unwrap();
     let after_name = &stat[stat.rfind(')').unwrap() + 2..];

@@ -173,8 +173,11 @@ fn serve_connection<F, R, H>(
             let answering = counted.as_ref().map(Activity::start_answer);
             async move {
                 let mut response = answer(request, peer).await;
-                if answering.as_ref().is_some_and(Answering::connection_ending) {
-                    // The bound needs this connection's slot: the client learns it before sending more.
+                // The bound needs this connection's slot: the client learns it before sending more. A 101
+                // keeps its `Connection: Upgrade`; an upgraded connection gives its slot back anyway.
+                if answering.as_ref().is_some_and(Answering::connection_ending)
+                    && response.status() != StatusCode::SWITCHING_PROTOCOLS
+                {
                     response.headers_mut().insert(
                         hyper::header::CONNECTION,
                         hyper::header::HeaderValue::from_static("close"),
