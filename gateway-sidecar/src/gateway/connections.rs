@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 
 /// How long a connection must have been idle before it is closed to make room.
-pub const IDLE_LONG_ENOUGH: Duration = Duration::from_millis(500);
+const IDLE_LONG_ENOUGH: Duration = Duration::from_millis(500);
 /// While a client waits, how often to look for an idle connection again.
 const LOOK_AGAIN: Duration = Duration::from_millis(10);
 
