@@ -98,7 +98,7 @@ bench-plugin: kube-binaries plugin
 	ORCH_KUBE_BIN="$(KUBE_BIN)" hack/bench-plugin.sh
 
 .PHONY: bench-gateway bench-pod
-## bench-gateway: wrk direct vs through the gateway and nginx on loopback: added p50/p99 at ~1,000 req/s, throughput, CPU per request, RSS/PSS
+## bench-gateway: wrk direct vs through the gateway and nginx on loopback: added p50/p99 at ~1,000 req/s, throughput, CPU per request, RSS/PSS, failures under overload
 bench-gateway:
 	hack/bench-gateway.sh
 

@@ -12,11 +12,16 @@
 #   2. Throughput at 100 connections, unpaced, the ratio to direct, and each proxy's CPU time per request
 #      (user + system from /proc/PID/stat) under that load.
 #   3. Open loop, when vegeta is installed (go install github.com/tsenart/vegeta/v12@v12.12.0): 200 and
-#      1,000 requests/s at a constant rate, each path in turn; p50/p99, the requests over 10 ms, and each
-#      proxy's CPU per request at that rate; the gateway's figures as ratios to nginx's.
+#      1,000 requests/s at a constant rate, the paths taking turns in slices of 10 s; p50/p99, the requests
+#      over 10 ms, the failed ones, and each proxy's CPU per request at that rate; the gateway's figures as
+#      ratios to nginx's.
 #   4. Start: from spawning the gateway to its first /health answer (median of 20 starts).
 #   5. Memory of both proxies: RSS and PSS (/proc/PID/smaps_rollup) idle, the largest RSS sampled under the
 #      100-connection load, VmHWM (peak), and the gateway's RSS/PSS 3 s after the load.
+#   6. Overload, with vegeta: 1,000 requests/s for the run's seconds through each proxy while that proxy is
+#      stopped (SIGSTOP) for 1 s in every 4, as a starved CPU would stall it: the client opens a connection
+#      for every request it cannot send on an idle one, about a thousand per stall, past the gateway's bound
+#      of 512 connections. Failed requests by error, p50/p99/max, and the most connections established.
 #
 # The backend is nginx answering 200 itself (one worker), so it is not the bottleneck; the reference proxy
 # is Debian's nginx-light with one worker and a keep-alive upstream. Everything shares this machine's
@@ -25,9 +30,12 @@
 #
 # Usage: hack/bench-gateway.sh [seconds per run, default 20]
 #   ORCH_POD=path/to/orch-pod measures that build instead of building this checkout's (to compare two).
+#   ONLY=open-loop or ONLY=overload runs that part alone (a 60 s run of everything takes about 20 minutes;
+#   of the open loop, 6).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION="${1:-20}"
+ONLY="${ONLY:-}"
 log() { echo "bench-gateway: $*" >&2; }
 
 missing=()
@@ -161,41 +169,114 @@ median3() { awk '{ for (i = 1; i <= NF; i++) v[i, NR] = $i } END {
     m = (a > b) ? ((b > c) ? b : ((a > c) ? c : a)) : ((a > c) ? a : ((b > c) ? c : b))
     printf "%s%s", m, (i < NF ? " " : "\n") } }'; }
 
-log "paced latency, 3 rounds of ${DURATION} s per path (direct, gateway, nginx)"
-for round in 1 2 3; do
-  url="$direct";    run_wrk -t1 -c10 -d"${DURATION}s" -s "$work/pace.lua" >>"$work/paced-direct"
-  url="$proxied";   run_wrk -t1 -c10 -d"${DURATION}s" -s "$work/pace.lua" >>"$work/paced-gateway"
-  url="$reference"; run_wrk -t1 -c10 -d"${DURATION}s" -s "$work/pace.lua" >>"$work/paced-nginx"
-done
-read -r d_rps d_p50 d_p99 < <(median3 <"$work/paced-direct")
-read -r g_rps g_p50 g_p99 < <(median3 <"$work/paced-gateway")
-read -r n_rps n_p50 n_p99 < <(median3 <"$work/paced-nginx")
+if [[ -z "$ONLY" ]]; then
+  log "paced latency, 3 rounds of ${DURATION} s per path (direct, gateway, nginx)"
+  for round in 1 2 3; do
+    url="$direct";    run_wrk -t1 -c10 -d"${DURATION}s" -s "$work/pace.lua" >>"$work/paced-direct"
+    url="$proxied";   run_wrk -t1 -c10 -d"${DURATION}s" -s "$work/pace.lua" >>"$work/paced-gateway"
+    url="$reference"; run_wrk -t1 -c10 -d"${DURATION}s" -s "$work/pace.lua" >>"$work/paced-nginx"
+  done
+  read -r d_rps d_p50 d_p99 < <(median3 <"$work/paced-direct")
+  read -r g_rps g_p50 g_p99 < <(median3 <"$work/paced-gateway")
+  read -r n_rps n_p50 n_p99 < <(median3 <"$work/paced-nginx")
+fi
 
 vegeta_bin="$(command -v vegeta || echo "$(go env GOPATH 2>/dev/null)/bin/vegeta")"
+[[ -x "$vegeta_bin" ]] || log "vegeta is not installed: no open-loop or overload figures"
+
+# overload NAME URL PID: part 6 through one proxy; prints its lines of the report.
+overload() {
+  local name=$1 url=$2 pid=$3 stalls most=0 established
+  (
+    while sleep 3; do
+      kill -STOP "$pid"; sleep 1; kill -CONT "$pid"
+    done
+  ) &
+  stalls=$!
+  (
+    port="${url#http://127.0.0.1:}"; port="${port%%/*}"
+    while sleep 0.25; do
+      established="$(ss -Htn state established "sport = :$port" | wc -l)"
+      ((established > most)) && { most=$established; echo "$most" >"$work/$name-most"; }
+    done
+  ) &
+  local sampler=$!
+  echo "GET $url" | "$vegeta_bin" attack -rate=1000/s -duration="${DURATION}s" >"$work/$name-overload.bin"
+  kill "$stalls" "$sampler" 2>/dev/null || true
+  wait "$stalls" "$sampler" 2>/dev/null || true
+  kill -CONT "$pid"
+  "$vegeta_bin" report -type=json "$work/$name-overload.bin" | python3 -c 'import json, sys
+r = json.load(sys.stdin); l = r["latencies"]
+print("%d of %d failed, p50 %.1f ms p99 %.1f ms max %.1f ms" % (r["requests"] - r["status_codes"].get("200", 0),
+      r["requests"], l["50th"] / 1e6, l["99th"] / 1e6, l["max"] / 1e6), end="")'
+  echo ", at most $(cat "$work/$name-most" 2>/dev/null || echo 0) connections established"
+  "$vegeta_bin" encode --to csv "$work/$name-overload.bin" |
+    awk -F, '$2 != 200 { sub(/.*: /, "", $6); gsub(/"/, "", $6); n[$6]++ } END { for (e in n) printf "      %d: %s\n", n[e], e }'
+}
+
+overload_report() {
+  log "overload: 1,000/s for ${DURATION} s through each proxy, stopped 1 s in every 4"
+  echo "Overload (1,000 requests/s for ${DURATION} s, the proxy stopped 1 s in every 4; load average $(cut -d' ' -f1-3 /proc/loadavg) before):"
+  echo "  gateway  $(overload gateway "$proxied" "$gateway_pid")"
+  echo "  nginx    $(overload nginx "$reference" "$nginx_pid")"
+}
+
+if [[ "$ONLY" == overload ]]; then
+  [[ -x "$vegeta_bin" ]] || exit 1
+  echo
+  overload_report
+  exit 0
+fi
+
 open_loop_report="(vegeta not installed: no open-loop figures)"
 if [[ -x "$vegeta_bin" ]]; then
-  # open_loop URL RATE [PID]: "p50_us p99_us requests_over_10ms cpu_us_per_request" at RATE requests/s.
-  open_loop() {
-    local url=$1 rate=$2 pid=${3:-} before=0 cpu="-"
+  # Each path gets DURATION seconds at each rate, in slices of at most 10 s that take turns (direct, gateway,
+  # nginx), so that the three meet the same moments of a shared machine's load; a path's slices are reported
+  # together.
+  slice=$((DURATION < 10 ? DURATION : 10))
+  slices=$(((DURATION + slice - 1) / slice))
+  # attack NAME URL RATE [PID]: one slice at RATE requests/s, results appended to NAME's, CPU ticks added up.
+  attack() {
+    local name=$1 url=$2 rate=$3 pid=${4:-} before
     [[ -z "$pid" ]] || before="$(cpu_ticks "$pid")"
-    echo "GET $url" | "$vegeta_bin" attack -rate="$rate/s" -duration="${DURATION}s" >"$work/results"
-    [[ -z "$pid" ]] || cpu="$(us_per_request $(($(cpu_ticks "$pid") - before)) "$rate")"
-    echo "$("$vegeta_bin" report -type=json "$work/results" | python3 -c 'import json, sys
-r = json.load(sys.stdin)["latencies"]; print(round(r["50th"] / 1000), round(r["99th"] / 1000))') \
-      $("$vegeta_bin" report -type='hist[0,10ms]' "$work/results" | awk '/\+Inf/ { print $3 }') $cpu"
+    echo "GET $url" | "$vegeta_bin" attack -rate="$rate/s" -duration="${slice}s" >"$work/$name.$(date +%s%N).bin"
+    [[ -z "$pid" ]] || echo $(($(cpu_ticks "$pid") - before)) >>"$work/$name.ticks"
   }
-  open_loop_report="Open loop (vegeta, constant rate, ${DURATION} s per path; added = proxy minus direct):"
+  # summary NAME RATE: "p50_us p99_us requests_over_10ms failed cpu_us_per_request" over NAME's slices.
+  summary() {
+    local name=$1 rate=$2 cpu="-"
+    [[ ! -f "$work/$name.ticks" ]] || cpu="$(awk -v hz="$(getconf CLK_TCK)" -v n="$((rate * slice * slices))" \
+      '{ t += $1 } END { printf "%.1f", t / hz * 1000000 / n }' "$work/$name.ticks")"
+    echo "$("$vegeta_bin" report -type=json "$work/$name".*.bin | python3 -c 'import json, sys
+r = json.load(sys.stdin); l = r["latencies"]
+print(round(l["50th"] / 1000), round(l["99th"] / 1000), r["requests"] - r["status_codes"].get("200", 0))') \
+      $("$vegeta_bin" report -type='hist[0,10ms]' "$work/$name".*.bin | awk '/\+Inf/ { print $3 }') $cpu" |
+      awk '{ print $1, $2, $4, $3, $5 }'
+  }
+  open_loop_report="Open loop (vegeta, constant rate, ${slices} x ${slice} s per path taking turns; added = proxy minus direct):"
   for rate in 200 1000; do
-    log "open loop at $rate requests/s"
-    read -r d50 d99 dslow _ < <(open_loop "$direct" "$rate")
-    read -r g50 g99 gslow gcpu < <(open_loop "$proxied" "$rate" "$gateway_pid")
-    read -r n50 n99 nslow ncpu < <(open_loop "$reference" "$rate" "$nginx_pid")
+    log "open loop at $rate requests/s, $slices slices of $slice s per path"
+    for _ in $(seq "$slices"); do
+      attack "direct-$rate" "$direct" "$rate"
+      attack "gateway-$rate" "$proxied" "$rate" "$gateway_pid"
+      attack "nginx-$rate" "$reference" "$rate" "$nginx_pid"
+    done
+    read -r d50 d99 dslow dfailed _ < <(summary "direct-$rate" "$rate")
+    read -r g50 g99 gslow gfailed gcpu < <(summary "gateway-$rate" "$rate")
+    read -r n50 n99 nslow nfailed ncpu < <(summary "nginx-$rate" "$rate")
     open_loop_report+="
-  $rate/s  direct p50 $d50 us p99 $d99 us, $dslow over 10 ms
-          gateway added p50 $((g50 - d50)) us p99 $((g99 - d99)) us, $gslow over 10 ms, CPU $gcpu us/request
-          nginx   added p50 $((n50 - d50)) us p99 $((n99 - d99)) us, $nslow over 10 ms, CPU $ncpu us/request
+  $rate/s  direct p50 $d50 us p99 $d99 us, $dslow over 10 ms, $dfailed failed
+          gateway added p50 $((g50 - d50)) us p99 $((g99 - d99)) us, $gslow over 10 ms, $gfailed failed, CPU $gcpu us/request
+          nginx   added p50 $((n50 - d50)) us p99 $((n99 - d99)) us, $nslow over 10 ms, $nfailed failed, CPU $ncpu us/request
           gateway / nginx: added p50 $(ratio $((g50 - d50)) $((n50 - d50))), added p99 $(ratio $((g99 - d99)) $((n99 - d99))), CPU $(ratio "$gcpu" "$ncpu")"
   done
+fi
+
+if [[ "$ONLY" == open-loop ]]; then
+  echo
+  echo "Gateway benchmark, open loop only ($(nproc) cores, loopback, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end)"
+  echo "$open_loop_report"
+  exit 0
 fi
 
 log "throughput at 100 connections, ${DURATION} s per path"
@@ -271,3 +352,4 @@ Memory:
   gateway 3 s after    RSS $(mib "$rss_after"), PSS $(mib "$pss_after")
   nginx idle           RSS $(mib "$n_rss_idle"), PSS $(mib "$n_pss_idle")
 EOF
+[[ ! -x "$vegeta_bin" ]] || overload_report

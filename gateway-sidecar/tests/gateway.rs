@@ -50,8 +50,13 @@ impl Gateway {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        wait_for("the gateway to listen", Duration::from_secs(10), || {
-            TcpStream::connect(("127.0.0.1", port)).ok()
+        // The probe has the gateway close its connection, so every test starts with all slots free.
+        wait_for("the gateway to answer", Duration::from_secs(10), || {
+            let mut probe = TcpStream::connect(("127.0.0.1", port)).ok()?;
+            probe
+                .write_all(b"GET /health HTTP/1.1\r\nHost: probe\r\nConnection: close\r\n\r\n")
+                .ok()?;
+            probe.read_to_end(&mut Vec::new()).ok()
         });
         Gateway {
             process,
@@ -414,34 +419,195 @@ fn websocket_upgrades_are_tunnelled() {
     }
 }
 
-#[test]
-fn at_the_connection_bound_idle_keep_alive_connections_make_room() {
-    let gateway = Gateway::start_with("bound", &[("ORCH_GATEWAY_MAX_CONNECTIONS", "2")]);
-    let request = b"GET /health HTTP/1.1\r\nHost: bot\r\n\r\n";
-    let mut idle = Vec::new();
-    for _ in 0..2 {
-        let mut stream = TcpStream::connect(("127.0.0.1", gateway.port)).unwrap();
+/// A kept-alive client connection to the gateway, sending `GET /health` (no agent needed: any complete
+/// answer will do).
+struct KeptAlive(TcpStream);
+
+impl KeptAlive {
+    fn connect(gateway: &Gateway) -> KeptAlive {
+        let stream = TcpStream::connect(("127.0.0.1", gateway.port)).unwrap();
         stream
-            .set_read_timeout(Some(Duration::from_secs(2)))
+            .set_read_timeout(Some(Duration::from_secs(5)))
             .unwrap();
-        stream.write_all(request).unwrap();
-        assert!(read_head(&mut stream).starts_with("HTTP/1.1 503"));
-        idle.push(stream);
+        KeptAlive(stream)
     }
-    let mut third = TcpStream::connect(("127.0.0.1", gateway.port)).unwrap();
-    third
-        .set_read_timeout(Some(Duration::from_secs(2)))
+
+    fn send(&mut self) {
+        self.0
+            .write_all(b"GET /health HTTP/1.1\r\nHost: bot\r\n\r\n")
+            .unwrap();
+    }
+
+    /// The head of a whole response, or what went wrong instead (the connection closed, reset, or
+    /// nothing within 5 s).
+    fn answer(&mut self) -> Result<String, String> {
+        let head = read_head(&mut self.0);
+        let length: usize = head
+            .lines()
+            .find_map(|line| {
+                line.to_ascii_lowercase()
+                    .strip_prefix("content-length:")
+                    .map(|v| v.trim().parse().unwrap())
+            })
+            .ok_or_else(|| format!("no whole response head: {head:?}"))?;
+        let mut body = vec![0; length];
+        self.0
+            .read_exact(&mut body)
+            .map_err(|e| format!("the body broke off: {e}"))?;
+        Ok(head)
+    }
+
+    fn exchange(&mut self) -> Result<String, String> {
+        self.send();
+        self.answer()
+    }
+
+    fn closed_by_the_gateway(&mut self) -> bool {
+        let mut rest = Vec::new();
+        self.0.read_to_end(&mut rest).is_ok() && rest.is_empty()
+    }
+}
+
+#[test]
+fn at_the_bound_the_longest_idle_connection_makes_room_and_a_fresh_one_keeps_its_slot() {
+    let gateway = Gateway::start_with("bound", &[("ORCH_GATEWAY_MAX_CONNECTIONS", "3")]);
+    let mut older = KeptAlive::connect(&gateway);
+    older.exchange().unwrap();
+    // Connected, its first request not sent yet: closing it would fail a request no client retries.
+    let mut fresh = KeptAlive::connect(&gateway);
+    std::thread::sleep(Duration::from_millis(100));
+    let mut newer = KeptAlive::connect(&gateway);
+    newer.exchange().unwrap();
+    // Both are idle long enough to be closed (0.5 s), so no answer has to say `Connection: close` first.
+    std::thread::sleep(Duration::from_millis(600));
+
+    let mut waiting = KeptAlive::connect(&gateway);
+    assert!(waiting.exchange().unwrap().starts_with("HTTP/1.1 503"));
+    assert!(
+        older.closed_by_the_gateway(),
+        "the longest idle one made room"
+    );
+    assert!(
+        fresh.exchange().is_ok(),
+        "the fresh connection kept its slot"
+    );
+    assert!(newer.exchange().is_ok(), "one closed connection was enough");
+}
+
+#[test]
+fn requests_sent_while_the_gateway_stalls_at_the_bound_are_all_answered() {
+    let gateway = Gateway::start_with("stall-bound", &[("ORCH_GATEWAY_MAX_CONNECTIONS", "2")]);
+    let mut kept: Vec<KeptAlive> = (0..2).map(|_| KeptAlive::connect(&gateway)).collect();
+    for client in &mut kept {
+        client.exchange().unwrap();
+    }
+    // A starved CPU: the requests arrive, and a new client, before the gateway runs again.
+    signal(&gateway.process, libc::SIGSTOP);
+    wait_for("the gateway to stop", Duration::from_secs(5), || {
+        process_state(&gateway.process).eq("T").then_some(())
+    });
+    for client in &mut kept {
+        client.send();
+    }
+    let mut newcomer = KeptAlive::connect(&gateway);
+    newcomer.send();
+    std::thread::sleep(Duration::from_millis(100));
+    signal(&gateway.process, libc::SIGCONT);
+
+    for (i, client) in kept.iter_mut().enumerate() {
+        let answer = client.answer();
+        assert!(answer.is_ok(), "kept-alive client {i}: {answer:?}");
+    }
+    let answer = newcomer.answer();
+    assert!(answer.is_ok(), "the new client: {answer:?}");
+}
+
+#[test]
+fn clients_keeping_every_connection_busy_are_told_to_close_one_so_a_new_client_gets_in() {
+    let gateway = Gateway::start_with("busy-bound", &[("ORCH_GATEWAY_MAX_CONNECTIONS", "2")]);
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let busy: Vec<_> = (0..2)
+        .map(|_| {
+            let mut client = KeptAlive::connect(&gateway);
+            let stop = stop.clone();
+            let port = gateway.port;
+            std::thread::spawn(move || {
+                let (mut answered, mut told_to_close) = (0, 0);
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let head = client
+                        .exchange()
+                        .map_err(|e| format!("after {answered} answers: {e}"))?;
+                    answered += 1;
+                    if head.to_ascii_lowercase().contains("connection: close") {
+                        told_to_close += 1;
+                        client = KeptAlive(TcpStream::connect(("127.0.0.1", port)).unwrap());
+                        client
+                            .0
+                            .set_read_timeout(Some(Duration::from_secs(5)))
+                            .unwrap();
+                    }
+                }
+                Ok::<_, String>(told_to_close)
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(100));
+
+    let started = std::time::Instant::now();
+    let answer = KeptAlive::connect(&gateway).exchange();
+    let waited = started.elapsed();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let told_to_close: u32 = busy
+        .into_iter()
+        .map(|client| client.join().unwrap().unwrap())
+        .sum();
+    assert!(answer.is_ok(), "the new client: {answer:?}");
+    assert!(
+        waited < Duration::from_millis(400),
+        "the new client waited {waited:?}"
+    );
+    assert!(told_to_close >= 1);
+}
+
+#[test]
+fn a_websocket_upgrade_while_a_client_waits_at_the_bound_is_still_tunnelled() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
         .unwrap();
-    third.write_all(request).unwrap();
-    assert!(
-        read_head(&mut third).starts_with("HTTP/1.1 503"),
-        "the third connection is served"
-    );
-    let mut rest = Vec::new();
-    assert!(
-        idle[0].read_to_end(&mut rest).is_ok(),
-        "an idle connection was closed to make room"
-    );
+    let gateway = Gateway::start_with("ws-bound", &[("ORCH_GATEWAY_MAX_CONNECTIONS", "1")]);
+    std::thread::spawn({
+        let port = gateway.agent_port;
+        move || {
+            runtime.block_on(async move {
+                serve_agent(port).await;
+                std::future::pending::<()>().await
+            })
+        }
+    });
+    let mut upgrading = KeptAlive::connect(&gateway);
+    let mut waiting = KeptAlive::connect(&gateway);
+    waiting.send();
+    std::thread::sleep(Duration::from_millis(100));
+    upgrading
+        .0
+        .write_all(
+            b"GET /ws HTTP/1.1\r\nHost: bot\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n",
+        )
+        .unwrap();
+    let head = read_head(&mut upgrading.0).to_ascii_lowercase();
+    assert!(head.starts_with("http/1.1 101"), "{head}");
+    assert!(head.contains("connection: upgrade"), "{head}");
+    upgrading.0.write_all(b"ping").unwrap();
+    let mut echo = [0; 4];
+    upgrading.0.read_exact(&mut echo).unwrap();
+    assert_eq!(&echo, b"ping");
+}
+
+fn process_state(process: &Child) -> String {
+    let stat = std::fs::read_to_string(format!("/proc/{}/stat", process.id())).unwrap();
+    let after_name = &stat[stat.rfind(')').unwrap() + 2..];
+    after_name[..1].to_string()
 }
 
 fn read_head(stream: &mut TcpStream) -> String {

@@ -1,11 +1,11 @@
 //! `orch-pod gateway`: the agent pod's sidecar on :8080 (see [`proxy`] and [`health`]), Prometheus metrics
 //! on :9090, and a graceful drain on SIGTERM.
 //!
-//! Concurrency is bounded by `ORCH_GATEWAY_MAX_CONNECTIONS` (512) client connections. At the bound the idle
-//! keep-alive connections are closed (they would otherwise hold their slots indefinitely while new clients
-//! wait), and the next connection waits in the kernel's accept queue for a freed slot (refused once that
-//! queue is full) instead of costing memory here. Memory freed after a burst is handed back to the kernel every couple of seconds.
+//! Concurrency is bounded by `ORCH_GATEWAY_MAX_CONNECTIONS` (512) client connections; past the bound
+//! clients wait for an idle keep-alive connection to be closed (see [`connections`]). Memory freed after a
+//! burst is handed back to the kernel a second or two after it.
 
+pub mod connections;
 pub mod health;
 pub mod metrics;
 pub mod pool;
@@ -15,8 +15,8 @@ pub mod settings;
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
+use std::os::fd::AsRawFd;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::time::Duration;
 
 use hyper::body::Incoming;
@@ -26,12 +26,15 @@ use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
 use tokio::signal::unix::{SignalKind, signal};
-use tokio::sync::{Notify, Semaphore};
 
+use connections::{Activity, Answering, Bound};
 use proxy::{Client, Gateway, GatewayBody};
 use settings::Settings;
 
-const TRIM_INTERVAL: Duration = Duration::from_secs(2);
+/// How often to look whether activity has stopped, so that memory is handed back.
+const TRIM_INTERVAL: Duration = Duration::from_secs(1);
+/// The kernel caps it at net.core.somaxconn.
+const ACCEPT_QUEUE: u32 = 4096;
 
 pub fn main() -> i32 {
     let settings = match Settings::from_env(|name| std::env::var(name).ok()) {
@@ -49,7 +52,7 @@ pub fn main() -> i32 {
 }
 
 async fn run(settings: Settings) -> i32 {
-    let listener = match TcpListener::bind(("0.0.0.0", settings.listen_port)).await {
+    let listener = match listen(settings.listen_port) {
         Ok(listener) => listener,
         Err(e) => {
             log(&format!(
@@ -102,20 +105,19 @@ async fn run(settings: Settings) -> i32 {
     0
 }
 
+/// The listener on :PORT with an accept queue as long as the kernel allows (net.core.somaxconn, 4096 by
+/// default), where clients wait past the connection bound; tokio's default of 128 (nginx: 511) made a
+/// burst's further connections lose their SYN and retry it only after a second or more.
+fn listen(port: u16) -> std::io::Result<TcpListener> {
+    let socket = tokio::net::TcpSocket::new_v4()?;
+    socket.set_reuseaddr(true)?;
+    socket.bind(SocketAddr::from(([0, 0, 0, 0], port)))?;
+    socket.listen(ACCEPT_QUEUE)
+}
+
 async fn serve(listener: TcpListener, gateway: Arc<Gateway>) {
-    let slots = Arc::new(Semaphore::new(gateway.settings.max_connections));
-    let at_bound = Arc::new(Notify::new());
+    let bound = Bound::new(gateway.settings.max_connections);
     loop {
-        let slot = match slots.clone().try_acquire_owned() {
-            Ok(slot) => slot,
-            Err(_) => {
-                at_bound.notify_waiters();
-                let Ok(slot) = slots.clone().acquire_owned().await else {
-                    return;
-                };
-                slot
-            }
-        };
         let (stream, peer) = match listener.accept().await {
             Ok(accepted) => accepted,
             Err(e) => {
@@ -125,8 +127,11 @@ async fn serve(listener: TcpListener, gateway: Arc<Gateway>) {
                 continue;
             }
         };
+        // At the bound this client waits here; the ones after it wait in the kernel's accept queue.
+        let admitted = bound.admit().await;
         let _ = stream.set_nodelay(true);
-        let held = (slot, gateway.metrics.open_connection());
+        let activity = admitted.activity.clone();
+        let held = (admitted, gateway.metrics.open_connection());
         let gateway = gateway.clone();
         let client = Client::new(peer.ip());
         serve_connection(
@@ -138,39 +143,47 @@ async fn serve(listener: TcpListener, gateway: Arc<Gateway>) {
                 async move { gateway.handle(request, &client).await }
             },
             held,
-            Some(at_bound.clone()),
+            Some(activity),
         );
     }
 }
 
 /// Serves one client connection on its own task, HTTP/1.1 with keep-alive and upgrades; `held` (a
-/// connection slot, a gauge's guard) is released when the connection ends. When `close_early` fires and
-/// the connection is idle (no request being answered), it closes.
+/// connection slot, a gauge's guard) is released when the connection ends. A connection under the bound
+/// keeps its `activity` current and closes when the bound asks and it is truly idle.
 fn serve_connection<F, R, H>(
     stream: tokio::net::TcpStream,
     peer: SocketAddr,
     answer: F,
     held: H,
-    close_early: Option<Arc<Notify>>,
+    activity: Option<Arc<Activity>>,
 ) where
     F: Fn(Request<Incoming>, SocketAddr) -> R + Send + Sync + 'static,
     R: Future<Output = Response<GatewayBody>> + Send + 'static,
     H: Send + 'static,
 {
     let answer = Arc::new(answer);
-    // Requests of this connection being answered; an idle connection has none.
-    let answering = Arc::new(AtomicUsize::new(0));
+    let socket = stream.as_raw_fd();
     tokio::spawn(async move {
         let _held = held;
-        let counter = answering.clone();
+        let counted = activity.clone();
         let service = service_fn(move |request| {
             let answer = answer.clone();
-            let counter = counter.clone();
+            // Taken as the request head arrives, given back when the response body has been sent.
+            let answering = counted.as_ref().map(Activity::start_answer);
             async move {
-                counter.fetch_add(1, Relaxed);
-                let response = answer(request, peer).await;
-                counter.fetch_sub(1, Relaxed);
-                Ok::<_, Infallible>(response)
+                let mut response = answer(request, peer).await;
+                // The bound needs this connection's slot: the client learns it before sending more. A 101
+                // keeps its `Connection: Upgrade`; an upgraded connection gives its slot back anyway.
+                if answering.as_ref().is_some_and(Answering::connection_ending)
+                    && response.status() != StatusCode::SWITCHING_PROTOCOLS
+                {
+                    response.headers_mut().insert(
+                        hyper::header::CONNECTION,
+                        hyper::header::HeaderValue::from_static("close"),
+                    );
+                }
+                Ok::<_, Infallible>(response.map(|body| body.counted_by(answering)))
             }
         });
         let connection = http1::Builder::new()
@@ -178,15 +191,17 @@ fn serve_connection<F, R, H>(
             .serve_connection(TokioIo::new(stream), service)
             .with_upgrades();
         tokio::pin!(connection);
-        let Some(close_early) = close_early else {
+        let Some(activity) = activity else {
             let _ = connection.await;
             return;
         };
         loop {
             tokio::select! {
+                biased;
                 _ = connection.as_mut() => return,
-                () = close_early.notified() => {
-                    if answering.load(Relaxed) == 0 {
+                () = activity.asked_to_close() => {
+                    // The socket is open: this task owns the connection that owns it.
+                    if activity.may_close(socket) {
                         connection.as_mut().graceful_shutdown();
                         let _ = connection.await;
                         return;
@@ -251,20 +266,24 @@ fn metrics_response(gateway: &Gateway, request: &Request<Incoming>) -> Response<
 }
 
 /// glibc keeps freed memory for reuse; after a burst of connections that is megabytes the pod is charged
-/// for. Trimming when requests or connections have ended since the last look hands it back.
+/// for. Trimming once activity has stopped (nothing ended during the last interval, something since the last
+/// trim) hands it back; not during load, where trimming would stall every request behind it and the memory
+/// would be taken again at once.
 async fn give_back_memory(gateway: Arc<Gateway>) {
-    let mut seen = gateway.metrics.finished();
+    let mut trimmed = gateway.metrics.finished();
+    let mut seen = trimmed;
     let mut ticks = tokio::time::interval(TRIM_INTERVAL);
     loop {
         ticks.tick().await;
         let finished = gateway.metrics.finished();
-        if finished != seen {
-            seen = finished;
+        if finished == seen && finished != trimmed {
+            trimmed = finished;
             // SAFETY: malloc_trim only releases free heap pages; it is safe to call at any time.
             unsafe {
                 libc::malloc_trim(0);
             }
         }
+        seen = finished;
     }
 }
 

@@ -20,6 +20,7 @@ use hyper_util::rt::TokioIo;
 use tokio::sync::oneshot;
 use tokio::time::{Instant, Sleep};
 
+use super::connections::Answering;
 use super::health::{AgentHealth, Verdict};
 use super::metrics::{Metrics, RequestGuard, UpstreamError};
 use super::pool::{Lent, Limits, Pool};
@@ -196,6 +197,9 @@ impl Gateway {
             tokio::time::sleep(self.settings.upstream_timeout).await;
         };
         let answer = tokio::select! {
+            // An answer (or a refused connection) that is there when the timer fires too, as after the
+            // gateway was not scheduled for a while, is not a timeout.
+            biased;
             answer = answer => Some(answer),
             () = silence => None,
         };
@@ -270,6 +274,7 @@ impl Gateway {
                 waiting: false,
             }),
             request: Some(request_guard),
+            _answering: None,
         })
     }
 }
@@ -326,6 +331,8 @@ pub struct GatewayBody {
     inner: Either<Incoming, Full<Bytes>>,
     agent: Option<AgentBody>,
     request: Option<RequestGuard>,
+    /// Keeps the client connection busy for the connection bound until the body has been sent.
+    _answering: Option<Answering>,
 }
 
 /// What a body streamed from the agent needs besides its bytes: the connection it arrives on, which goes
@@ -361,6 +368,14 @@ impl GatewayBody {
             inner: Either::Right(Full::new(text.into())),
             agent: None,
             request: None,
+            _answering: None,
+        }
+    }
+
+    pub fn counted_by(self, answering: Option<Answering>) -> GatewayBody {
+        GatewayBody {
+            _answering: answering,
+            ..self
         }
     }
 
@@ -437,6 +452,7 @@ fn message(
         inner: Either::Right(Full::new(Bytes::from(text))),
         agent: None,
         request,
+        _answering: None,
     });
     *response.status_mut() = status;
     response.headers_mut().insert(
