@@ -1,17 +1,24 @@
 package dev.orch.kubectl;
 
+import java.io.ByteArrayInputStream;
 import java.io.File;
+import java.io.IOException;
+import java.net.HttpURLConnection;
+import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 
+import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
 
 /**
- * kubectl's connection flags, inherited by every verb. The client is made on first use only: --help, completion
- * and --dry-run=client never read a kubeconfig or load the HTTP stack, which keeps them instant.
+ * kubectl's connection flags, inherited by every verb. Connections are made on first use only: --help, completion
+ * and --dry-run=client never read a kubeconfig or load the HTTP stack, which keeps them instant. Reads go through
+ * {@link #reader()}, which skips the fabric8 client whenever the kubeconfig allows it (see {@link Kubeconfig}).
  */
 public final class Cluster implements AutoCloseable {
   @Option(names = "--kubeconfig", scope = ScopeType.INHERIT, paramLabel = "FILE",
@@ -26,21 +33,55 @@ public final class Cluster implements AutoCloseable {
       description = "The namespace (default: the context's namespace, else default).")
   String namespace;
 
+  /** The kubeconfig's connection as {@link Kubeconfig} reads it; empty when fabric8's client has to make it. */
+  private Optional<Kubeconfig.Connection> connection;
   private Config config;
   private KubernetesClient client;
+  private ApiReader reader;
 
   /** The namespace the command works in: -n, else the kubeconfig context's, else default. */
   public String namespace() {
     if (namespace != null) {
       return namespace;
     }
-    String fromConfig = config().getNamespace();
+    String fromConfig = connection().isPresent() ? connection().get().namespace() : config().getNamespace();
     return fromConfig == null ? "default" : fromConfig;
   }
 
   /** The API server's address, once a kubeconfig was read. */
   public Optional<String> server() {
+    if (connection != null && connection.isPresent()) {
+      return connection.map(Kubeconfig.Connection::server);
+    }
     return Optional.ofNullable(config).map(Config::getMasterUrl);
+  }
+
+  /** How verbs read: the JDK's HTTP client when the kubeconfig allows it, else fabric8's. */
+  public ApiReader reader() {
+    if (reader == null) {
+      reader = connection().<ApiReader>map(HttpApiReader::new).orElseGet(() -> path -> {
+        String body = client().raw(path);
+        if (body == null) {
+          // fabric8's raw() answers a 404 with null, not with the API server's Status.
+          throw new KubernetesClientException(new StatusBuilder().withCode(HttpURLConnection.HTTP_NOT_FOUND)
+              .withMessage("the server could not find the requested resource (GET " + path + ")").build());
+        }
+        try {
+          return Fields.object(JsonTree.json(new ByteArrayInputStream(body.getBytes(StandardCharsets.UTF_8))));
+        } catch (IOException e) {
+          throw new KubernetesClientException("the API server answered GET " + path + " with no JSON: " + e, e);
+        }
+      });
+    }
+    return reader;
+  }
+
+  private Optional<Kubeconfig.Connection> connection() {
+    if (connection == null) {
+      checkKubeconfigExists();
+      connection = Kubeconfig.connection(kubeconfig, context, System.getenv());
+    }
+    return connection;
   }
 
   public KubernetesClient client() {
@@ -53,16 +94,20 @@ public final class Cluster implements AutoCloseable {
   private Config config() {
     if (config == null) {
       if (kubeconfig != null) {
-        if (!kubeconfig.isFile()) {
-          throw new UserError("kubeconfig " + kubeconfig + " does not exist; pass the path of a kubeconfig file to"
-              + " --kubeconfig");
-        }
+        checkKubeconfigExists();
         config = Config.fromKubeconfig(context, kubeconfig);
       } else {
         config = Config.autoConfigure(context);
       }
     }
     return config;
+  }
+
+  private void checkKubeconfigExists() {
+    if (kubeconfig != null && !kubeconfig.isFile()) {
+      throw new UserError("kubeconfig " + kubeconfig + " does not exist; pass the path of a kubeconfig file to"
+          + " --kubeconfig");
+    }
   }
 
   @Override

@@ -113,7 +113,7 @@ public final class EnvCommand implements Runnable {
 
     @Override
     public Integer call() {
-      GenericKubernetesResource resource = require(Kind.ofReference(reference), Kind.nameOf(reference));
+      Map<String, Object> resource = require(Kind.ofReference(reference), Kind.nameOf(reference));
       List<Map<String, Object>> env = Fields.objects(resource, "spec", "env");
       if (output != null) {
         out().println(("json".equals(output) ? Printer.json(env) : Printer.yaml(env)).strip());

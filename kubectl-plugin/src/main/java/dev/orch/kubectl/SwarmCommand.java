@@ -3,7 +3,6 @@ package dev.orch.kubectl;
 import java.util.List;
 import java.util.Map;
 
-import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -66,7 +65,7 @@ public final class SwarmCommand implements Runnable {
 
     @Override
     public Integer call() {
-      GenericKubernetesResource swarm = require(Kind.SWARM, name);
+      Map<String, Object> swarm = require(Kind.SWARM, name);
       if (output != null && !output.equals("wide")) {
         Printer.print(out(), output, List.of(swarm));
         return 0;
