@@ -7,8 +7,8 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 
 /**
  * How verbs read from the API server: GET a path, get its JSON as maps and lists (see {@link Fields}). Made by
- * {@link Cluster#reader()}: the JDK's HTTP client for the kubeconfigs {@link Kubeconfig} handles, fabric8's client for
- * the rest. Writes always go through fabric8's client.
+ * {@link Cluster#reader(boolean)}: the JDK's HTTP client for verbs that only read and the kubeconfigs
+ * {@link Kubeconfig} handles, fabric8's client for the rest. Writes always go through fabric8's client.
  */
 interface ApiReader {
   /**

@@ -5,6 +5,7 @@ import java.io.File;
 import java.io.IOException;
 import java.net.HttpURLConnection;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import java.util.Optional;
 
 import io.fabric8.kubernetes.api.model.StatusBuilder;
@@ -18,7 +19,7 @@ import picocli.CommandLine.ScopeType;
 /**
  * kubectl's connection flags, inherited by every verb. Connections are made on first use only: --help, completion
  * and --dry-run=client never read a kubeconfig or load the HTTP stack, which keeps them instant. Reads go through
- * {@link #reader()}, which skips the fabric8 client whenever the kubeconfig allows it (see {@link Kubeconfig}).
+ * {@link #reader(boolean)}, which skips the fabric8 client for the verbs that only read when the kubeconfig allows it.
  */
 public final class Cluster implements AutoCloseable {
   @Option(names = "--kubeconfig", scope = ScopeType.INHERIT, paramLabel = "FILE",
@@ -37,7 +38,7 @@ public final class Cluster implements AutoCloseable {
   private Optional<Kubeconfig.Connection> connection;
   private Config config;
   private KubernetesClient client;
-  private ApiReader reader;
+  private HttpApiReader httpReader;
 
   /** The namespace the command works in: -n, else the kubeconfig context's, else default. */
   public String namespace() {
@@ -56,24 +57,33 @@ public final class Cluster implements AutoCloseable {
     return Optional.ofNullable(config).map(Config::getMasterUrl);
   }
 
-  /** How verbs read: the JDK's HTTP client when the kubeconfig allows it, else fabric8's. */
-  public ApiReader reader() {
-    if (reader == null) {
-      reader = connection().<ApiReader>map(HttpApiReader::new).orElseGet(() -> path -> {
-        String body = client().raw(path);
-        if (body == null) {
-          // fabric8's raw() answers a 404 with null, not with the API server's Status.
-          throw new KubernetesClientException(new StatusBuilder().withCode(HttpURLConnection.HTTP_NOT_FOUND)
-              .withMessage("the server could not find the requested resource (GET " + path + ")").build());
-        }
-        try {
-          return Fields.object(JsonTree.json(new ByteArrayInputStream(body.getBytes(StandardCharsets.UTF_8))));
-        } catch (IOException e) {
-          throw new KubernetesClientException("the API server answered GET " + path + " with no JSON: " + e, e);
-        }
-      });
+  /**
+   * How verbs read. A verb that only reads goes through the JDK's HTTP client when the kubeconfig allows it (see
+   * {@link Kubeconfig}), which saves setting up fabric8's client; otherwise through fabric8's client, which a verb
+   * that writes sets up anyway.
+   */
+  public ApiReader reader(boolean readsOnly) {
+    if (readsOnly && connection().isPresent()) {
+      if (httpReader == null) {
+        httpReader = new HttpApiReader(connection().get());
+      }
+      return httpReader;
     }
-    return reader;
+    return this::getThroughClient;
+  }
+
+  private Map<String, Object> getThroughClient(String path) {
+    String body = client().raw(path);
+    if (body == null) {
+      // fabric8's raw() answers a 404 with null, not with the API server's Status.
+      throw new KubernetesClientException(new StatusBuilder().withCode(HttpURLConnection.HTTP_NOT_FOUND)
+          .withMessage("the server could not find the requested resource (GET " + path + ")").build());
+    }
+    try {
+      return Fields.object(JsonTree.json(new ByteArrayInputStream(body.getBytes(StandardCharsets.UTF_8))));
+    } catch (IOException e) {
+      throw new KubernetesClientException("the API server answered GET " + path + " with no JSON: " + e, e);
+    }
   }
 
   private Optional<Kubeconfig.Connection> connection() {

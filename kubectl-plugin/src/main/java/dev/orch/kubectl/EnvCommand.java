@@ -112,6 +112,11 @@ public final class EnvCommand implements Runnable {
     String output;
 
     @Override
+    protected boolean readsOnly() {
+      return true;
+    }
+
+    @Override
     public Integer call() {
       Map<String, Object> resource = require(Kind.ofReference(reference), Kind.nameOf(reference));
       List<Map<String, Object>> env = Fields.objects(resource, "spec", "env");

@@ -33,6 +33,11 @@ public final class InfoCommand extends Verb {
   String output;
 
   @Override
+  protected boolean readsOnly() {
+    return true;
+  }
+
+  @Override
   public Integer call() {
     Kind kind = Kind.ofReference(reference);
     String name = Kind.nameOf(reference);
@@ -139,7 +144,7 @@ public final class InfoCommand extends Verb {
   private void events(PrintWriter out, Kind kind, String name) {
     String selector = URLEncoder.encode("involvedObject.name=" + name + ",involvedObject.kind=" + kind.kind(),
         StandardCharsets.UTF_8);
-    List<Map<String, Object>> events = Fields.objects(cluster().reader().get("/api/v1/namespaces/" + namespace()
+    List<Map<String, Object>> events = Fields.objects(reader().get("/api/v1/namespaces/" + namespace()
         + "/events?fieldSelector=" + selector), "items").stream()
         .sorted(Comparator.comparing(InfoCommand::lastSeen, Comparator.nullsFirst(Comparator.naturalOrder())).reversed())
         .limit(EVENTS).toList();

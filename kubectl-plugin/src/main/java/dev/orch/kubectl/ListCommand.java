@@ -28,6 +28,11 @@ public final class ListCommand extends Verb {
   String output;
 
   @Override
+  protected boolean readsOnly() {
+    return true;
+  }
+
+  @Override
   public Integer call() {
     if (status != null && !STATES.contains(status)) {
       throw new UserError("--status " + status + " is not a state; use one of " + String.join(", ", STATES));
@@ -35,7 +40,7 @@ public final class ListCommand extends Verb {
     if (output != null && !List.of("wide", "json", "yaml", "name").contains(output)) {
       throw new UserError("-o " + output + " is not an output of list; use -o wide, json, yaml or name");
     }
-    List<Map<String, Object>> services = Fields.objects(cluster().reader()
+    List<Map<String, Object>> services = Fields.objects(reader()
         .get(ApiReader.collection(Kind.AGENT_SERVICE, allNamespaces ? null : namespace())), "items").stream()
         .filter(s -> status == null || status.equals(Fields.string(s, "status", "state")))
         .sorted(Comparator.comparing((Map<String, Object> s) -> Fields.string(s, "metadata", "namespace"))

@@ -78,6 +78,11 @@ public final class RolloutCommand implements Runnable {
     String output;
 
     @Override
+    protected boolean readsOnly() {
+      return true;
+    }
+
+    @Override
     public Integer call() {
       Map<String, Object> rollout = Fields.object(service(), "status", "rollout");
       if (rollout == null) {

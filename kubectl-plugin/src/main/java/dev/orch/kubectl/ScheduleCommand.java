@@ -154,6 +154,11 @@ public final class ScheduleCommand implements Runnable {
     String output;
 
     @Override
+    protected boolean readsOnly() {
+      return true;
+    }
+
+    @Override
     public Integer call() {
       Map<String, Object> schedule = require(Kind.SCHEDULE, name);
       List<Map<String, Object>> runs = Fields.objects(schedule, "status", "runs");

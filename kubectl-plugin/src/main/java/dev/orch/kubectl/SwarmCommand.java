@@ -64,6 +64,11 @@ public final class SwarmCommand implements Runnable {
     String output;
 
     @Override
+    protected boolean readsOnly() {
+      return true;
+    }
+
+    @Override
     public Integer call() {
       Map<String, Object> swarm = require(Kind.SWARM, name);
       if (output != null && !output.equals("wide")) {

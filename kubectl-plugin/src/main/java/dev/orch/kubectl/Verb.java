@@ -26,6 +26,20 @@ public abstract class Verb implements Callable<Integer> {
     return root().cluster;
   }
 
+  /**
+   * Whether the verb only reads: such a verb reads through the kubeconfig's own HTTP path when it can (see
+   * {@link Cluster#reader(boolean)}); a verb that writes reads through fabric8's client too, so that a run makes
+   * one connection, not two.
+   */
+  protected boolean readsOnly() {
+    return false;
+  }
+
+  /** How this verb reads resources. */
+  protected ApiReader reader() {
+    return cluster().reader(readsOnly());
+  }
+
   protected KubernetesClient client() {
     return cluster().client();
   }
@@ -64,7 +78,7 @@ public abstract class Verb implements Callable<Integer> {
 
   /** The resource as a JSON object (read with {@link Fields}), or a UserError that says how to find the right name. */
   protected Map<String, Object> require(Kind kind, String name) {
-    Map<String, Object> resource = cluster().reader().find(ApiReader.collection(kind, namespace()) + "/"
+    Map<String, Object> resource = reader().find(ApiReader.collection(kind, namespace()) + "/"
         + URLEncoder.encode(name, StandardCharsets.UTF_8));
     if (resource == null) {
       throw new UserError(kind.lowerCase() + " \"" + name + "\" not found in namespace " + namespace() + "; list them with"
