@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Assembles the kubectl-orch plugin from the kubectl-plugin module's package output (`make plugin`):
 #   kubectl-plugin/target/kubectl-orch/           kubectl-orch (the launcher), kubectl_complete-orch,
-#                                                 lib/ (kubectl-orch.jar and its dependencies), cds/ (the first AppCDS archive)
+#                                                 lib/ (kubectl-orch.jar, its dependencies and classes.classlist),
+#                                                 cds/ (the AppCDS archive made from it)
 #   kubectl-plugin/target/kubectl-orch-VERSION.tar.gz   the release tarball
 #   kubectl-plugin/target/krew/orch.yaml          a Krew manifest for that tarball (sha256 computed here, no network)
 # PLUGIN_RELEASE_URL is where the tarball will be published (the manifest's uri); by default the local file, which
@@ -20,22 +21,49 @@ cp "$module"/target/lib/*.jar "$dist/lib/"
 cp "$module"/src/main/dist/kubectl-orch "$module"/src/main/dist/kubectl_complete-orch "$dist/"
 chmod +x "$dist/kubectl-orch" "$dist/kubectl_complete-orch"
 
-# Training run for the class-data archive: a deploy (packing, the client, its HTTP and TLS set-up) against an API
-# server address where nothing listens, so that no cluster is needed to build; it ends with "cannot reach".
+# Training runs for the class-data archive: list and info (and a missing name) against a canned API server on a
+# loopback TLS port (hack/plugin-training-server.java), and a deploy against an address where nothing listens (the
+# fabric8 client's set-up), so that no cluster is needed to build. Each records the classes it loads; their union is
+# lib/classes.classlist, from which the launcher makes the archive.
 training=$(mktemp -d)
-trap 'rm -rf "$training"' EXIT
-cat > "$training/kubeconfig" <<KUBECONFIG
+server_pid=""
+trap 'exec 3>&-; [ -z "$server_pid" ] || wait "$server_pid" 2>/dev/null || true; rm -rf "$training"' EXIT
+keytool -genkeypair -alias training -keyalg RSA -keysize 2048 -validity 2 -dname CN=127.0.0.1 -ext san=ip:127.0.0.1 \
+  -keystore "$training/server.p12" -storetype PKCS12 -storepass training -keypass training 2>/dev/null
+keytool -exportcert -rfc -alias training -keystore "$training/server.p12" -storepass training > "$training/ca.crt" 2>/dev/null
+mkfifo "$training/stdin"
+java "$root/hack/plugin-training-server.java" "$training/server.p12" training "$training/port" < "$training/stdin" &
+server_pid=$!
+exec 3>"$training/stdin"
+for _ in $(seq 1 300); do [[ -f "$training/port" ]] && break; sleep 0.1; done
+[[ -f "$training/port" ]] || { echo "kubectl-plugin.sh: the training API server did not start" >&2; exit 1; }
+kubeconfig() {
+  cat <<KUBECONFIG
 apiVersion: v1
 kind: Config
-clusters: [{name: training, cluster: {server: "https://127.0.0.1:1", insecure-skip-tls-verify: true}}]
+clusters: [{name: training, cluster: {server: "$1", certificate-authority: ca.crt}}]
 users: [{name: training, user: {token: training}}]
 contexts: [{name: training, context: {cluster: training, user: training, namespace: default}}]
 current-context: training
 KUBECONFIG
-if "$dist/kubectl-orch" --kubeconfig "$training/kubeconfig" deploy "$root/examples/hello-http" 2>"$training/err"; then
-  echo "kubectl-plugin.sh: the training deploy should not reach an API server" >&2; exit 1
-fi
-grep -q "cannot reach the Kubernetes API server" "$training/err" || { cat "$training/err" >&2; exit 1; }
+}
+kubeconfig "https://127.0.0.1:$(cat "$training/port")" > "$training/kubeconfig"
+kubeconfig "https://127.0.0.1:1" > "$training/unreachable"
+train() {
+  local expected=$1; shift
+  JAVA_TOOL_OPTIONS="-XX:DumpLoadedClassList=$training/$(date +%s%N).classlist" "$dist/kubectl-orch" "$@" \
+    >"$training/out" 2>"$training/err" || true
+  grep -q "$expected" "$training/out" "$training/err" || { cat "$training/out" "$training/err" >&2; exit 1; }
+}
+train "acme/training@1.0.0" --kubeconfig "$training/kubeconfig" list
+train "Deployed" --kubeconfig "$training/kubeconfig" info training
+train "not found" --kubeconfig "$training/kubeconfig" info missing
+train "cannot reach the Kubernetes API server" --kubeconfig "$training/unreachable" deploy "$root/examples/hello-http"
+cat "$training"/*.classlist | grep -v '^#' | awk '!seen[$0]++' > "$dist/lib/classes.classlist"
+rm -rf "$dist/cds"
+# The first run makes the archive in the background; the build waits for it so that the install is ready to time.
+"$dist/kubectl-orch" --version >/dev/null
+for _ in $(seq 1 600); do ls "$dist"/cds/classes-*.jsa >/dev/null 2>&1 && break; sleep 0.1; done
 ls "$dist"/cds/classes-*.jsa >/dev/null
 
 tarball="$module/target/kubectl-orch-$version.tar.gz"

@@ -1,7 +1,6 @@
 package dev.orch.kubectl;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
-import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
@@ -18,12 +17,12 @@ public final class DeleteCommand extends Verb {
   public Integer call() {
     Kind kind = Kind.ofReference(reference);
     String name = Kind.nameOf(reference);
-    GenericKubernetesResource resource = require(kind, name);
+    String uid = Fields.string(require(kind, name), "metadata", "uid");
     kind.in(client()).inNamespace(namespace()).withName(name).delete();
     // The garbage collector would delete it too, by its owner reference; deleting it here makes it go at once.
     ConfigMap bundle = client().configMaps().inNamespace(namespace()).withName(AgentOptions.bundleName(name)).get();
     boolean ownedBundle = bundle != null && bundle.getMetadata().getOwnerReferences().stream()
-        .anyMatch(owner -> owner.getUid().equals(resource.getMetadata().getUid()));
+        .anyMatch(owner -> owner.getUid().equals(uid));
     if (ownedBundle) {
       client().configMaps().inNamespace(namespace()).withName(AgentOptions.bundleName(name)).delete();
     }

@@ -5,8 +5,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -112,8 +110,13 @@ public final class EnvCommand implements Runnable {
     String output;
 
     @Override
+    protected boolean readsOnly() {
+      return true;
+    }
+
+    @Override
     public Integer call() {
-      GenericKubernetesResource resource = require(Kind.ofReference(reference), Kind.nameOf(reference));
+      Map<String, Object> resource = require(Kind.ofReference(reference), Kind.nameOf(reference));
       List<Map<String, Object>> env = Fields.objects(resource, "spec", "env");
       if (output != null) {
         out().println(("json".equals(output) ? Printer.json(env) : Printer.yaml(env)).strip());

@@ -53,12 +53,12 @@ public final class Fields {
   }
 
   /** The condition of that type, or null. */
-  public static Map<String, Object> condition(GenericKubernetesResource resource, String type) {
+  public static Map<String, Object> condition(Object resource, String type) {
     return objects(resource, "status", "conditions").stream().filter(c -> type.equals(c.get("type"))).findFirst()
         .orElse(null);
   }
 
-  public static boolean conditionTrue(GenericKubernetesResource resource, String type) {
+  public static boolean conditionTrue(Object resource, String type) {
     Map<String, Object> condition = condition(resource, type);
     return condition != null && "True".equals(condition.get("status"));
   }

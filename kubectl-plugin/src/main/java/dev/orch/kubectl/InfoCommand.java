@@ -1,6 +1,8 @@
 package dev.orch.kubectl;
 
 import java.io.PrintWriter;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -9,8 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
-import io.fabric8.kubernetes.api.model.Event;
-import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -33,17 +33,22 @@ public final class InfoCommand extends Verb {
   String output;
 
   @Override
+  protected boolean readsOnly() {
+    return true;
+  }
+
+  @Override
   public Integer call() {
     Kind kind = Kind.ofReference(reference);
     String name = Kind.nameOf(reference);
-    GenericKubernetesResource resource = require(kind, name);
+    Map<String, Object> resource = require(kind, name);
     if (output != null) {
       Printer.print(out(), output, List.of(resource));
       return 0;
     }
     PrintWriter out = out();
     field(out, "Name", name);
-    field(out, "Namespace", resource.getMetadata().getNamespace());
+    field(out, "Namespace", Fields.string(resource, "metadata", "namespace"));
     field(out, "Kind", kind.kind());
     field(out, "Agent", Fields.string(resource, "spec", "agent"));
     switch (kind) {
@@ -57,9 +62,9 @@ public final class InfoCommand extends Verb {
     return 0;
   }
 
-  private void service(PrintWriter out, GenericKubernetesResource service) {
+  private void service(PrintWriter out, Map<String, Object> service) {
     field(out, "State", terminal().state(displayState(service)) + (Fields.isTrue(service, "spec", "paused")
-        ? " (spec.paused; resume with kubectl orch resume " + service.getMetadata().getName() + ")" : ""));
+        ? " (spec.paused; resume with kubectl orch resume " + Fields.string(service, "metadata", "name") + ")" : ""));
     field(out, "Health", terminal().state(Fields.string(service, "status", "health")));
     Long ready = Fields.number(service, "status", "readyInstances");
     field(out, "Instances", (ready == null ? 0 : ready) + " ready of " + instances(service));
@@ -86,17 +91,17 @@ public final class InfoCommand extends Verb {
         Fields.strings(service, "spec", "secrets"))));
   }
 
-  private void swarm(PrintWriter out, GenericKubernetesResource swarm) {
+  private void swarm(PrintWriter out, Map<String, Object> swarm) {
     field(out, "Replicas", Fields.string(swarm, "spec", "replicas") + " wanted, " + count(swarm, "deployed")
         + " deployed, " + count(swarm, "ready") + " ready, " + count(swarm, "failedCount") + " failed (tolerated: "
         + Fields.string(swarm, "spec", "maxFailedReplicas") + ")");
     for (Map<String, Object> failed : Fields.objects(swarm, "status", "failed")) {
       field(out, "  replica " + failed.get("replicaIndex"), failed.get("error") + ": " + failed.get("message"));
     }
-    out.println("Per replica: kubectl orch swarm status " + swarm.getMetadata().getName());
+    out.println("Per replica: kubectl orch swarm status " + Fields.string(swarm, "metadata", "name"));
   }
 
-  private void schedule(PrintWriter out, GenericKubernetesResource schedule) {
+  private void schedule(PrintWriter out, Map<String, Object> schedule) {
     String type = Fields.string(schedule, "spec", "type");
     field(out, "Type", "cron".equals(type) ? "cron \"" + Fields.string(schedule, "spec", "schedule") + "\" ("
         + (Fields.string(schedule, "spec", "timeZone") == null ? "UTC" : Fields.string(schedule, "spec", "timeZone")) + ")"
@@ -107,7 +112,7 @@ public final class InfoCommand extends Verb {
         : terminal().state(Fields.string(schedule, "status", "lastRunStatus")) + " (fired "
             + timeAndAge(Fields.string(schedule, "status", "lastFiredAt")) + ")");
     if ("webhook".equals(type)) {
-      field(out, "Webhook", "kubectl orch schedule webhook-url " + schedule.getMetadata().getName() + " (holds the token)");
+      field(out, "Webhook", "kubectl orch schedule webhook-url " + Fields.string(schedule, "metadata", "name") + " (holds the token)");
     }
     List<Map<String, Object>> runs = Fields.objects(schedule, "status", "runs");
     if (!runs.isEmpty()) {
@@ -117,11 +122,11 @@ public final class InfoCommand extends Verb {
           terminal().state(Fields.string(run, "status")), Fields.string(run, "exitCode"),
           age(Fields.string(run, "firedAt"))));
       table.print(out);
-      out.println("  all runs: kubectl orch schedule runs " + schedule.getMetadata().getName());
+      out.println("  all runs: kubectl orch schedule runs " + Fields.string(schedule, "metadata", "name"));
     }
   }
 
-  private void conditions(PrintWriter out, GenericKubernetesResource resource) {
+  private void conditions(PrintWriter out, Map<String, Object> resource) {
     List<Map<String, Object>> conditions = Fields.objects(resource, "status", "conditions");
     if (conditions.isEmpty()) {
       out.println("Conditions:   <none> (the operator has not written a status yet: is orch-operator running?)");
@@ -137,38 +142,41 @@ public final class InfoCommand extends Verb {
   }
 
   private void events(PrintWriter out, Kind kind, String name) {
-    List<Event> events = client().v1().events().inNamespace(namespace()).withField("involvedObject.name", name)
-        .withField("involvedObject.kind", kind.kind()).list().getItems().stream()
-        .sorted(Comparator.comparing(InfoCommand::lastSeen).reversed()).limit(EVENTS).toList();
+    String selector = URLEncoder.encode("involvedObject.name=" + name + ",involvedObject.kind=" + kind.kind(),
+        StandardCharsets.UTF_8);
+    List<Map<String, Object>> events = Fields.objects(reader().get("/api/v1/namespaces/" + namespace()
+        + "/events?fieldSelector=" + selector), "items").stream()
+        .sorted(Comparator.comparing(InfoCommand::lastSeen, Comparator.nullsFirst(Comparator.naturalOrder())).reversed())
+        .limit(EVENTS).toList();
     if (events.isEmpty()) {
       out.println("Events:       <none>");
       return;
     }
     out.println("Events:");
     Table table = new Table("  LAST SEEN", "TYPE", "REASON", "MESSAGE");
-    for (Event event : events) {
-      String count = event.getCount() != null && event.getCount() > 1 ? " (x" + event.getCount() + ")" : "";
-      table.row("  " + age(lastSeen(event)), terminal().state(event.getType()), event.getReason(),
-          event.getMessage() + count);
+    for (Map<String, Object> event : events) {
+      Long count = Fields.number(event, "count");
+      table.row("  " + age(lastSeen(event)), terminal().state(Fields.string(event, "type")),
+          Fields.string(event, "reason"), Fields.string(event, "message") + (count != null && count > 1 ? " (x" + count
+              + ")" : ""));
     }
     table.print(out);
   }
 
-  private static String lastSeen(Event event) {
-    if (event.getSeries() != null && event.getSeries().getLastObservedTime() != null) {
-      return event.getSeries().getLastObservedTime().getTime();
+  /** When an event last happened, in whichever field its reporter filled (events.k8s.io or core/v1 style). */
+  private static String lastSeen(Map<String, Object> event) {
+    for (Object[] path : new Object[][] {{"series", "lastObservedTime"}, {"lastTimestamp"}, {"eventTime"},
+        {"metadata", "creationTimestamp"}}) {
+      String time = Fields.string(event, path);
+      if (time != null) {
+        return time;
+      }
     }
-    if (event.getLastTimestamp() != null) {
-      return event.getLastTimestamp();
-    }
-    if (event.getEventTime() != null) {
-      return event.getEventTime().getTime();
-    }
-    return event.getMetadata().getCreationTimestamp();
+    return null;
   }
 
   /** A count from the status, "?" before the operator wrote one. */
-  static String count(GenericKubernetesResource resource, String field) {
+  static String count(Object resource, String field) {
     Long value = Fields.number(resource, "status", field);
     return value == null ? "?" : String.valueOf(value);
   }
@@ -193,19 +201,19 @@ public final class InfoCommand extends Verb {
   }
 
   /** The state as the reference CLI shows it: a crash-looped service stands out as CRASH-LOOP. */
-  static String displayState(GenericKubernetesResource service) {
+  static String displayState(Object service) {
     String state = Fields.string(service, "status", "state");
     return "crash-loop".equals(state) ? "CRASH-LOOP" : state;
   }
 
   /** "3" or "3 (2 failing)": restarts and, when in a streak, the failures in a row. */
-  static String restarts(GenericKubernetesResource service) {
+  static String restarts(Object service) {
     Long restarts = Fields.number(service, "status", "restartCount");
     Long failing = Fields.number(service, "status", "consecutiveRestartFailures");
     return (restarts == null ? 0 : restarts) + (failing != null && failing > 0 ? " (" + failing + " failing)" : "");
   }
 
-  static String instances(GenericKubernetesResource service) {
+  static String instances(Object service) {
     String min = Fields.string(service, "spec", "minInstances");
     String max = Fields.string(service, "spec", "maxInstances");
     return min == null ? "1" : max == null || max.equals(min) ? min : min + "-" + max;
@@ -239,7 +247,7 @@ public final class InfoCommand extends Verb {
   }
 
   /** ", Ready: reason" or ", Stalled: reason: message", for one-line summaries. */
-  static String conditionSummary(GenericKubernetesResource resource, Terminal terminal) {
+  static String conditionSummary(Object resource, Terminal terminal) {
     Map<String, Object> stalled = Fields.condition(resource, "Stalled");
     if (stalled != null && "True".equals(stalled.get("status"))) {
       return "; " + terminal.state("Stalled") + ": " + stalled.get("reason") + ": " + stalled.get("message");

@@ -23,12 +23,11 @@ public enum Kind {
   public static final String API_VERSION = GROUP + "/" + VERSION;
 
   private final String kind;
-  private final ResourceDefinitionContext context;
+  private final String plural;
 
   Kind(String kind, String plural) {
     this.kind = kind;
-    this.context = new ResourceDefinitionContext.Builder().withGroup(GROUP).withVersion(VERSION).withKind(kind)
-        .withPlural(plural).withNamespaced(true).build();
+    this.plural = plural;
   }
 
   public String kind() {
@@ -40,9 +39,15 @@ public enum Kind {
     return kind.toLowerCase(Locale.ROOT);
   }
 
+  /** The resource's name in API paths (/apis/orch.dev/v1alpha1/namespaces/NS/agentservices). */
+  public String plural() {
+    return plural;
+  }
+
   public MixedOperation<GenericKubernetesResource, GenericKubernetesResourceList, Resource<GenericKubernetesResource>>
       in(KubernetesClient client) {
-    return client.genericKubernetesResources(context);
+    return client.genericKubernetesResources(new ResourceDefinitionContext.Builder().withGroup(GROUP)
+        .withVersion(VERSION).withKind(kind).withPlural(plural).withNamespaced(true).build());
   }
 
   /** TYPE/NAME as kubectl takes it (agentservice/x, asvc/x, swarm/x, schedule/x); a bare NAME is an AgentService. */

@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import javax.net.ssl.SSLException;
+
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -141,12 +143,19 @@ public final class KubectlOrch implements Runnable {
     }
     if (exception instanceof KubernetesClientException k8s) {
       Throwable cause = k8s.getCause();
+      boolean tls = false;
       while (cause != null && !(cause instanceof ConnectException) && cause.getCause() != null) {
+        tls |= cause instanceof SSLException;
         cause = cause.getCause();
       }
-      if (cause instanceof ConnectException || k8s.getCode() == 0 && k8s.getStatus() == null) {
-        return "cannot reach the Kubernetes API server" + root.cluster.server().map(url -> " at " + url).orElse("")
-            + " (" + (cause == null ? k8s.getMessage() : cause.toString()) + "); check that the cluster is up and"
+      String server = root.cluster.server().map(url -> " at " + url).orElse("");
+      String why = " (" + (cause == null ? k8s.getMessage() : cause.toString()) + ")";
+      if (tls) {
+        return "the API server" + server + " is not the one the kubeconfig trusts" + why + "; check the cluster's"
+            + " certificate-authority in the kubeconfig and --context: kubectl cluster-info";
+      }
+      if (cause instanceof ConnectException || k8s.getCode() <= 0 && k8s.getStatus() == null) {
+        return "cannot reach the Kubernetes API server" + server + why + "; check that the cluster is up and"
             + " that --kubeconfig/--context (or KUBECONFIG) name it: kubectl cluster-info";
       }
       String reason = k8s.getStatus() != null && k8s.getStatus().getMessage() != null ? k8s.getStatus().getMessage()

@@ -3,8 +3,8 @@ package dev.orch.kubectl;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 
-import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -28,6 +28,11 @@ public final class ListCommand extends Verb {
   String output;
 
   @Override
+  protected boolean readsOnly() {
+    return true;
+  }
+
+  @Override
   public Integer call() {
     if (status != null && !STATES.contains(status)) {
       throw new UserError("--status " + status + " is not a state; use one of " + String.join(", ", STATES));
@@ -35,19 +40,18 @@ public final class ListCommand extends Verb {
     if (output != null && !List.of("wide", "json", "yaml", "name").contains(output)) {
       throw new UserError("-o " + output + " is not an output of list; use -o wide, json, yaml or name");
     }
-    var resources = Kind.AGENT_SERVICE.in(client());
-    List<GenericKubernetesResource> services = (allNamespaces ? resources.inAnyNamespace().list()
-        : resources.inNamespace(namespace()).list()).getItems().stream()
+    List<Map<String, Object>> services = Fields.objects(reader()
+        .get(ApiReader.collection(Kind.AGENT_SERVICE, allNamespaces ? null : namespace())), "items").stream()
         .filter(s -> status == null || status.equals(Fields.string(s, "status", "state")))
-        .sorted(Comparator.comparing((GenericKubernetesResource s) -> s.getMetadata().getNamespace())
-            .thenComparing(s -> s.getMetadata().getName()))
+        .sorted(Comparator.comparing((Map<String, Object> s) -> Fields.string(s, "metadata", "namespace"))
+            .thenComparing(s -> Fields.string(s, "metadata", "name")))
         .toList();
     if ("json".equals(output) || "yaml".equals(output)) {
       Printer.printList(out(), output, services);
       return 0;
     }
     if ("name".equals(output)) {
-      services.forEach(s -> out().println("agentservice.orch.dev/" + s.getMetadata().getName()));
+      services.forEach(s -> out().println("agentservice.orch.dev/" + Fields.string(s, "metadata", "name")));
       out().flush();
       return 0;
     }
@@ -59,12 +63,12 @@ public final class ListCommand extends Verb {
     }
     boolean wide = "wide".equals(output);
     Table table = new Table(columns(wide));
-    for (GenericKubernetesResource service : services) {
+    for (Map<String, Object> service : services) {
       List<String> row = new ArrayList<>();
       if (allNamespaces) {
-        row.add(service.getMetadata().getNamespace());
+        row.add(Fields.string(service, "metadata", "namespace"));
       }
-      row.add(service.getMetadata().getName());
+      row.add(Fields.string(service, "metadata", "name"));
       row.add(Fields.string(service, "spec", "agent"));
       row.add(terminal().state(InfoCommand.displayState(service)));
       row.add(terminal().state(Fields.string(service, "status", "health")));

@@ -23,12 +23,12 @@ public final class Printer {
   private Printer() {
   }
 
-  public static void print(PrintWriter out, String format, List<? extends HasMetadata> objects) {
+  public static void print(PrintWriter out, String format, List<?> objects) {
     printDocument(out, format, objects.size() == 1 ? objects.get(0) : list(objects));
   }
 
   /** A v1 List even of one object, as `kubectl get` prints a listing. */
-  public static void printList(PrintWriter out, String format, List<? extends HasMetadata> objects) {
+  public static void printList(PrintWriter out, String format, List<?> objects) {
     printDocument(out, format, list(objects));
   }
 
@@ -67,7 +67,7 @@ public final class Printer {
     }
   }
 
-  private static Map<String, Object> list(List<? extends HasMetadata> objects) {
+  private static Map<String, Object> list(List<?> objects) {
     Map<String, Object> list = new LinkedHashMap<>();
     list.put("apiVersion", "v1");
     list.put("kind", "List");

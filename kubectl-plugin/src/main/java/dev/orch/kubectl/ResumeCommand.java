@@ -2,7 +2,6 @@ package dev.orch.kubectl;
 
 import java.util.Map;
 
-import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
@@ -19,7 +18,7 @@ public final class ResumeCommand extends Verb {
   public Integer call() {
     Kind kind = PauseCommand.pausable(reference);
     String name = Kind.nameOf(reference);
-    GenericKubernetesResource resource = require(kind, name);
+    Map<String, Object> resource = require(kind, name);
     Patches.merge(client(), kind, namespace(), name, Map.of("spec", Map.of("paused", false)));
     boolean crashLooped = Fields.isTrue(resource, "status", "crashLoop", "autoPaused");
     if (crashLooped) {

@@ -4,7 +4,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -36,7 +35,7 @@ public final class RolloutCommand implements Runnable {
     /** The AgentService's name, once {@link #service()} has read it. */
     String name;
 
-    GenericKubernetesResource service() {
+    Map<String, Object> service() {
       if (Kind.ofReference(reference) != Kind.AGENT_SERVICE) {
         throw new UserError("rollouts are an AgentService's; a Swarm rolls its replicas one at a time and a Schedule"
             + " starts each run from its spec. Name an AgentService: kubectl orch rollout status NAME");
@@ -45,7 +44,7 @@ public final class RolloutCommand implements Runnable {
       return require(Kind.AGENT_SERVICE, name);
     }
 
-    static String phase(GenericKubernetesResource service) {
+    static String phase(Map<String, Object> service) {
       return Fields.string(service, "status", "rollout", "phase");
     }
 
@@ -53,7 +52,7 @@ public final class RolloutCommand implements Runnable {
      * Refuses a command the operator would not act on now. It keeps a command it has not acted on, and would act on
      * it at the next canary: a promote sent between canaries would skip the next one's first step.
      */
-    void requirePhase(GenericKubernetesResource service, Set<String> phases, String what) {
+    void requirePhase(Map<String, Object> service, Set<String> phases, String what) {
       String phase = phase(service);
       if (!phases.contains(phase)) {
         throw new UserError("agentservice/" + name + " has no canary to " + what + " (rollout phase " + (phase == null
@@ -77,6 +76,11 @@ public final class RolloutCommand implements Runnable {
   public static final class Status extends RolloutVerb {
     @Option(names = {"-o", "--output"}, paramLabel = "json|yaml", description = "Print status.rollout itself.")
     String output;
+
+    @Override
+    protected boolean readsOnly() {
+      return true;
+    }
 
     @Override
     public Integer call() {
@@ -138,7 +142,7 @@ public final class RolloutCommand implements Runnable {
 
     @Override
     public Integer call() {
-      GenericKubernetesResource service = service();
+      Map<String, Object> service = service();
       requirePhase(service, Set.of("Progressing", "Paused", "Aborted"), "promote");
       boolean retry = "Aborted".equals(phase(service));
       // The operator takes full and full-ANYTHING as a full promote; the time keeps each request new.

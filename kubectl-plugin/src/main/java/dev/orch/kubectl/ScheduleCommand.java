@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import picocli.CommandLine;
@@ -107,7 +106,7 @@ public final class ScheduleCommand implements Runnable {
 
     @Override
     public Integer call() throws IOException, InterruptedException {
-      GenericKubernetesResource schedule = require(Kind.SCHEDULE, name);
+      Map<String, Object> schedule = require(Kind.SCHEDULE, name);
       if (input == null) {
         String requestedAt = requestNow(Kind.SCHEDULE, name, TRIGGER_ANNOTATION);
         out().println("schedule/" + name + " triggered (" + TRIGGER_ANNOTATION + "=" + requestedAt + "); follow it with"
@@ -155,8 +154,13 @@ public final class ScheduleCommand implements Runnable {
     String output;
 
     @Override
+    protected boolean readsOnly() {
+      return true;
+    }
+
+    @Override
     public Integer call() {
-      GenericKubernetesResource schedule = require(Kind.SCHEDULE, name);
+      Map<String, Object> schedule = require(Kind.SCHEDULE, name);
       List<Map<String, Object>> runs = Fields.objects(schedule, "status", "runs");
       if ("json".equals(output) || "yaml".equals(output)) {
         out().println(("json".equals(output) ? Printer.json(runs) : Printer.yaml(runs)).strip());
@@ -197,7 +201,7 @@ public final class ScheduleCommand implements Runnable {
       return 0;
     }
 
-    private static String nextRun(GenericKubernetesResource schedule) {
+    private static String nextRun(Map<String, Object> schedule) {
       String next = Fields.string(schedule, "status", "nextFireAt");
       return next == null ? "" : " (next run " + next + ")";
     }
@@ -232,8 +236,8 @@ public final class ScheduleCommand implements Runnable {
     }
 
     /** The full URL, token included, of a webhook schedule. */
-    static String url(Verb verb, GenericKubernetesResource schedule, String baseUrl) {
-      String name = schedule.getMetadata().getName();
+    static String url(Verb verb, Map<String, Object> schedule, String baseUrl) {
+      String name = Fields.string(schedule, "metadata", "name");
       if (!"webhook".equals(Fields.string(schedule, "spec", "type"))) {
         throw new UserError("schedule/" + name + " runs on cron, so it has no webhook URL; start a run with"
             + " kubectl orch schedule trigger " + name);
@@ -253,7 +257,7 @@ public final class ScheduleCommand implements Runnable {
             + " chart's webhooks.baseUrl or webhookIngress), so status.webhook.url is unset; pass the address that"
             + " reaches the operator's port 8080, e.g. --base-url http://127.0.0.1:8080 under make run");
       }
-      Secret secret = verb.client().secrets().inNamespace(schedule.getMetadata().getNamespace()).withName(secretName).get();
+      Secret secret = verb.client().secrets().inNamespace(Fields.string(schedule, "metadata", "namespace")).withName(secretName).get();
       String encoded = secret == null || secret.getData() == null ? null : secret.getData().get(key);
       if (encoded == null) {
         throw new UserError("the token Secret " + secretName + " (key " + key + ") is missing; rotate the token:"

@@ -3,7 +3,6 @@ package dev.orch.kubectl;
 import java.util.List;
 import java.util.Map;
 
-import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -65,8 +64,13 @@ public final class SwarmCommand implements Runnable {
     String output;
 
     @Override
+    protected boolean readsOnly() {
+      return true;
+    }
+
+    @Override
     public Integer call() {
-      GenericKubernetesResource swarm = require(Kind.SWARM, name);
+      Map<String, Object> swarm = require(Kind.SWARM, name);
       if (output != null && !output.equals("wide")) {
         Printer.print(out(), output, List.of(swarm));
         return 0;

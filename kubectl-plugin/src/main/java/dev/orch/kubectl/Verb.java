@@ -1,10 +1,12 @@
 package dev.orch.kubectl;
 
 import java.io.PrintWriter;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
-import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
@@ -22,6 +24,20 @@ public abstract class Verb implements Callable<Integer> {
 
   protected Cluster cluster() {
     return root().cluster;
+  }
+
+  /**
+   * Whether the verb only reads: such a verb reads through the kubeconfig's own HTTP path when it can (see
+   * {@link Cluster#reader(boolean)}); a verb that writes reads through fabric8's client too, so that a run makes
+   * one connection, not two.
+   */
+  protected boolean readsOnly() {
+    return false;
+  }
+
+  /** How this verb reads resources. */
+  protected ApiReader reader() {
+    return cluster().reader(readsOnly());
   }
 
   protected KubernetesClient client() {
@@ -60,9 +76,10 @@ public abstract class Verb implements Callable<Integer> {
     return value;
   }
 
-  /** The resource, or a UserError that says how to find the right name. */
-  protected GenericKubernetesResource require(Kind kind, String name) {
-    GenericKubernetesResource resource = kind.in(client()).inNamespace(namespace()).withName(name).get();
+  /** The resource as a JSON object (read with {@link Fields}), or a UserError that says how to find the right name. */
+  protected Map<String, Object> require(Kind kind, String name) {
+    Map<String, Object> resource = reader().find(ApiReader.collection(kind, namespace()) + "/"
+        + URLEncoder.encode(name, StandardCharsets.UTF_8));
     if (resource == null) {
       throw new UserError(kind.lowerCase() + " \"" + name + "\" not found in namespace " + namespace() + "; list them with"
           + " kubectl orch " + (kind == Kind.AGENT_SERVICE ? "list" : "list " + kind.lowerCase() + "s") + " -n " + namespace()
