@@ -3,8 +3,9 @@
 # Go, a JDK 17 and a Maven 3.x are expected on the machine (see README.md, Prerequisites).
 set -euo pipefail
 
-# podman and debootstrap build the images; runc, nftables, iptables and iproute2 run the local node.
-packages=(podman runc debootstrap nftables iptables iproute2)
+# podman and debootstrap build the images; runc, nftables, iptables and iproute2 run the local node; openssl makes
+# the client certificates of the plugin's tests.
+packages=(podman runc debootstrap nftables iptables iproute2 openssl)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
