@@ -334,6 +334,21 @@ mod tests {
         assert!(scratch.digest(&commit).is_some());
     }
 
+    /// A variable the operator adds to the contract must be weighed here: either it shapes the prepared
+    /// workspace (then it belongs to the digest) or it is listed as one that does not.
+    #[test]
+    fn every_contract_variable_is_in_the_digest_or_known_not_to_shape_the_workspace() {
+        const NOT_SHAPING: [&str; 3] = ["ORCH_AGENT", "ORCH_SECRET_NAMES", "ORCH_STATUS_DIR"];
+        let contract = include_str!("../../contract/agent-pod.properties");
+        for line in contract.lines().filter(|l| l.starts_with("env.")) {
+            let name = line.split_once('=').unwrap().1.trim();
+            assert!(
+                INPUT_VARIABLES.contains(&name) || NOT_SHAPING.contains(&name),
+                "{name} is in the contract but neither in INPUT_VARIABLES nor in NOT_SHAPING"
+            );
+        }
+    }
+
     #[test]
     fn a_missing_runtime_id_is_an_error_that_names_it() {
         let scratch = Scratch::new("no-runtime");
