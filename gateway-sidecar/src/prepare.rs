@@ -43,6 +43,9 @@ pub const INPUT_VARIABLES: [&str; 15] = [
     "ORCH_BUNDLE_SOURCE",
 ];
 
+/// Hands the runner image's id to the JVM, whose dependency marker includes it (contract: prepare.env.runtime-id).
+pub const RUNTIME_ID_VARIABLE: &str = "ORCH_RUNTIME_ID";
+
 const USAGE: &str =
     "orch-pod prepare --runtime FILE -- COMMAND [ARG...] (the runner image's orch-prepare runs it)";
 
@@ -69,7 +72,17 @@ pub fn main(args: &[String]) -> i32 {
     let workspace =
         PathBuf::from(env("ORCH_WORKSPACE").unwrap_or_else(|| "/orch/workspace".into()));
     let status_dir = PathBuf::from(env("ORCH_STATUS_DIR").unwrap_or_else(|| "/orch/status".into()));
-    let digest = match inputs_digest(env, runtime) {
+    let runtime_id = fs::read_to_string(runtime).map_err(|e| {
+        format!(
+            "cannot read the runtime id {} ({e}); the runner image is incomplete",
+            runtime.display()
+        )
+    });
+    let digest = match runtime_id
+        .as_deref()
+        .map_err(String::clone)
+        .and_then(|id| inputs_digest(env, id))
+    {
         Ok(digest) => digest,
         Err(reason) => {
             println!("orch-prepare: no fast path ({reason})");
@@ -101,7 +114,7 @@ pub fn main(args: &[String]) -> i32 {
         );
         return 2;
     }
-    let code = run(command);
+    let code = run(command, runtime_id.as_deref().unwrap_or_default().trim());
     if code == 0
         && let Some(digest) = digest
         && let Err(e) = write_marker(&marker, &digest)
@@ -122,7 +135,7 @@ fn is_current(workspace: &Path, digest: &str) -> bool {
 /// inputs; an error when an input cannot be read.
 pub fn inputs_digest(
     env: impl Fn(&str) -> Option<String>,
-    runtime: &Path,
+    runtime_id: &str,
 ) -> Result<Option<String>, String> {
     let kind = env("ORCH_BUNDLE_KIND").unwrap_or_else(|| "configmap".into());
     let mut sha = Sha256::new();
@@ -132,13 +145,7 @@ pub fn inputs_digest(
         sha.update((value.len() as u64).to_be_bytes());
         sha.update(value);
     };
-    let runtime_id = fs::read(runtime).map_err(|e| {
-        format!(
-            "cannot read the runtime id {} ({e}); the runner image is incomplete",
-            runtime.display()
-        )
-    })?;
-    field("runtime", &runtime_id);
+    field("runtime", runtime_id.as_bytes());
     for name in INPUT_VARIABLES {
         field(name, env(name).unwrap_or_default().as_bytes());
     }
@@ -191,9 +198,13 @@ fn is_commit_id(reference: &str) -> bool {
     reference.len() == 40 && reference.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-fn run(command: &[String]) -> i32 {
+fn run(command: &[String], runtime_id: &str) -> i32 {
     use std::os::unix::process::ExitStatusExt;
-    match Command::new(&command[0]).args(&command[1..]).status() {
+    match Command::new(&command[0])
+        .args(&command[1..])
+        .env(RUNTIME_ID_VARIABLE, runtime_id)
+        .status()
+    {
         Ok(status) => status
             .code()
             .unwrap_or_else(|| 128 + status.signal().unwrap_or(0)),
@@ -233,7 +244,6 @@ mod tests {
                 .join(format!("orch-pod-prepare-{name}-{}", std::process::id()));
             let _ = fs::remove_dir_all(&dir);
             fs::create_dir_all(dir.join("source")).unwrap();
-            fs::write(dir.join("runtime"), "runner 1\n").unwrap();
             fs::write(dir.join("source/main.py"), "print('hi')\n").unwrap();
             fs::write(dir.join("source/requirements.txt"), "requests==2.32.3\n").unwrap();
             Scratch(dir)
@@ -258,7 +268,11 @@ mod tests {
         }
 
         fn digest(&self, env: &HashMap<String, String>) -> Option<String> {
-            inputs_digest(|name| env.get(name).cloned(), &self.0.join("runtime")).unwrap()
+            self.digest_in(env, "runner 1")
+        }
+
+        fn digest_in(&self, env: &HashMap<String, String>, runtime_id: &str) -> Option<String> {
+            inputs_digest(|name| env.get(name).cloned(), runtime_id).unwrap()
         }
     }
 
@@ -297,9 +311,8 @@ mod tests {
         .unwrap();
         let new_requirements = scratch.digest(&scratch.env(&[])).unwrap();
         assert_ne!(new_requirements, base, "a dependency file changed");
-        fs::write(scratch.0.join("runtime"), "runner 2\n").unwrap();
         assert_ne!(
-            scratch.digest(&scratch.env(&[])).unwrap(),
+            scratch.digest_in(&scratch.env(&[]), "runner 2").unwrap(),
             new_requirements,
             "a new runner image"
         );
@@ -350,12 +363,19 @@ mod tests {
     }
 
     #[test]
-    fn a_missing_runtime_id_is_an_error_that_names_it() {
-        let scratch = Scratch::new("no-runtime");
-        let env = scratch.env(&[]);
-        let error =
-            inputs_digest(|name| env.get(name).cloned(), &scratch.0.join("missing")).unwrap_err();
-        assert!(error.contains("runtime id"), "{error}");
+    fn names_and_paths_are_the_contracts() {
+        let contract = include_str!("../../contract/agent-pod.properties");
+        let value = |key: &str| {
+            contract
+                .lines()
+                .find_map(|l| l.strip_prefix(&format!("{key}=")))
+                .unwrap_or_else(|| panic!("contract/agent-pod.properties has no {key}"))
+        };
+        assert_eq!(RUNTIME_ID_VARIABLE, value("prepare.env.runtime-id"));
+        assert_eq!(
+            marker_in(Path::new("/w")),
+            Path::new("/w").join(value("prepare.marker"))
+        );
     }
 
     #[test]
