@@ -111,7 +111,7 @@ bench-node: kube-binaries node-binaries
 	  -Dorch.crds.dir=$(CURDIR)/crds -Dorch.local-cluster.node=true -Dorch.operator.jar=$(CURDIR)/operator/target/quarkus-app/quarkus-run.jar
 
 .PHONY: bench-wake
-## bench-wake: on the local node: a sleeping service woken by a request, 10 times: p50/p90 split into wake asked, scale-up, scheduling, prepare, agent running, /health, answer; memory freed per sleeping service
+## bench-wake: on the local node: a sleeping service (with a requirements.txt) woken by a request, 10 times without and 10 with spec.dependencyCache: p50/p90 split into wake asked, scale-up, scheduling, prepare, agent running, /health, answer; memory freed per sleeping service
 bench-wake: kube-binaries node-binaries
 	$(MVN) -q install -DskipTests -DskipITs
 	ORCH_KUBE_BIN="$(KUBE_BIN)" ORCH_NODE_BIN="$(NODE_BIN)" $(MVN) -q -pl node-tests exec:java -Dexec.classpathScope=test \

@@ -2,17 +2,20 @@
 //!
 //! - `orch-pod supervise`: the agent container's entrypoint and PID 1 (see [`supervise`]).
 //! - `orch-pod gateway`: the sidecar that answers /health and proxies to the agent (see [`gateway`]).
+//! - `orch-pod prepare --runtime FILE -- COMMAND...`: the `prepare` init container's fast path in front of the
+//!   runner's JVM (see [`prepare`]).
 //! - `orch-pod install DIR`: copies the binary to `DIR/orch-pod`, so that an init container can hand the
 //!   supervisor to an image that does not contain it (image bundles).
 
 mod clock;
 mod gateway;
 mod mask;
+mod prepare;
 mod status;
 mod supervise;
 mod termination;
 
-const USAGE: &str = "usage: orch-pod supervise|gateway|install DIR (the operator's agent pod runs `supervise` as \
+const USAGE: &str = "usage: orch-pod supervise|gateway|prepare|install DIR (the operator's agent pod runs `supervise` as \
                      the agent container's entrypoint and `gateway` as the sidecar)";
 
 fn main() {
@@ -20,6 +23,7 @@ fn main() {
     let code = match args.get(1).map(String::as_str) {
         Some("supervise") => supervise::main(&args[2..]),
         Some("gateway") => gateway::main(),
+        Some("prepare") => prepare::main(&args[2..]),
         Some("install") if args.len() == 3 => install(std::path::Path::new(&args[2])),
         _ => {
             eprintln!("{USAGE}");

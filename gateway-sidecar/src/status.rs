@@ -74,6 +74,11 @@ impl Status {
         }
     }
 
+    /// What `prepare` (Java) writes while it works; the fast path writes it when it is done.
+    pub fn preparing(message: &str) -> Status {
+        Status::new("preparing", message)
+    }
+
     pub fn failed(message: &str) -> Status {
         Status::new("failed", message)
     }

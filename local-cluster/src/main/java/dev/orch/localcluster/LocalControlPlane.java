@@ -172,9 +172,10 @@ public final class LocalControlPlane implements ClusterConnection {
         "--root-ca-file=" + workDir.resolve("pki/apiserver.crt"),
         "--cluster-name=orch-test",
         // The garbage collector and the workload controllers are what tests need; cloud controllers would only
-        // complain. Node lifecycle runs when there is a node: it lifts the not-ready taint a new node registers with.
-        "--controllers=*,-nodeipam," + (podReachableAddress == null ? "-nodelifecycle," : "")
-            + "-cloud-node-lifecycle,-service-lb-controller,-node-route-controller,-persistentvolume-binder,-attachdetach",
+        // complain. Node lifecycle runs when there is a node: it lifts the not-ready taint a new node registers with;
+        // so does the volume binder, which binds claims to the local PersistentVolumes node tests make.
+        "--controllers=*,-nodeipam," + (podReachableAddress == null ? "-nodelifecycle,-persistentvolume-binder," : "")
+            + "-cloud-node-lifecycle,-service-lb-controller,-node-route-controller,-attachdetach",
         "--concurrent-gc-syncs=5"));
     controllerManagerRunning = true;
   }

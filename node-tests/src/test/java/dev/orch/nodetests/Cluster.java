@@ -74,6 +74,20 @@ final class Cluster {
         .toList();
   }
 
+  /** What `kubectl describe` would show of an agent's pods and claims, and the namespace's events, for a failure message. */
+  String describe(String instance) {
+    StringBuilder out = new StringBuilder();
+    client.pods().withLabel("app.kubernetes.io/instance", instance).list().getItems()
+        .forEach(p -> out.append("pod ").append(p.getMetadata().getName()).append(": ").append(p.getStatus()).append('\n'));
+    client.persistentVolumeClaims().list().getItems()
+        .forEach(c -> out.append("claim ").append(c.getMetadata().getName()).append(": ").append(c.getStatus()).append('\n'));
+    client.persistentVolumes().list().getItems()
+        .forEach(v -> out.append("volume ").append(v.getMetadata().getName()).append(": ").append(v.getStatus()).append('\n'));
+    client.v1().events().list().getItems().forEach(e -> out.append("event ").append(e.getInvolvedObject().getKind()).append(' ')
+        .append(e.getInvolvedObject().getName()).append(' ').append(e.getReason()).append(": ").append(e.getMessage()).append('\n'));
+    return out.toString();
+  }
+
   String agentLog(Pod pod) {
     return client.pods().withName(pod.getMetadata().getName()).inContainer("agent").getLog();
   }

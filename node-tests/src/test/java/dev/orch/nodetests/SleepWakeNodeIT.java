@@ -118,6 +118,34 @@ class SleepWakeNodeIT {
   }
 
   @Test
+  void withTheDependencyCacheAWokenPodFindsItsVenvAndPrepareTakesTheFastPath() throws Exception {
+    NodeTier.localVolume(client, "256Mi");
+    cluster.bundle("cached-bundle", Map.of("main.py", PYTHON_HTTP_AGENT, "requirements.txt", "# no third-party packages\n"));
+    cluster.apply(Cluster.agentService("cached", "cached-bundle", """
+          sleep: {}
+          dependencyCache:
+            size: 256Mi
+            storageClassName: %s
+        """.formatted(NodeTier.LOCAL_STORAGE_CLASS)));
+    try {
+      assertThat(cluster.awaitAnswer("cached", "/first").body()).contains("\"path\": \"/first\"");
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      throw new AssertionError(cluster.describe("cached"), e);
+    }
+    assertThat(prepareLog("cached")).as("the first pod installs").contains("creating the Python virtual environment")
+        .doesNotContain("fast path");
+
+    annotate("cached", MetadataKeys.SLEEP, "1");
+    awaitSleeping("cached");
+    awaitNoPods("cached");
+    HttpResponse<String> woken = cluster.getThroughServiceWithin("cached", "/woken", Duration.ofSeconds(60));
+    assertThat(woken.statusCode()).as(woken.body()).isEqualTo(200);
+    assertThat(woken.body()).contains("\"path\": \"/woken\"");
+    assertThat(prepareLog("cached")).as("the woken pod finds the workspace prepared")
+        .contains("orch-prepare: fast path: the workspace is current").doesNotContain("Python virtual environment");
+  }
+
+  @Test
   void aRequestThatWaitsPastTheLimitGets503WithRetryAfter() throws Exception {
     cluster.bundle("slow-bundle", Map.of("main.py", PYTHON_HTTP_AGENT));
     cluster.apply(Cluster.agentService("slow", "slow-bundle", """
@@ -168,6 +196,10 @@ class SleepWakeNodeIT {
         Cluster.AGENT_START);
     await("working again").atMost(Duration.ofSeconds(30)).ignoreExceptions()
         .until(() -> cluster.agentLog(cluster.pods("sleepy-worker").get(0)).contains("working"));
+  }
+
+  private String prepareLog(String name) {
+    return client.pods().withName(cluster.pods(name).get(0).getMetadata().getName()).inContainer("prepare").getLog();
   }
 
   /** No pod at all, not even one still terminating. */

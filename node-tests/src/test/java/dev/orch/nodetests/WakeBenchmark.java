@@ -29,7 +29,9 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 
 /**
  * {@code make bench-wake}: wake latency on the real node, printed, not asserted. A {@code hello-http} service
- * with {@code sleep: {}} is put to sleep by hand and woken by one request through its Service, 10 times: from
+ * (with a requirements.txt, so prepare makes a venv and runs pip) with {@code sleep: {}} is put to sleep by hand and
+ * woken by one request through its Service, 10 times, first without and then with {@code dependencyCache} (a
+ * local volume): from
  * the request to its answer (p50/p90), split into the wake request reaching the AgentService, scale-up
  * (Deployment replicas back), scheduling, prepare done, agent container running, gateway {@code /health} 200,
  * and the answer. Then the memory a sleeping service frees: its pod's memory cgroup (every container and the
@@ -39,6 +41,8 @@ public final class WakeBenchmark {
   private static final int WAKES = 10;
   private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
       .connectTimeout(Duration.ofSeconds(5)).build();
+  /** Nothing to download, but prepare makes a venv and runs pip, as for an agent with dependencies. */
+  private static final String REQUIREMENTS = "# no third-party packages\n";
   private static final String[] PHASES = {"request → wake asked", "request → scaled up", "request → pod scheduled",
       "request → prepare done", "request → agent running", "request → /health 200", "request → answered"};
 
@@ -54,28 +58,18 @@ public final class WakeBenchmark {
           .withConfig(new ConfigBuilder(SharedCluster.get().adminConfig()).withNamespace("bench-wake").build()).build()) {
         Cluster cluster = new Cluster(client);
         cluster.bundle("hello-bundle", Map.of("main.py",
-            Files.readString(Path.of(System.getProperty("orch.repo.dir"), "examples/hello-http/main.py"))));
-        cluster.apply(Cluster.agentService("dozer", "hello-bundle", "  sleep: {}\n"));
-        cluster.awaitAnswer("dozer", "/");
-        Thread.sleep(5_000);
-        long freedKib = podMemoryKib(cluster.pods("dozer").get(0));
-        List<long[]> wakes = new ArrayList<>();
-        for (int i = 0; i < WAKES; i++) {
-          sleep(client, cluster, i);
-          wakes.add(wake(client, cluster));
-          System.out.printf(Locale.ROOT, "wake %d: %s%n", i, describe(wakes.get(i)));
-        }
-        System.out.println();
-        for (int phase = 0; phase < PHASES.length; phase++) {
-          final int index = phase;
-          long[] values = wakes.stream().mapToLong(w -> w[index]).filter(v -> v >= 0).sorted().toArray();
-          System.out.printf(Locale.ROOT, "%-28s p50 %s  p90 %s  (n=%d)%n", PHASES[phase],
-              NodeBenchmark.ms(NodeBenchmark.percentile(values, 50)), NodeBenchmark.ms(NodeBenchmark.percentile(values, 90)),
-              values.length);
-        }
+            Files.readString(Path.of(System.getProperty("orch.repo.dir"), "examples/hello-http/main.py")),
+            "requirements.txt", REQUIREMENTS));
+        long freedKib = wakes(client, cluster, "dozer", "  sleep: {}\n", true);
+        NodeTier.localVolume(client, "256Mi");
+        wakes(client, cluster, "cached", """
+              sleep: {}
+              dependencyCache:
+                size: 256Mi
+                storageClassName: %s
+            """.formatted(NodeTier.LOCAL_STORAGE_CLASS), false);
         System.out.printf(Locale.ROOT, "%nmemory freed per sleeping service (its idle pod: cgroup usage of every container"
             + " and pause, plus the containerd shim's PSS): %s%n", NodeBenchmark.kib(freedKib));
-        client.resources(AgentService.class).withName("dozer").delete();
       }
     } catch (Exception e) {
       e.printStackTrace(System.out);
@@ -85,19 +79,56 @@ public final class WakeBenchmark {
     }
   }
 
-  private static void sleep(KubernetesClient client, Cluster cluster, int round) throws Exception {
-    annotate(client, MetadataKeys.SLEEP, "bench-" + round);
-    cluster.awaitStatus(AgentService.class, "dozer", "sleeping", s -> s.getState() == AgentState.SLEEPING, Duration.ofSeconds(60));
+  /**
+   * Puts one service to sleep and wakes it {@value #WAKES} times, prints each wake and the percentiles, and deletes
+   * it; returns the memory of its idle pod when asked (else 0).
+   */
+  private static long wakes(KubernetesClient client, Cluster cluster, String name, String moreSpec, boolean measureMemory)
+      throws Exception {
+    cluster.apply(Cluster.agentService(name, "hello-bundle", moreSpec));
+    cluster.awaitAnswer(name, "/");
+    long freedKib = 0;
+    if (measureMemory) {
+      Thread.sleep(5_000);
+      freedKib = podMemoryKib(cluster.pods(name).get(0));
+    }
+    lastWake = null;
+    List<long[]> wakes = new ArrayList<>();
+    int fastPaths = 0;
+    for (int i = 0; i < WAKES; i++) {
+      sleep(client, cluster, name, i);
+      wakes.add(wake(client, cluster, name));
+      String prepareLog = client.pods().withName(cluster.pods(name).get(0).getMetadata().getName()).inContainer("prepare").getLog();
+      fastPaths += prepareLog.contains("orch-prepare: fast path") ? 1 : 0;
+      System.out.printf(Locale.ROOT, "%s wake %d: %s%n", name, i, describe(wakes.get(i)));
+    }
+    System.out.printf(Locale.ROOT, "%n%s (%s), prepare's fast path in %d of %d wakes:%n", name,
+        moreSpec.contains("dependencyCache") ? "dependency cache" : "no dependency cache", fastPaths, WAKES);
+    for (int phase = 0; phase < PHASES.length; phase++) {
+      final int index = phase;
+      long[] values = wakes.stream().mapToLong(w -> w[index]).filter(v -> v >= 0).sorted().toArray();
+      System.out.printf(Locale.ROOT, "%-28s p50 %s  p90 %s  (n=%d)%n", PHASES[phase],
+          NodeBenchmark.ms(NodeBenchmark.percentile(values, 50)), NodeBenchmark.ms(NodeBenchmark.percentile(values, 90)),
+          values.length);
+    }
+    System.out.println();
+    client.resources(AgentService.class).withName(name).delete();
+    return freedKib;
+  }
+
+  private static void sleep(KubernetesClient client, Cluster cluster, String name, int round) throws Exception {
+    annotate(client, name, MetadataKeys.SLEEP, "bench-" + round);
+    cluster.awaitStatus(AgentService.class, name, "sleeping", s -> s.getState() == AgentState.SLEEPING, Duration.ofSeconds(60));
     long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-    while (!client.pods().withLabel("app.kubernetes.io/instance", "dozer").list().getItems().isEmpty()
+    while (!client.pods().withLabel("app.kubernetes.io/instance", name).list().getItems().isEmpty()
         && System.nanoTime() < deadline) {
       Thread.sleep(200);
     }
   }
 
   /** One request through the Service while the service sleeps, and when each phase of its wake was seen. */
-  private static long[] wake(KubernetesClient client, Cluster cluster) throws Exception {
-    String clusterIp = client.services().withName("dozer").get().getSpec().getClusterIP();
+  private static long[] wake(KubernetesClient client, Cluster cluster, String name) throws Exception {
+    String clusterIp = client.services().withName(name).get().getSpec().getClusterIP();
     long[] seen = new long[PHASES.length];
     java.util.Arrays.fill(seen, -1);
     long start = System.nanoTime();
@@ -105,12 +136,12 @@ public final class WakeBenchmark {
         .timeout(Duration.ofSeconds(90)).build(), HttpResponse.BodyHandlers.ofString());
     while (!answer.isDone() && System.nanoTime() - start < Duration.ofSeconds(90).toNanos()) {
       long now = System.nanoTime() - start;
-      Map<String, String> annotations = client.resources(AgentService.class).withName("dozer").get().getMetadata().getAnnotations();
+      Map<String, String> annotations = client.resources(AgentService.class).withName(name).get().getMetadata().getAnnotations();
       mark(seen, 0, now, annotations != null && annotations.containsKey(MetadataKeys.WAKE_ON_REQUEST)
           && !annotations.get(MetadataKeys.WAKE_ON_REQUEST).equals(lastWake));
-      Integer replicas = client.apps().deployments().withName("dozer").get().getSpec().getReplicas();
+      Integer replicas = client.apps().deployments().withName(name).get().getSpec().getReplicas();
       mark(seen, 1, now, replicas != null && replicas > 0);
-      Optional<Pod> pod = cluster.pods("dozer").stream().findFirst();
+      Optional<Pod> pod = cluster.pods(name).stream().findFirst();
       if (pod.isPresent()) {
         Pod p = pod.get();
         mark(seen, 2, now, p.getSpec().getNodeName() != null);
@@ -125,7 +156,7 @@ public final class WakeBenchmark {
     }
     HttpResponse<String> response = answer.get();
     seen[6] = response.statusCode() == 200 ? System.nanoTime() - start : -1;
-    Map<String, String> annotations = client.resources(AgentService.class).withName("dozer").get().getMetadata().getAnnotations();
+    Map<String, String> annotations = client.resources(AgentService.class).withName(name).get().getMetadata().getAnnotations();
     lastWake = annotations == null ? null : annotations.get(MetadataKeys.WAKE_ON_REQUEST);
     // The answer came before a slow poll saw the last phases: they were done by then.
     for (int i = 0; i < seen.length; i++) {
@@ -152,8 +183,8 @@ public final class WakeBenchmark {
     return String.join(", ", parts);
   }
 
-  private static void annotate(KubernetesClient client, String annotation, String value) {
-    client.resources(AgentService.class).withName("dozer").edit(s -> {
+  private static void annotate(KubernetesClient client, String name, String annotation, String value) {
+    client.resources(AgentService.class).withName(name).edit(s -> {
       s.getMetadata().setAnnotations(new HashMap<>(s.getMetadata().getAnnotations() == null ? Map.of()
           : s.getMetadata().getAnnotations()));
       s.getMetadata().getAnnotations().put(annotation, value);

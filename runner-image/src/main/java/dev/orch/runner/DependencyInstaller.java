@@ -13,12 +13,15 @@ import java.util.Map;
 /**
  * Installs a bundle's dependencies into the workspace: requirements.txt (or a pyproject.toml project) into
  * a venv with pip, package.json with npm ({@code npm ci} when a lockfile exists, so the lockfile is
- * honoured exactly). A marker holding the SHA-256 of the dependency files makes a second prepare with the
- * same files (pod restart with the workspace kept, or the same bundle again) skip the install.
+ * honoured exactly). A marker holding the SHA-256 of the dependency files and the runner image's id makes a
+ * second prepare with the same files (pod restart with the workspace kept, a workspace on a dependency cache, or
+ * the same bundle again) skip the install.
  */
 final class DependencyInstaller {
   static final List<String> DEPENDENCY_FILES =
       List.of("requirements.txt", "pyproject.toml", "package.json", "package-lock.json", "npm-shrinkwrap.json");
+  /** The runner image's id, which {@code orch-pod prepare} passes (contract: prepare.env.runtime-id). */
+  static final String RUNTIME_ID = "ORCH_RUNTIME_ID";
   private final Workspace workspace;
   private final AgentLog log;
   private final StatusFile status;
@@ -38,7 +41,7 @@ final class DependencyInstaller {
       log.runner("no requirements.txt, pyproject.toml or package.json in the bundle: no dependencies to install");
       return;
     }
-    String hash = hashOfDependencyFiles(bundle);
+    String hash = hashOfDependencyFiles(bundle, env.getOrDefault(RUNTIME_ID, ""));
     Path marker = workspace.dependencyMarker();
     // node_modules travels with the bundle (see Main.replaceBundle); the venv lives beside it.
     boolean venvPresent = !python || Files.isExecutable(workspace.venv().resolve("bin/python"));
@@ -48,6 +51,9 @@ final class DependencyInstaller {
       return;
     }
     Files.deleteIfExists(marker);
+    // A venv made for other dependency files or another runner image is made afresh: pip would leave removed
+    // packages behind, and a venv does not survive a new Python (the workspace may outlive the image).
+    BundleFetcher.deleteRecursively(workspace.venv());
     if (python) {
       installPython(bundle, env);
     }
@@ -103,8 +109,9 @@ final class DependencyInstaller {
     return Files.isRegularFile(workspace.bundle().resolve(file));
   }
 
-  static String hashOfDependencyFiles(Path bundle) throws IOException {
+  static String hashOfDependencyFiles(Path bundle, String runtimeId) throws IOException {
     MessageDigest sha256 = BundleFetcher.sha256();
+    sha256.update((runtimeId + "\0").getBytes(StandardCharsets.UTF_8));
     for (String name : DEPENDENCY_FILES) {
       Path file = bundle.resolve(name);
       sha256.update((name + "\0").getBytes(StandardCharsets.UTF_8));

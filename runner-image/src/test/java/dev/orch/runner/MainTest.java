@@ -140,6 +140,15 @@ class MainTest {
     assertThat(second.err()).contains("dependencies already installed").doesNotContain("npm ci");
     assertThat(dir.resolve("ws/bundle/index.js")).hasContent("console.log('hi')");
 
+    // A workspace on a dependency cache outlives the runner image: another image installs afresh, without the
+    // venv an older Python made.
+    Files.createDirectories(dir.resolve("ws/venv/lib/python3.9"));
+    Map<String, String> newImage = new HashMap<>(env);
+    newImage.put(DependencyInstaller.RUNTIME_ID, "runner image 2");
+    Result afterNewImage = execute(newImage, "prepare");
+    assertThat(afterNewImage.err()).contains("installing Node.js dependencies (npm ci)");
+    assertThat(dir.resolve("ws/venv")).doesNotExist();
+
     Files.writeString(dir.resolve("cm/..data/package.json"), "{\"name\":\"a\",\"version\":\"1.0.0\",\"dependencies\":{\"left-pad\":\"1.3.0\"}}");
     Result changed = execute(env, "prepare");
     assertThat(changed.err()).contains("npm ci failed").contains("package-lock.json is out of date");

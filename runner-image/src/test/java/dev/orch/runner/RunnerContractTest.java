@@ -53,6 +53,14 @@ class RunnerContractTest {
   }
 
   @Test
+  void theImageWritesTheRuntimeIdThatOrchPodPrepareReadsAndHandsToTheJvm() throws IOException {
+    String file = value("prepare.runtime-id-file");
+    assertThat(Files.readString(Path.of("Containerfile"))).contains(">" + file);
+    assertThat(Files.readString(Path.of("image", "orch-prepare"))).contains("orch-pod prepare --runtime " + file + " --");
+    assertThat(DependencyInstaller.RUNTIME_ID).isEqualTo(value("prepare.env.runtime-id"));
+  }
+
+  @Test
   void writesTheStatusFileTheGatewayReads(@TempDir Path statusDir) throws IOException {
     new StatusFile(statusDir, Clock.systemUTC()).preparing("installing dependencies");
     Path file = statusDir.resolve(value("status.file"));

@@ -57,6 +57,8 @@ public final class AgentPod {
   /** The agent's HTTP port when the resource names none. */
   public static final int DEFAULT_HTTP_PORT = 3000;
   public static final String WORKSPACE = "/orch/workspace";
+  /** The volume at {@link #WORKSPACE}: an emptyDir, or the {@link DependencyCache}'s claim. */
+  public static final String WORKSPACE_VOLUME = "workspace";
   public static final String STATUS_DIR = "/orch/status";
   static final String BUNDLE_SOURCE = "/orch/bundle-source";
   static final String GIT_CREDENTIALS = "/orch/git-credentials";
@@ -97,9 +99,9 @@ public final class AgentPod {
     Bundle bundle = agent.getBundle();
     boolean prebuiltImage = bundle.image() != null;
     List<Volume> volumes = new ArrayList<>(List.of(
-        emptyDir("workspace"), emptyDir("status"), emptyDir("tmp")));
+        emptyDir(WORKSPACE_VOLUME), emptyDir("status"), emptyDir("tmp")));
     List<VolumeMount> runnerMounts = new ArrayList<>(List.of(
-        mount("workspace", WORKSPACE), mount("status", STATUS_DIR), mount("tmp", "/tmp")));
+        mount(WORKSPACE_VOLUME, WORKSPACE), mount("status", STATUS_DIR), mount("tmp", "/tmp")));
     if (bundle.configMap() != null) {
       volumes.add(new VolumeBuilder().withName("bundle-source").withNewConfigMap()
           .withName(bundle.configMap().name()).endConfigMap().build());

@@ -6,6 +6,7 @@ import java.util.function.Function;
 import dev.orch.operator.core.reconcile.Labels;
 import dev.orch.operator.core.reconcile.PlannedDependent;
 import dev.orch.operator.core.reconcile.PlannedObjects;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
@@ -68,6 +69,14 @@ public final class AgentServiceDependents {
   public static final class AutoscalerDependent extends PlannedDependent<HorizontalPodAutoscaler, AgentService> {
     public AutoscalerDependent() {
       super(HorizontalPodAutoscaler.class);
+    }
+  }
+
+  /** The dependency cache's claim ({@link dev.orch.operator.agent.DependencyCache}). */
+  @KubernetesDependent(informer = @Informer(labelSelector = Labels.MADE_FOR_AGENTSERVICE))
+  public static final class DependencyCacheDependent extends PlannedDependent<PersistentVolumeClaim, AgentService> {
+    public DependencyCacheDependent() {
+      super(PersistentVolumeClaim.class);
     }
   }
 

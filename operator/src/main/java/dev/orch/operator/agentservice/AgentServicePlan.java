@@ -7,6 +7,7 @@ import java.util.OptionalInt;
 
 import dev.orch.operator.agent.AgentDeployment;
 import dev.orch.operator.agent.AgentPod;
+import dev.orch.operator.agent.DependencyCache;
 import dev.orch.operator.agentservice.tls.TlsRequest;
 import dev.orch.operator.core.config.OperatorSettings;
 import dev.orch.operator.core.reconcile.Labels;
@@ -49,7 +50,9 @@ public final class AgentServicePlan {
         .with(servesHttp(spec) ? service(service) : null)
         .with(publicHost(service, settings).map(host -> ingress(service, host, settings)).orElse(null))
         .with(autoscaled(spec) && !stopped ? autoscaler(service) : null)
-        .with(spec.getMinInstances() > 1 && !stopped ? disruptionBudget(service) : null);
+        .with(spec.getMinInstances() > 1 && !stopped ? disruptionBudget(service) : null)
+        .with(spec.getDependencyCache() == null ? null
+            : DependencyCache.claim(OwnedMetadata.of(service, "agent"), spec.getDependencyCache()));
   }
 
   /** Without an http section an agent serves HTTP on the default port; http.enabled: false says it serves none. */
@@ -125,6 +128,9 @@ public final class AgentServicePlan {
     Integer replicas = stopped ? Integer.valueOf(0) : autoscaled(spec) ? null : spec.getMinInstances();
     var template = AgentPod.template(spec, secretNames, workload, settings);
     GatewayProbes.apply(template, spec.getProbes());
+    if (spec.getDependencyCache() != null) {
+      DependencyCache.mountInto(template, service.getMetadata().getName());
+    }
     return AgentDeployment.of(OwnedMetadata.of(service, "agent"), Labels.selector(service), template, replicas, rollout(spec));
   }
 

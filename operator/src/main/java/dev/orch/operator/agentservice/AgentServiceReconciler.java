@@ -13,6 +13,7 @@ import dev.orch.operator.agent.AgentPod;
 import dev.orch.operator.agentservice.AgentServiceDependents.ActivatorEndpointsDependent;
 import dev.orch.operator.agent.AgentDeployment;
 import dev.orch.operator.agentservice.AgentServiceDependents.AutoscalerDependent;
+import dev.orch.operator.agentservice.AgentServiceDependents.DependencyCacheDependent;
 import dev.orch.operator.agentservice.AgentServiceDependents.DeploymentDependent;
 import dev.orch.operator.agentservice.AgentServiceDependents.DisruptionBudgetDependent;
 import dev.orch.operator.agentservice.AgentServiceDependents.IngressDependent;
@@ -74,6 +75,7 @@ import io.micrometer.core.instrument.MeterRegistry;
     @Dependent(name = "ingress", type = IngressDependent.class, reconcilePrecondition = PlannedDependent.InPlan.class),
     @Dependent(name = "autoscaler", type = AutoscalerDependent.class, reconcilePrecondition = PlannedDependent.InPlan.class),
     @Dependent(name = "disruption-budget", type = DisruptionBudgetDependent.class, reconcilePrecondition = PlannedDependent.InPlan.class),
+    @Dependent(name = "dependency-cache", type = DependencyCacheDependent.class, reconcilePrecondition = PlannedDependent.InPlan.class),
     @Dependent(name = "certificate", type = CertificateDependent.class, activationCondition = CertManagerApi.Served.class,
         reconcilePrecondition = PlannedDependent.InPlan.class)})
 // Not generation-aware: the restart annotation changes metadata only, and must still trigger a reconcile.

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.annotation.JsonClassDescription;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import dev.orch.operator.agent.AgentTemplate;
+import dev.orch.operator.agent.DependencyCacheSpec;
 import dev.orch.operator.sleep.SleepSpec;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
@@ -52,6 +53,18 @@ import io.fabric8.generator.annotation.ValidationRule;
     message = "sleep.afterIdle puts the agent to sleep until a request wakes it, but http.enabled is false, so no"
         + " request can reach it; remove afterIdle (spec.sleep: {} sleeps and wakes by hand with the annotations"
         + " orch.dev/sleep and orch.dev/wake) or serve HTTP")
+@ValidationRule(
+    value = "!has(self.dependencyCache) || self.maxInstances == 1",
+    fieldPath = ".dependencyCache",
+    message = "dependencyCache keeps one workspace on one ReadWriteOnce volume, which only one pod may prepare into and"
+        + " run from; with maxInstances above 1 leave dependencyCache out (each pod then installs its dependencies"
+        + " itself) or set maxInstances: 1")
+@ValidationRule(
+    value = "!has(self.dependencyCache) || !has(self.rollout) || !has(self.rollout.strategy)"
+        + " || self.rollout.strategy == 'recreate'",
+    fieldPath = ".dependencyCache",
+    message = "dependencyCache keeps one workspace that one pod at a time uses, but a rolling or canary rollout runs the"
+        + " old and the new pod side by side; use rollout.strategy: recreate (or omit it) with dependencyCache")
 @JsonClassDescription("What runs (agent, bundle, command, args, env, secrets, resources, placement) and how: instances, HTTP port,"
     + " ingress, crash-loop threshold and alert URL, pause and rollout.")
 public class AgentServiceSpec extends AgentTemplate {
@@ -130,6 +143,11 @@ public class AgentServiceSpec extends AgentTemplate {
       + " never sleeps.")
   private SleepSpec sleep;
 
+  @JsonPropertyDescription("Keep the workspace (bundle, installed dependencies) on a PersistentVolumeClaim named like the"
+      + " service, so a new pod (a wake, a restart) skips installing them: {size: 1Gi, storageClassName: ...}."
+      + " One instance only, recreate rollouts only. Omitted: an emptyDir per pod.")
+  private DependencyCacheSpec dependencyCache;
+
   public Integer getMinInstances() {
     return minInstances;
   }
@@ -200,6 +218,14 @@ public class AgentServiceSpec extends AgentTemplate {
 
   public void setSleep(SleepSpec sleep) {
     this.sleep = sleep;
+  }
+
+  public DependencyCacheSpec getDependencyCache() {
+    return dependencyCache;
+  }
+
+  public void setDependencyCache(DependencyCacheSpec dependencyCache) {
+    this.dependencyCache = dependencyCache;
   }
 
   public Rollout getRollout() {

@@ -17,13 +17,16 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.vertx.core.Context;
+import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
@@ -90,7 +93,7 @@ public final class Activator implements AutoCloseable {
           + " to host " + host + "; call it by its Service's ClusterIP or NAME.NAMESPACE.svc\n");
       return;
     }
-    ReadyPods pods = targets.computeIfAbsent(target, t -> new ReadyPods(client, t));
+    ReadyPods pods = targets.computeIfAbsent(target, t -> new ReadyPods(client, t, vertx, this::gatewayHealthy));
     pods.lastUsedNanos = System.nanoTime();
     if (request.headers().contains(HttpHeaders.UPGRADE)) {
       // A tunnel cannot be held and replayed: wake the service and let the client reconnect.
@@ -276,6 +279,15 @@ public final class Activator implements AutoCloseable {
       }
     }
     return false;
+  }
+
+  /** Whether the gateway at this pod address answers /health with 200 (its agent is running and listening). */
+  private Future<Boolean> gatewayHealthy(String address) {
+    RequestOptions options = new RequestOptions().setHost(address).setPort(gatewayPort).setMethod(HttpMethod.GET)
+        .setURI("/health").setTimeout(ReadyPods.HEALTH_POLL_MILLIS * 5);
+    return http.request(options).compose(HttpClientRequest::send)
+        .compose(response -> response.body().map(body -> response.statusCode() == 200))
+        .otherwise(false);
   }
 
   /** Sets the wake annotation, at most every 10 s per service while none of its pods is ready. */

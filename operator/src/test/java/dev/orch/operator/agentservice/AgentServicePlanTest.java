@@ -10,11 +10,13 @@ import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
 import dev.orch.operator.agent.Bundle;
+import dev.orch.operator.agent.DependencyCacheSpec;
 import dev.orch.operator.core.config.OperatorSettings;
 import dev.orch.operator.core.reconcile.Plan;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
@@ -207,6 +209,31 @@ class AgentServicePlanTest {
   private static String strategy(AgentService service) {
     return AgentServicePlan.of(service, List.of(), Map.of(), false, SETTINGS).get(Deployment.class).orElseThrow()
         .getSpec().getStrategy().getType();
+  }
+
+  @Test
+  void dependencyCacheIsAClaimNamedLikeTheServiceThatHoldsTheWorkspace() {
+    Plan plan = AgentServicePlan.of(service(s -> s.setDependencyCache(new DependencyCacheSpec("1Gi", "local"))),
+        List.of(), Map.of(), false, SETTINGS);
+    PersistentVolumeClaim claim = plan.get(PersistentVolumeClaim.class).orElseThrow();
+    assertThat(claim.getMetadata().getName()).isEqualTo("bot");
+    assertThat(claim.getSpec().getAccessModes()).containsExactly("ReadWriteOnce");
+    assertThat(claim.getSpec().getStorageClassName()).isEqualTo("local");
+    assertThat(claim.getSpec().getResources().getRequests().get("storage").toString()).isEqualTo("1Gi");
+    var pod = plan.get(Deployment.class).orElseThrow().getSpec().getTemplate().getSpec();
+    assertThat(pod.getVolumes()).filteredOn(v -> v.getName().equals("workspace")).singleElement()
+        .satisfies(v -> {
+          assertThat(v.getEmptyDir()).isNull();
+          assertThat(v.getPersistentVolumeClaim().getClaimName()).isEqualTo("bot");
+        });
+    assertThat(pod.getSecurityContext().getFsGroupChangePolicy()).as("no walk over the venv on every start")
+        .isEqualTo("OnRootMismatch");
+    assertThat(plan.get(Deployment.class).orElseThrow().getSpec().getStrategy().getType()).isEqualTo("Recreate");
+
+    Plan withoutCache = AgentServicePlan.of(service(s -> { }), List.of(), Map.of(), false, SETTINGS);
+    assertThat(withoutCache.get(PersistentVolumeClaim.class)).isEmpty();
+    assertThat(withoutCache.get(Deployment.class).orElseThrow().getSpec().getTemplate().getSpec().getVolumes())
+        .filteredOn(v -> v.getName().equals("workspace")).singleElement().satisfies(v -> assertThat(v.getEmptyDir()).isNotNull());
   }
 
   static AgentService service(Consumer<AgentServiceSpec> customize) {

@@ -21,6 +21,7 @@ import dev.orch.localcluster.ClusterConnection;
 import dev.orch.localcluster.LocalControlPlane;
 import dev.orch.localcluster.WithKubernetes;
 import dev.orch.operator.agent.Bundle;
+import dev.orch.operator.agent.DependencyCacheSpec;
 import dev.orch.operator.agent.EnvVar;
 import dev.orch.operator.core.MetadataKeys;
 import dev.orch.operator.core.config.OperatorSettings;
@@ -35,7 +36,9 @@ import dev.orch.operator.testing.Vault;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
@@ -305,6 +308,35 @@ class AgentServiceReconcilerTest {
       assertThat(client.policy().v1().podDisruptionBudget().withName("web").get()).as("disruption budget").isNull();
     });
     assertThat(client.resources(PodDisruptionBudget.class).list().getItems()).noneMatch(p -> p.getMetadata().getName().equals("web"));
+  }
+
+  @Test
+  void dependencyCacheClaimIsOwnedByTheServiceAndARefusedChangeStallsWithTheApiServersWords() {
+    AgentService applied = apply(service("cached", spec -> spec.setDependencyCache(new DependencyCacheSpec("1Gi", null))));
+    PersistentVolumeClaim claim = await().atMost(TIMEOUT)
+        .until(() -> client.persistentVolumeClaims().withName("cached").get(), c -> c != null);
+    assertThat(claim.getMetadata().getOwnerReferences()).singleElement().satisfies(o -> {
+      assertThat(o.getUid()).isEqualTo(applied.getMetadata().getUid());
+      assertThat(o.getController()).isTrue();
+    });
+    assertThat(claim.getSpec().getResources().getRequests().get("storage")).isEqualTo(new Quantity("1Gi"));
+    Deployment deployment = client.apps().deployments().withName("cached").get();
+    assertThat(deployment.getSpec().getTemplate().getSpec().getVolumes()).filteredOn(v -> v.getName().equals("workspace"))
+        .singleElement().satisfies(v -> assertThat(v.getPersistentVolumeClaim().getClaimName()).isEqualTo("cached"));
+
+    // Claims never shrink: the API server refuses the apply, and the status says so in its words.
+    edit("cached", s -> s.getSpec().setDependencyCache(new DependencyCacheSpec("512Mi", null)));
+    AgentService stalled = awaitStatus("cached", s -> Conditions.isTrue(s.getConditions(), Conditions.STALLED));
+    Condition condition = Conditions.find(stalled.getStatus().getConditions(), Conditions.STALLED).orElseThrow();
+    assertThat(condition.getReason()).isEqualTo("ApplyRefused");
+    assertThat(condition.getMessage()).contains("PersistentVolumeClaim", "cached");
+
+    edit("cached", s -> s.getSpec().setDependencyCache(null));
+    await("the claim goes with the cache").atMost(TIMEOUT).until(() -> {
+      PersistentVolumeClaim left = client.persistentVolumeClaims().withName("cached").get();
+      return left == null || left.getMetadata().getDeletionTimestamp() != null;
+    });
+    awaitStatus("cached", s -> !Conditions.isTrue(s.getConditions(), Conditions.STALLED));
   }
 
   @Test

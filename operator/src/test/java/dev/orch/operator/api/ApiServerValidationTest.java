@@ -196,6 +196,11 @@ class ApiServerValidationTest {
         refused("sleep.afterIdle in words", AGENT_SERVICE, "spec.sleep", "{afterIdle: 15 minutes}", "sleep.afterIdle must be a duration between 10s and 168h written with h, m and s, e.g. 15m"),
         refused("sleep.afterIdle on a Swarm", SWARM, "spec.sleep", "{afterIdle: 15m}", "a Swarm has no Service, so no request could wake it"),
         refused("sleep.afterIdle without HTTP", AGENT_SERVICE, "spec", "{http: {enabled: false}, sleep: {afterIdle: 15m}}", "http.enabled is false, so no request can reach it"),
+        refused("dependencyCache below 64Mi", AGENT_SERVICE, "spec.dependencyCache", "{size: 10Mi}", "dependencyCache.size must be a quantity between 64Mi and 100Gi, e.g. 1Gi"),
+        refused("dependencyCache size in words", AGENT_SERVICE, "spec.dependencyCache", "{size: one gig}", "dependencyCache.size must be a quantity between 64Mi and 100Gi"),
+        refused("dependencyCache without a size", AGENT_SERVICE, "spec.dependencyCache", "{storageClassName: local}", "spec.dependencyCache.size: Required value"),
+        refused("dependencyCache with several instances", AGENT_SERVICE, "spec", "{maxInstances: 2, dependencyCache: {size: 1Gi}}", "dependencyCache keeps one workspace on one ReadWriteOnce volume, which only one pod may prepare into and run from; with maxInstances above 1"),
+        refused("dependencyCache with a rolling rollout", AGENT_SERVICE, "spec", "{rollout: {strategy: rolling}, dependencyCache: {size: 1Gi}}", "a rolling or canary rollout runs the old and the new pod side by side; use rollout.strategy: recreate"),
         refused("ingress host with an underscore", AGENT_SERVICE, "spec.ingress", "{host: my_bot.example.com}", "ingress.host must be a fully qualified DNS name in lower case (letters, digits, '-' and '.'), e.g. bot.example.com"),
         // Identity and bundle.
         refused("agent without an org", AGENT_SERVICE, "spec.agent", "discord-bot", "agent must be org/name or org/name@version"),

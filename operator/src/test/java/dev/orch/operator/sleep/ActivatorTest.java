@@ -34,6 +34,9 @@ import dev.orch.operator.testing.CustomResources;
 import dev.orch.operator.testing.Kubelet;
 import dev.orch.operator.testing.RunningOperator;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodConditionBuilder;
+import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.vertx.core.Vertx;
 
@@ -54,6 +57,7 @@ class ActivatorTest {
   private HttpServer gateway;
   private final AtomicInteger notListeningAnswers = new AtomicInteger(3);
   private final Map<String, Integer> received = new ConcurrentHashMap<>();
+  private final java.util.concurrent.atomic.AtomicBoolean gatewayHealthy = new java.util.concurrent.atomic.AtomicBoolean();
 
   ActivatorTest(KubernetesClient client) {
     this.client = client;
@@ -74,6 +78,10 @@ class ActivatorTest {
         exchange.sendResponseHeaders(200, answer.length);
         exchange.getResponseBody().write(answer);
       }
+      exchange.close();
+    });
+    gateway.createContext("/health", exchange -> {
+      exchange.sendResponseHeaders(gatewayHealthy.get() ? 200 : 503, -1);
       exchange.close();
     });
     gateway.start();
@@ -131,6 +139,27 @@ class ActivatorTest {
 
     Answer unknown = post(activator, "nobody." + client.getNamespace() + ".svc", "x").get();
     assertThat(unknown.statusCode()).isEqualTo(404);
+  }
+
+  @Test
+  void aHeldRequestGoesAsSoonAsTheWokenPodsGatewayIsHealthyWithoutWaitingForTheKubeletsReady() throws Exception {
+    AgentService applied = sleepingService("early");
+    CompletableFuture<Answer> held = post(activator, "early." + client.getNamespace() + ".svc", "early request");
+    Pod pod = await().atMost(TIMEOUT).until(() -> client.pods().withLabels(Labels.selector(applied)).list().getItems(),
+        pods -> !pods.isEmpty()).get(0);
+    pod.setStatus(new PodStatusBuilder().withPhase("Running").withPodIP("127.0.0.1")
+        .withConditions(new PodConditionBuilder().withType("Ready").withStatus("False").build()).build());
+    client.pods().resource(pod).updateStatus();
+    Thread.sleep(1000);
+    assertThat(held).as("held while the gateway's /health says 503").isNotDone();
+
+    gatewayHealthy.set(true);
+    Answer answer = held.get(TIMEOUT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(answer.statusCode()).isEqualTo(200);
+    assertThat(answer.body()).isEqualTo("answer to early request");
+    assertThat(client.pods().withName(pod.getMetadata().getName()).get().getStatus().getConditions())
+        .as("the kubelet has not called the pod Ready").noneMatch(c -> c.getType().equals("Ready") && c.getStatus().equals("True"));
+    received.remove("early request");
   }
 
   private AgentService sleepingService(String name) {
