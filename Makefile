@@ -5,7 +5,7 @@ KUBE_BIN = $(shell hack/kube-binaries.sh | tail -n1)
 HELM_BIN = $(shell hack/helm-binary.sh | tail -n1)
 NODE_BIN = $(shell hack/node-binaries.sh | tail -n1)
 
-.PHONY: build test run crds kube-binaries node-binaries helm-binary images clean bench-agentservice bench-crashloop bench-swarm bench-memory prerequisites chaos
+.PHONY: build test run crds kube-binaries node-binaries helm-binary images clean bench-agentservice bench-crashloop bench-swarm bench-memory bench-scale bench-webhook-flood prerequisites chaos
 
 ## build: compile every module and package the operator (no tests)
 build:
@@ -86,6 +86,20 @@ bench-crashloop: kube-binaries
 bench-memory: kube-binaries
 	$(call bench,package -DskipTests,OperatorMemoryBenchmark -Dorch.bench.sizes="$(or $(BENCH_MEMORY_SIZES),1000 5000)" \
 	  -Dorch.bench.memory-limit-mib=$(or $(BENCH_MEMORY_LIMIT_MIB),512))
+
+## bench-scale: the packaged operator beside kube-controller-manager (same threads, no client rate limit): 1,000
+## AgentServices at once vs 1,000 Deployments -> ReplicaSets, then 20 applies/s for 60 s with pod status changes
+## (p50/p99), then a restart's resync (writes, RSS); CPU seconds and load average beside each figure
+## (BENCH_SCALE_SERVICES, BENCH_SCALE_MEMORY_LIMIT_MIB, BENCH_SCALE_THREADS to change them)
+bench-scale: kube-binaries
+	$(call bench,package -DskipTests,ScaleBenchmark -Dorch.bench.services=$(or $(BENCH_SCALE_SERVICES),1000) \
+	  -Dorch.bench.memory-limit-mib=$(or $(BENCH_SCALE_MEMORY_LIMIT_MIB),1024) \
+	  $(if $(BENCH_SCALE_THREADS),-Dorch.bench.reconcile-threads=$(BENCH_SCALE_THREADS)))
+
+## bench-webhook-flood: the packaged operator's schedule webhook under 500 requests/s of wrong tokens for 60 s
+## (vegeta): answers by status code, latency, RSS, and an AgentService change's latency before and during
+bench-webhook-flood: kube-binaries
+	$(call bench,package -DskipTests,WebhookFloodBenchmark)
 
 .PHONY: plugin bench-plugin
 ## plugin: build kubectl-orch (launcher, jars, AppCDS archive), its release tarball and Krew manifest in kubectl-plugin/target/

@@ -158,11 +158,19 @@ public final class LocalControlPlane implements ClusterConnection {
   }
 
   @Override
-  public synchronized void ensureControllerManager() {
+  public void ensureControllerManager() {
+    ensureControllerManager(List.of());
+  }
+
+  /**
+   * Starts kube-controller-manager with more flags (a benchmark giving it the operator's API budget and threads);
+   * when it already runs, nothing changes.
+   */
+  public synchronized void ensureControllerManager(List<String> moreFlags) {
     if (controllerManagerRunning) {
       return;
     }
-    launch("kube-controller-manager", List.of(
+    List<String> flags = new ArrayList<>(List.of(
         "--kubeconfig=" + kubeconfig,
         "--bind-address=127.0.0.1",
         "--secure-port=" + freePort(),
@@ -177,6 +185,8 @@ public final class LocalControlPlane implements ClusterConnection {
         "--controllers=*,-nodeipam," + (podReachableAddress == null ? "-nodelifecycle,-persistentvolume-binder," : "")
             + "-cloud-node-lifecycle,-service-lb-controller,-node-route-controller,-attachdetach",
         "--concurrent-gc-syncs=5"));
+    flags.addAll(moreFlags);
+    launch("kube-controller-manager", flags);
     controllerManagerRunning = true;
   }
 

@@ -79,8 +79,12 @@ public final class CrashLoop {
         anyNewRestart = true;
         lastError = status.map(CrashLoop::describeLastTermination).orElse(lastError);
       }
-      record.getPods().add(new CrashLoopRecord.PodRestarts(pod.getMetadata().getName(), pod.getMetadata().getUid(),
-          Math.max(observed, before)));
+      // A pod that has not restarted counts as absent does (0): recording it would cost a status write for every
+      // new pod, which at a thousand services starting at once is a thousand writes that say nothing.
+      if (Math.max(observed, before) > 0) {
+        record.getPods().add(new CrashLoopRecord.PodRestarts(pod.getMetadata().getName(), pod.getMetadata().getUid(),
+            Math.max(observed, before)));
+      }
       Optional<Instant> runningSince = status.filter(s -> s.getState() != null && s.getState().getRunning() != null)
           .map(s -> s.getState().getRunning().getStartedAt()).map(Instant::parse);
       if (runningSince.isPresent() && (oldestStableStart.isEmpty() || runningSince.get().isBefore(oldestStableStart.get()))) {

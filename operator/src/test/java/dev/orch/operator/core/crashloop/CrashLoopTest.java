@@ -45,6 +45,16 @@ class CrashLoopTest {
   }
 
   @Test
+  void aPodThatNeverRestartedLeavesTheRecordAsItWas() {
+    CrashLoop.Result started = track(FRESH, running("a", 0, NOW.minusSeconds(5)));
+    assertThat(started.counters().record().getPods()).as("nothing to write to status for a new pod").isEmpty();
+    assertThat(started.counters().restartCount()).isZero();
+    CrashLoop.Result crashed = track(started.counters(), crashed("a", 1));
+    assertThat(crashed.counters().restartCount()).isEqualTo(1);
+    assertThat(crashed.counters().record().getPods()).extracting(CrashLoopRecord.PodRestarts::uid).containsExactly("a");
+  }
+
+  @Test
   void aRestartRequestClearsTheStreakAndResumes() {
     CrashLoop.Result paused = track(FRESH, crashed("a", 5));
     CrashLoop.Result restarted = CrashLoop.track(paused.counters(), List.of(), "agent", 5, true, STABLE, NOW);
