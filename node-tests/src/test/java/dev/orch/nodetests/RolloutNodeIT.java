@@ -103,6 +103,10 @@ class RolloutNodeIT {
       System.out.println("RolloutNodeIT: during the promotion " + prober.answers + " answers, failures: " + prober.failures);
       assertThat(prober.failures).as("no request fails while the stable pods are replaced").isEmpty();
     }
+    // A replaced v1 pod keeps answering while it drains (kube-proxy may still send it a connection); once it is
+    // gone, only v2 answers.
+    await("the replaced v1 pod gone").atMost(Duration.ofSeconds(60)).until(() -> client.pods()
+        .withLabel("app.kubernetes.io/instance", "shop").list().getItems().size() == 1);
     List<String> promoted = IntStream.range(0, 30).mapToObj(i -> getUnchecked().body()).distinct().toList();
     assertThat(promoted).containsExactly("v2");
 

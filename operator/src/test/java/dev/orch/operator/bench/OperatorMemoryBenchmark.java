@@ -50,10 +50,7 @@ public final class OperatorMemoryBenchmark {
 
   public static void main(String[] args) throws Exception {
     Path repo = Path.of(System.getProperty("orch.repo.dir", "."));
-    Path jar = Path.of(System.getProperty("orch.operator.jar", repo.resolve("operator/target/quarkus-app/quarkus-run.jar").toString()));
-    if (!Files.exists(jar)) {
-      throw new IllegalStateException(jar + " is missing; package the operator first (make bench-memory does)");
-    }
+    Path jar = PackagedOperator.packagedJar(repo, "bench-memory");
     // A system property, not exec.args, which would also reach the operator module's own exec execution.
     List<Integer> sizes = java.util.Arrays.stream(System.getProperty("orch.bench.sizes", "1000 5000").split("[ ,]+"))
         .filter(size -> !size.isBlank()).map(Integer::valueOf).toList();

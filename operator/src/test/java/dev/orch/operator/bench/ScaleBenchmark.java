@@ -84,10 +84,7 @@ public final class ScaleBenchmark {
 
   public static void main(String[] args) throws Exception {
     Path repo = Path.of(System.getProperty("orch.repo.dir", "."));
-    Path jar = Path.of(System.getProperty("orch.operator.jar", repo.resolve("operator/target/quarkus-app/quarkus-run.jar").toString()));
-    if (!Files.exists(jar)) {
-      throw new IllegalStateException(jar + " is missing; package the operator first (make bench-scale does)");
-    }
+    Path jar = PackagedOperator.packagedJar(repo, "bench-scale");
     if (!(SharedCluster.get() instanceof LocalControlPlane cluster)) {
       throw new IllegalStateException("bench-scale compares with kube-controller-manager on a local control plane; unset ORCH_CLUSTER");
     }

@@ -47,10 +47,7 @@ public final class WebhookFloodBenchmark {
 
   public static void main(String[] args) throws Exception {
     Path repo = Path.of(System.getProperty("orch.repo.dir", "."));
-    Path jar = Path.of(System.getProperty("orch.operator.jar", repo.resolve("operator/target/quarkus-app/quarkus-run.jar").toString()));
-    if (!Files.exists(jar)) {
-      throw new IllegalStateException(jar + " is missing; package the operator first (make bench-webhook-flood does)");
-    }
+    Path jar = PackagedOperator.packagedJar(repo, "bench-webhook-flood");
     Path vegeta = vegeta();
     ClusterConnection cluster = SharedCluster.get();
     String namespace = "bench-flood-" + System.currentTimeMillis() % 100000;

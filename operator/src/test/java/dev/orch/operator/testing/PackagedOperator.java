@@ -110,6 +110,19 @@ public final class PackagedOperator implements AutoCloseable {
     }
   }
 
+  /**
+   * The packaged jar a benchmark started by {@code make TARGET} runs: {@code orch.operator.jar}, or the build's own
+   * under {@code repo}; missing, it says which make target packages it.
+   */
+  public static Path packagedJar(Path repo, String makeTarget) {
+    Path jar = Path.of(System.getProperty("orch.operator.jar",
+        repo.resolve("operator/target/quarkus-app/quarkus-run.jar").toString()));
+    if (!Files.exists(jar)) {
+      throw new IllegalStateException(jar + " is missing; package the operator first (make " + makeTarget + " does)");
+    }
+    return jar;
+  }
+
   /** A launch whose output is appended to {@code log}. */
   public static Launch launch(ClusterConnection cluster, Path log) {
     return new Launch(cluster, log);
