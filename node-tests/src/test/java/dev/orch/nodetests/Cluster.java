@@ -14,12 +14,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
 
+import dev.orch.operator.agentservice.AgentService;
 import dev.orch.operator.core.MetadataKeys;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.kubernetes.client.utils.Serialization;
 
 /** What a user does with kubectl and curl, for the node tests: apply YAML, read status and logs, call a Service. */
 final class Cluster {
@@ -67,6 +71,15 @@ final class Cluster {
   }
 
   /** The running pods of one agent (by the operator's instance label), newest first. */
+  /**
+   * Sets one annotation on an AgentService with a merge patch: no resourceVersion, so the operator writing the same
+   * object at that moment (the activator's wake request, a handled value) cannot make it fail with a conflict.
+   */
+  static void annotate(KubernetesClient client, String agentService, String key, String value) {
+    client.resources(AgentService.class).withName(agentService).patch(PatchContext.of(PatchType.JSON_MERGE),
+        Serialization.asJson(Map.of("metadata", Map.of("annotations", Map.of(key, value)))));
+  }
+
   List<Pod> pods(String instance) {
     return client.pods().withLabel("app.kubernetes.io/instance", instance).list().getItems().stream()
         .filter(p -> p.getMetadata().getDeletionTimestamp() == null)

@@ -11,10 +11,8 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -96,7 +94,7 @@ class RolloutNodeIT {
     assertThat(split.get("v2")).isBetween(25L, 75L);
 
     try (Prober prober = new Prober()) {
-      annotate(MetadataKeys.PROMOTE, "full");
+      Cluster.annotate(client, "shop", MetadataKeys.PROMOTE, "full");
       cluster.awaitStatus(AgentService.class, "shop", "v2 promoted and the canary gone",
           s -> s.getRollout() != null && s.getRollout().phase() == Phase.Healthy, Duration.ofSeconds(120));
       await("the canary's pods gone").atMost(Duration.ofSeconds(60)).until(() -> canaryPods().isEmpty());
@@ -157,15 +155,6 @@ class RolloutNodeIT {
   private List<?> canaryPods() {
     return cluster.pods("shop").stream()
         .filter(p -> "canary".equals(p.getMetadata().getLabels().get(MetadataKeys.TRACK))).toList();
-  }
-
-  private void annotate(String key, String value) {
-    client.resources(AgentService.class).withName("shop").edit(r -> {
-      Map<String, String> annotations = new HashMap<>(Objects.requireNonNullElse(r.getMetadata().getAnnotations(), Map.of()));
-      annotations.put(key, value);
-      r.getMetadata().setAnnotations(annotations);
-      return r;
-    });
   }
 
   record Answer(int status, String body) {

@@ -135,7 +135,7 @@ class SleepWakeNodeIT {
     assertThat(prepareLog("cached")).as("the first pod installs").contains("creating the Python virtual environment")
         .doesNotContain("fast path");
 
-    annotate("cached", MetadataKeys.SLEEP, "1");
+    Cluster.annotate(client, "cached", MetadataKeys.SLEEP, "1");
     awaitSleeping("cached");
     awaitNoPods("cached");
     HttpResponse<String> woken = cluster.getThroughServiceWithin("cached", "/woken", Duration.ofSeconds(60));
@@ -155,7 +155,7 @@ class SleepWakeNodeIT {
           sleep: {}
         """));
     cluster.awaitStatus(AgentService.class, "slow", "Ready", s -> Conditions.isTrue(s.getConditions(), "Ready"), Cluster.AGENT_START);
-    annotate("slow", MetadataKeys.SLEEP, "1");
+    Cluster.annotate(client, "slow", MetadataKeys.SLEEP, "1");
     awaitSleeping("slow");
     awaitNoPods("slow");
 
@@ -188,10 +188,10 @@ class SleepWakeNodeIT {
     await("never asleep by idleness").during(Duration.ofSeconds(12)).atMost(Duration.ofSeconds(20))
         .until(() -> client.resources(AgentService.class).withName("sleepy-worker").get().getStatus().getState() == AgentState.RUNNING);
 
-    annotate("sleepy-worker", MetadataKeys.SLEEP, "1");
+    Cluster.annotate(client, "sleepy-worker", MetadataKeys.SLEEP, "1");
     awaitSleeping("sleepy-worker");
     awaitNoPods("sleepy-worker");
-    annotate("sleepy-worker", MetadataKeys.WAKE, "2");
+    Cluster.annotate(client, "sleepy-worker", MetadataKeys.WAKE, "2");
     cluster.awaitStatus(AgentService.class, "sleepy-worker", "awake by hand", s -> s.getState() == AgentState.RUNNING,
         Cluster.AGENT_START);
     await("working again").atMost(Duration.ofSeconds(30)).ignoreExceptions()
@@ -212,14 +212,5 @@ class SleepWakeNodeIT {
     AgentService asleep = cluster.awaitStatus(AgentService.class, name, "sleeping", s -> s.getState() == AgentState.SLEEPING,
         Duration.ofSeconds(90));
     assertThat(Conditions.isTrue(asleep.getStatus().getConditions(), "Ready")).as("asleep is Ready").isTrue();
-  }
-
-  private void annotate(String name, String annotation, String value) {
-    client.resources(AgentService.class).withName(name).edit(s -> {
-      s.getMetadata().setAnnotations(new java.util.HashMap<>(s.getMetadata().getAnnotations() == null ? Map.of()
-          : s.getMetadata().getAnnotations()));
-      s.getMetadata().getAnnotations().put(annotation, value);
-      return s;
-    });
   }
 }

@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -117,7 +116,7 @@ public final class WakeBenchmark {
   }
 
   private static void sleep(KubernetesClient client, Cluster cluster, String name, int round) throws Exception {
-    annotate(client, name, MetadataKeys.SLEEP, "bench-" + round);
+    Cluster.annotate(client, name, MetadataKeys.SLEEP, "bench-" + round);
     cluster.awaitStatus(AgentService.class, name, "sleeping", s -> s.getState() == AgentState.SLEEPING, Duration.ofSeconds(60));
     long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
     while (!client.pods().withLabel("app.kubernetes.io/instance", name).list().getItems().isEmpty()
@@ -181,15 +180,6 @@ public final class WakeBenchmark {
       parts.add(PHASES[i].substring("request → ".length()) + " " + NodeBenchmark.ms(wake[i]));
     }
     return String.join(", ", parts);
-  }
-
-  private static void annotate(KubernetesClient client, String name, String annotation, String value) {
-    client.resources(AgentService.class).withName(name).edit(s -> {
-      s.getMetadata().setAnnotations(new HashMap<>(s.getMetadata().getAnnotations() == null ? Map.of()
-          : s.getMetadata().getAnnotations()));
-      s.getMetadata().getAnnotations().put(annotation, value);
-      return s;
-    });
   }
 
   /** The pod's memory cgroup (all its containers and pause) and its shim's PSS, in KiB. */
