@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -27,8 +28,11 @@ import java.util.stream.Stream;
 import dev.orch.localcluster.LocalControlPlane;
 import dev.orch.localcluster.SharedCluster;
 import dev.orch.operator.agentservice.AgentService;
+import dev.orch.operator.agentservice.AgentServicePlan;
+import dev.orch.operator.core.config.OperatorSettings;
 import dev.orch.operator.core.MetadataKeys;
 import dev.orch.operator.core.reconcile.Labels;
+import dev.orch.operator.core.reconcile.Plan;
 import dev.orch.operator.testing.Kubelet;
 import dev.orch.operator.testing.PackagedOperator;
 import dev.orch.operator.testing.Vault;
@@ -36,6 +40,7 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
@@ -100,6 +105,7 @@ public final class ScaleBenchmark {
     try (KubernetesClient admin = new KubernetesClientBuilder().withConfig(new ConfigBuilder(cluster.adminConfig())
         .withMaxConcurrentRequests(64).withMaxConcurrentRequestsPerHost(64).build()).build()) {
       double reference = reference(cluster, admin);
+      double floor = sameObjectsFromAClient(cluster, admin, threads);
 
       String namespace = namespace(admin, "scale-operator");
       try (KubernetesClient inNamespace = new KubernetesClientBuilder()
@@ -113,6 +119,7 @@ public final class ScaleBenchmark {
 
       String load = loadAverage();
       Cpu cpu = Cpu.of(cluster, operator);
+      ApiServerRequests requests = ApiServerRequests.snapshot(admin);
       Map<String, Long> appliedAt = createAll(SERVICES, i -> "agent-" + i,
           name -> admin.resource(AgentServiceBenchmark.service(name, namespace)).create());
       long start = appliedAt.values().stream().min(Long::compare).orElseThrow();
@@ -122,11 +129,13 @@ public final class ScaleBenchmark {
       double allStatus = (statuses.last() - start) / 1e9;
       System.out.printf("%n%,d AgentServices created at once (load average before: %s)%n", SERVICES, load);
       System.out.printf("  every Deployment applied       %7.2f s%n", allDeployments);
-      System.out.printf("  every status written           %7.2f s   (%.2fx the controller manager's %.2f s); CPU: %s%n",
-          allStatus, allStatus / reference, reference, cpu.since());
+      System.out.printf("  every status written           %7.2f s   (%.2fx the controller manager's %.2f s; %.2fx a client"
+          + " applying the same objects: %.2f s); CPU: %s%n", allStatus, allStatus / reference, reference, allStatus / floor,
+          floor, cpu.since());
       System.out.printf("  apply -> Deployment p50/p99    %7.0f / %.0f ms%n", deployments.percentileAfter(appliedAt, 50),
           deployments.percentileAfter(appliedAt, 99));
       System.out.printf("  operator: %s; load average after: %s%n", rss(operator), loadAverage());
+      System.out.printf("  API server: %s%n", ApiServerRequests.snapshot(admin).since(requests, 8));
 
       steady(cluster, operator, admin, namespace, deployments, statuses);
 
@@ -143,6 +152,7 @@ public final class ScaleBenchmark {
     FirstSeen<ReplicaSet> replicaSets = FirstSeen.watch(admin.apps().replicaSets().inNamespace(namespace), FirstSeen::owner);
     String load = loadAverage();
     Cpu cpu = Cpu.of(cluster);
+    ApiServerRequests requests = ApiServerRequests.snapshot(admin);
     Map<String, Long> created = createAll(SERVICES, i -> "reference-" + i,
         name -> admin.apps().deployments().inNamespace(namespace).resource(plainDeployment(name)).create());
     long start = created.values().stream().min(Long::compare).orElseThrow();
@@ -157,7 +167,50 @@ public final class ScaleBenchmark {
     }
     System.out.printf("  and their %,d pods             %7.2f s; load average after: %s%n", SERVICES,
         (System.nanoTime() - start) / 1e9, loadAverage());
+    System.out.printf("  API server: %s%n", ApiServerRequests.snapshot(admin).since(requests, 8));
     replicaSets.close();
+    return seconds;
+  }
+
+  /**
+   * The Deployment and Service the operator makes for each of {@link #SERVICES} AgentServices, server-side applied by a
+   * plain client with the operator's reconcile threads, in seconds: what the API server alone needs for those objects
+   * (an AgentService's Service costs it several times a Deployment: ClusterIP allocation). The namespace is deleted
+   * and gone before the operator's run, so both meet the same number of Services.
+   */
+  private static double sameObjectsFromAClient(LocalControlPlane cluster, KubernetesClient admin, int threads)
+      throws Exception {
+    String namespace = namespace(admin, "scale-client");
+    OperatorSettings settings = OperatorSettings.defaults();
+    String load = loadAverage();
+    Cpu cpu = Cpu.of(cluster);
+    ApiServerRequests requests = ApiServerRequests.snapshot(admin);
+    ExecutorService appliers = Executors.newFixedThreadPool(threads);
+    long start = System.nanoTime();
+    for (int i = 0; i < SERVICES; i++) {
+      AgentService service = AgentServiceBenchmark.service("client-" + i, namespace);
+      service.getMetadata().setUid(UUID.randomUUID().toString());
+      appliers.submit(() -> {
+        Plan plan = AgentServicePlan.of(service, List.of("TOKEN"), Map.of(), false, settings);
+        for (HasMetadata object : List.of(plan.get(Deployment.class).orElseThrow(), plan.get(Service.class).orElseThrow())) {
+          // No owner: the garbage collector would delete objects whose owner does not exist.
+          object.getMetadata().setOwnerReferences(null);
+          admin.resource(object).fieldManager("bench-scale").forceConflicts().serverSideApply();
+        }
+      });
+    }
+    appliers.shutdown();
+    appliers.awaitTermination(PHASE_TIMEOUT.toMinutes(), TimeUnit.MINUTES);
+    double seconds = (System.nanoTime() - start) / 1e9;
+    System.out.printf("%nthe same objects from a client: %,d Deployments and Services server-side applied, %d threads (load"
+        + " average before: %s)%n", SERVICES, threads, load);
+    System.out.printf("  every object applied           %7.2f s; CPU: %s%n", seconds, cpu.since());
+    System.out.printf("  API server: %s%n", ApiServerRequests.snapshot(admin).since(requests, 4));
+    admin.namespaces().withName(namespace).delete();
+    long deadline = System.nanoTime() + PHASE_TIMEOUT.toNanos();
+    while (admin.namespaces().withName(namespace).get() != null && System.nanoTime() < deadline) {
+      Thread.sleep(1000);
+    }
     return seconds;
   }
 
@@ -183,6 +236,7 @@ public final class ScaleBenchmark {
 
     String load = loadAverage();
     Cpu cpu = Cpu.of(cluster, operator);
+    ApiServerRequests requests = ApiServerRequests.snapshot(admin);
     Map<String, Long> appliedAt = new ConcurrentHashMap<>();
     ScheduledExecutorService pacer = Executors.newScheduledThreadPool(8);
     long period = 1_000_000_000L / STEADY_RATE;
@@ -217,6 +271,7 @@ public final class ScaleBenchmark {
         restartShown.percentileAfter(restartReported, 50), restartShown.percentileAfter(restartReported, 99),
         restartReported.size());
     System.out.printf("  load average after: %s; CPU: %s%n", loadAverage(), cpu.since());
+    System.out.printf("  API server: %s%n", ApiServerRequests.snapshot(admin).since(requests, 8));
     restartShown.close();
   }
 
