@@ -300,7 +300,32 @@ public final class ScaleBenchmark {
         operator.reconciles(), Cpu.ticks(operator.pid()) / 100.0);
     System.out.printf("  writes during the resync       %7d%n", writes);
     System.out.printf("  operator: %s%n", rss(operator));
+    long liveKib = liveHeapKib(operator.pid());
+    System.out.printf("  live heap after a full GC      %7.1f MiB (%.0f KiB per AgentService with its objects)%n",
+        liveKib / 1024.0, (double) liveKib / services);
     operator.stop();
+  }
+
+  /**
+   * What the heap holds once garbage is gone (jcmd: a full GC, then the serial collector's used sizes), in KiB: the
+   * operator's memory per AgentService without the slack a heap keeps between collections.
+   */
+  private static long liveHeapKib(long pid) throws IOException, InterruptedException {
+    jcmd(pid, "GC.run");
+    Pattern used = Pattern.compile("used (\\d+)K");
+    // The serial collector's young and old generation; metaspace and class space are not heap.
+    return jcmd(pid, "GC.heap_info").lines().filter(line -> line.contains(" generation "))
+        .map(used::matcher).filter(Matcher::find).mapToLong(m -> Long.parseLong(m.group(1))).sum();
+  }
+
+  private static String jcmd(long pid, String command) throws IOException, InterruptedException {
+    Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+        Long.toString(pid), command).redirectErrorStream(true).start();
+    String output = new String(jcmd.getInputStream().readAllBytes());
+    if (jcmd.waitFor() != 0) {
+      throw new IOException("jcmd " + pid + " " + command + " failed: " + output);
+    }
+    return output;
   }
 
   /** Stopped when the harness exits, however it exits. */
