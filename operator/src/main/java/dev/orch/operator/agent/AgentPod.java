@@ -67,6 +67,8 @@ public final class AgentPod {
   static final List<String> PREPARE_COMMAND = List.of("/usr/local/bin/orch-prepare");
   /** The agent container's PID 1 in the runner image (gateway-sidecar/, Rust). */
   static final List<String> SUPERVISOR_COMMAND = List.of("/usr/local/bin/orch-pod", "supervise");
+  /** The supervisor's option that runs prepare in the agent container first (see {@link DependencyCache}). */
+  static final String SUPERVISOR_PREPARE_OPTION = "--prepare-with";
   static final List<String> GATEWAY_COMMAND = List.of("/usr/local/bin/orch-pod", "gateway");
   static final String GATEWAY_MEMORY_REQUEST = "16Mi";
   static final String GATEWAY_MEMORY_LIMIT = "64Mi";
