@@ -69,7 +69,7 @@ impl ResolvedCommand {
         let text = std::fs::read(file).map_err(|e| {
             format!(
                 "there is no resolved command at {} ({e}): the prepare step has not run or failed; check its \
-                 log (kubectl logs POD -c prepare)",
+                 log (kubectl logs POD -c prepare, or -c agent for a pod with a dependency cache)",
                 file.display()
             )
         })?;

@@ -37,7 +37,8 @@ import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
  * does not reinstall, and detect the entrypoint); the {@code gateway} sidecar owning :8080 ({@code orch-pod
  * gateway}, a native sidecar where the server supports it); and the {@code agent} container (runner image,
  * {@code orch-pod supervise} as PID 1: start the resolved command and supervise it). The supervisor keeps a
- * status file in the {@code status} emptyDir that the gateway reads for /health.
+ * status file in the {@code status} emptyDir that the gateway reads for /health. With a dependency cache the agent
+ * container runs prepare itself, first ({@link DependencyCache#prepareInAgentContainer}).
  * Every container meets the "restricted" Pod Security Standard.
  *
  * <p>Runner contract (environment): ORCH_AGENT, ORCH_BUNDLE_KIND (configmap|url|git|image), ORCH_BUNDLE_URL,
