@@ -381,7 +381,8 @@ impl Supervisor {
         }
         let written = std::fs::read_to_string(&self.settings.termination_log).unwrap_or_default();
         let message = match written.trim() {
-            "" => headline,
+            // Prepare's own log then says why, and Kubernetes shows only this file once it is written.
+            "" => format!("{headline}; see its log (kubectl logs POD -c agent)"),
             detail => format!("{headline}: {detail}"),
         };
         let message = self.masker.mask(&message);

@@ -368,6 +368,13 @@ fn a_failing_prepare_is_the_containers_exit_with_a_headline_and_the_agent_never_
         "{}",
         killed.termination_message()
     );
+    assert!(
+        killed
+            .termination_message()
+            .ends_with("; see its log (kubectl logs POD -c agent)"),
+        "prepare wrote no message of its own: {}",
+        killed.termination_message()
+    );
 }
 
 #[test]
