@@ -2,7 +2,7 @@
 //!
 //! - `orch-pod supervise`: the agent container's entrypoint and PID 1 (see [`supervise`]).
 //! - `orch-pod gateway`: the sidecar that answers /health and proxies to the agent (see [`gateway`]).
-//! - `orch-pod prepare --runtime FILE -- COMMAND...`: the `prepare` init container's fast path in front of the
+//! - `orch-pod prepare --runtime FILE -- COMMAND...`: prepare's fast path in front of the
 //!   runner's JVM (see [`prepare`]).
 //! - `orch-pod install DIR`: copies the binary to `DIR/orch-pod`, so that an init container can hand the
 //!   supervisor to an image that does not contain it (image bundles).

@@ -1,5 +1,6 @@
-//! `orch-pod prepare --runtime FILE -- COMMAND...`: the `prepare` init container's fast path, in front of the
-//! runner's JVM (COMMAND, started by runner-image/image/orch-prepare).
+//! `orch-pod prepare --runtime FILE -- COMMAND...`: prepare's fast path, in front of the runner's JVM (COMMAND,
+//! started by runner-image/image/orch-prepare), in the `prepare` init container or, for a pod with a dependency
+//! cache, in the agent container before the agent (`orch-pod supervise --prepare-with`).
 //!
 //! What prepare produces in the workspace (the bundle, its venv or node_modules, `.orch/command.json`) depends
 //! only on the bundle's files, the variables listed in [`INPUT_VARIABLES`] and the runner image (FILE, written
@@ -93,7 +94,7 @@ pub fn main(args: &[String]) -> i32 {
         && is_current(&workspace, digest)
     {
         if let Err(e) = StatusFile::in_directory(&status_dir).write(&Status::preparing(
-            "bundle ready (workspace current, nothing to install); waiting for the agent container",
+            "bundle ready (workspace current, nothing to install); starting the agent",
         )) {
             eprintln!("orch-prepare: {e}");
             return 2;
@@ -372,6 +373,10 @@ mod tests {
                 .unwrap_or_else(|| panic!("contract/agent-pod.properties has no {key}"))
         };
         assert_eq!(RUNTIME_ID_VARIABLE, value("prepare.env.runtime-id"));
+        assert_eq!(
+            crate::supervise::PREPARE_OPTION,
+            value("supervise.prepare-option")
+        );
         assert_eq!(
             marker_in(Path::new("/w")),
             Path::new("/w").join(value("prepare.marker"))

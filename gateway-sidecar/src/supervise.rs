@@ -69,7 +69,7 @@ impl ResolvedCommand {
         let text = std::fs::read(file).map_err(|e| {
             format!(
                 "there is no resolved command at {} ({e}): the prepare step has not run or failed; check its \
-                 log (kubectl logs POD -c prepare)",
+                 log (kubectl logs POD -c prepare, or -c agent for a pod with a dependency cache)",
                 file.display()
             )
         })?;
@@ -163,14 +163,23 @@ impl Settings {
     }
 }
 
-const USAGE: &str =
-    "orch-pod supervise [-- COMMAND [ARG...]] (without a command, the one prepare resolved)";
+const USAGE: &str = "orch-pod supervise [--prepare-with PROGRAM | -- COMMAND [ARG...]] (without a command, the one \
+                     prepare resolved)";
+
+/// Runs the runner's prepare in the agent container before the agent, instead of an init container (contract:
+/// supervise.prepare-option). A pod with a dependency cache mostly finds its workspace current, and prepare's fast
+/// path then takes milliseconds; as an init container it would cost the pod a container start plus the time until
+/// the kubelet notices that the init container exited (its PLEG relist, up to a second) before the agent starts.
+pub const PREPARE_OPTION: &str = "--prepare-with";
 
 /// `args` are those after `supervise`.
 pub fn main(args: &[String]) -> i32 {
-    let given = match args {
-        [] => None,
-        [separator, argv @ ..] if separator == "--" && !argv.is_empty() => Some(argv.to_vec()),
+    let (prepare, given) = match args {
+        [] => (None, None),
+        [option, program] if option == PREPARE_OPTION => (Some(PathBuf::from(program)), None),
+        [separator, argv @ ..] if separator == "--" && !argv.is_empty() => {
+            (None, Some(argv.to_vec()))
+        }
         _ => {
             eprintln!("usage: {USAGE}");
             return 64;
@@ -187,6 +196,7 @@ pub fn main(args: &[String]) -> i32 {
         Supervisor {
             settings,
             masker,
+            prepare,
             given,
         }
         .run(),
@@ -196,6 +206,8 @@ pub fn main(args: &[String]) -> i32 {
 struct Supervisor {
     settings: Settings,
     masker: Arc<Masker>,
+    /// The prepare program to run to its end before the agent, if any ([`PREPARE_OPTION`]).
+    prepare: Option<PathBuf>,
     /// The command from the command line, if any.
     given: Option<Vec<String>>,
 }
@@ -217,6 +229,19 @@ impl Supervisor {
             Ok(port) => *port,
             Err(message) => return self.cannot_start(&status, message.clone()),
         };
+        if let Some(program) = &self.prepare
+            && let Err(code) = self
+                .run_prepare(
+                    program,
+                    &status,
+                    &mut terminate,
+                    &mut interrupt,
+                    &mut child_exited,
+                )
+                .await
+        {
+            return code;
+        }
         let command = match &self.given {
             Some(argv) => ResolvedCommand::given(argv),
             None => ResolvedCommand::read(&ResolvedCommand::file_in(&self.settings.workspace)),
@@ -305,6 +330,68 @@ impl Supervisor {
         code
     }
 
+    /// Runs prepare (it writes the status file, its log and, when it fails, its termination message) to its end;
+    /// the error is the container's exit code. A failure stays the container's exit code, so a prepare that keeps
+    /// failing restarts the container and counts as a failed run like a crashing agent; the status and the
+    /// termination message get a headline that tells the two apart, followed by what prepare wrote. A signal
+    /// stops prepare, and the agent is then not started.
+    async fn run_prepare(
+        &self,
+        program: &Path,
+        status: &StatusFile,
+        terminate: &mut tokio::signal::unix::Signal,
+        interrupt: &mut tokio::signal::unix::Signal,
+        child_exited: &mut tokio::signal::unix::Signal,
+    ) -> Result<(), i32> {
+        let started = Command::new(program)
+            .stdin(Stdio::null())
+            .process_group(0)
+            .spawn();
+        let pid = match started {
+            Ok(prepare) => prepare.id(),
+            Err(e) => {
+                return Err(self.cannot_start(
+                    status,
+                    format!(
+                        "cannot start the prepare step {} ({e}); the runner image is incomplete",
+                        program.display()
+                    ),
+                ));
+            }
+        };
+        let mut stopped_by = None;
+        let code = loop {
+            if let Some(code) = reap_children(pid) {
+                break code;
+            }
+            tokio::select! {
+                _ = terminate.recv() => stopped_by = Some(self.forward_to(pid, libc::SIGTERM, "SIGTERM", "prepare")),
+                _ = interrupt.recv() => stopped_by = Some(self.forward_to(pid, libc::SIGINT, "SIGINT", "prepare")),
+                _ = child_exited.recv() => {}
+            }
+        };
+        if code == 0 && stopped_by.is_none() {
+            return Ok(());
+        }
+        let mut headline = format!("prepare exited with code {code}{}", explain(code));
+        if let Some(signal) = stopped_by {
+            headline.push_str(&format!(
+                " after the runner forwarded {signal}; the agent was not started"
+            ));
+        }
+        let written = std::fs::read_to_string(&self.settings.termination_log).unwrap_or_default();
+        let message = match written.trim() {
+            // Prepare's own log then says why, and Kubernetes shows only this file once it is written.
+            "" => format!("{headline}; see its log (kubectl logs POD -c agent)"),
+            detail => format!("{headline}: {detail}"),
+        };
+        let message = self.masker.mask(&message);
+        self.log(&message);
+        self.report(status, &Status::failed(&message));
+        termination::write(&self.settings.termination_log, &message, &[]);
+        Err(code)
+    }
+
     fn cannot_start(&self, status: &StatusFile, message: String) -> i32 {
         let message = self.masker.mask(&message);
         self.log(&format!("error: {message}"));
@@ -332,7 +419,17 @@ impl Supervisor {
     }
 
     fn forward(&self, pid: u32, signal: libc::c_int, name: &'static str) -> &'static str {
-        self.log(&format!("received {name}, forwarding it to the agent"));
+        self.forward_to(pid, signal, name, "the agent")
+    }
+
+    fn forward_to(
+        &self,
+        pid: u32,
+        signal: libc::c_int,
+        name: &'static str,
+        whom: &str,
+    ) -> &'static str {
+        self.log(&format!("received {name}, forwarding it to {whom}"));
         signal_group(pid, signal);
         name
     }

@@ -44,6 +44,21 @@ impl Pod {
     }
 
     fn start_with(&self, secrets: &[(&str, &str)], env: &[(&str, &str)]) -> Child {
+        self.command(secrets, env).spawn().unwrap()
+    }
+
+    /// The supervisor as a pod with a dependency cache runs it: `prepare_script` (sh) first, as prepare.
+    fn start_preparing(&self, prepare_script: &str) -> Child {
+        use std::os::unix::fs::PermissionsExt;
+        let program = self.dir.join("prepare");
+        std::fs::write(&program, format!("#!/bin/sh\n{prepare_script}\n")).unwrap();
+        std::fs::set_permissions(&program, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let mut command = self.command(&[], &[]);
+        command.arg("--prepare-with").arg(program);
+        command.spawn().unwrap()
+    }
+
+    fn command(&self, secrets: &[(&str, &str)], env: &[(&str, &str)]) -> std::process::Command {
         let mut command = orch_pod("supervise");
         command.envs(env.iter().copied());
         command
@@ -62,7 +77,7 @@ impl Pod {
             .envs(secrets.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        command.spawn().unwrap()
+        command
     }
 
     fn run(&self, secrets: &[(&str, &str)]) -> Output {
@@ -297,6 +312,88 @@ fn children_of(parent: u32) -> Vec<(u32, char)> {
         }
     }
     children
+}
+
+#[test]
+fn prepare_runs_to_its_end_in_the_agent_container_before_the_agent() {
+    let pod = Pod::new("prepare-first", serde_json::Value::Null);
+    let command = json!({"argv": ["sh", "-c", "echo agent started"], "source": "spec.command",
+                         "workingDir": pod.dir.join("workspace/bundle"), "env": {}});
+    let output = pod
+        .start_preparing(&format!(
+            "sleep 0.2; mkdir -p \"$ORCH_WORKSPACE/.orch\"; echo '{command}' >\"$ORCH_WORKSPACE/.orch/command.json\"; \
+             echo prepared"
+        ))
+        .wait_with_output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(text(&output.stdout), "prepared\nagent started\n");
+}
+
+#[test]
+fn a_failing_prepare_is_the_containers_exit_with_a_headline_and_the_agent_never_starts() {
+    let pod = Pod::shell("prepare-fails", "touch agent-ran");
+    let output = pod
+        .start_preparing(
+            "echo 'pip install failed: no matching distribution for nosuchpackage' >\"$ORCH_TERMINATION_LOG\"; exit 2",
+        )
+        .wait_with_output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let message = pod.termination_message();
+    assert_eq!(
+        message,
+        "prepare exited with code 2: pip install failed: no matching distribution for nosuchpackage"
+    );
+    assert_eq!(
+        (
+            pod.status()["phase"].as_str(),
+            pod.status()["message"].as_str()
+        ),
+        (Some("failed"), Some(message.as_str()))
+    );
+    assert!(!pod.dir.join("workspace/bundle/agent-ran").exists());
+
+    let killed = Pod::shell("prepare-killed", "touch agent-ran");
+    let output = killed
+        .start_preparing("kill -KILL $$")
+        .wait_with_output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(137));
+    assert!(
+        killed
+            .termination_message()
+            .starts_with("prepare exited with code 137 (killed by SIGKILL; if the pod was not being stopped this is \
+                          usually the memory limit"),
+        "{}",
+        killed.termination_message()
+    );
+    assert!(
+        killed
+            .termination_message()
+            .ends_with("; see its log (kubectl logs POD -c agent)"),
+        "prepare wrote no message of its own: {}",
+        killed.termination_message()
+    );
+}
+
+#[test]
+fn sigterm_during_prepare_stops_it_and_the_agent_never_starts() {
+    let pod = Pod::shell("prepare-sigterm", "touch agent-ran");
+    let supervisor = pod.start_preparing("echo preparing; exec sleep 30");
+    wait_for("prepare to run", Duration::from_secs(10), || {
+        Some(()).filter(|()| !children_of(supervisor.id()).is_empty())
+    });
+    signal(&supervisor, libc::SIGTERM);
+    let output = supervisor.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(143));
+    let message = pod.termination_message();
+    assert!(
+        message.starts_with("prepare exited with code 143 (killed by signal 15) after the runner forwarded SIGTERM; the \
+                             agent was not started"),
+        "{message}"
+    );
+    assert!(!pod.dir.join("workspace/bundle/agent-ran").exists());
 }
 
 #[test]

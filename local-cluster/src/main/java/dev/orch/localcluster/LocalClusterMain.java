@@ -7,14 +7,20 @@ import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.List;
 
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 
 /**
  * {@code make run} without a cluster: starts the local control plane with a real node (falling back to the control
  * plane alone, and saying why, when the node cannot start on this machine), loads the images named in
- * {@code ORCH_NODE_IMAGES} into the node, installs the CRDs, writes a kubeconfig for kubectl, then runs the command
- * given as arguments (the operator) against it until either is stopped.
+ * {@code ORCH_NODE_IMAGES} into the node, installs the CRDs, gives the node {@value #VOLUMES} local volumes of
+ * {@value #VOLUME_SIZE} (StorageClass {@value LocalVolumes#STORAGE_CLASS}, the default class, so that a
+ * {@code spec.dependencyCache} claim binds), writes a kubeconfig for kubectl, then runs the command given as
+ * arguments (the operator) against it until either is stopped.
  */
 public final class LocalClusterMain {
+  static final int VOLUMES = 4;
+  static final String VOLUME_SIZE = "10Gi";
   private LocalClusterMain() {
   }
 
@@ -31,6 +37,9 @@ public final class LocalClusterMain {
       cluster.loadImages(List.of(images.trim().split("\\s+")));
     }
     cluster.ensureControllerManager();
+    if (cluster.runsPods()) {
+      localVolumes(cluster, stateDir.resolve("volumes"));
+    }
     Path kubeconfig = stateDir.resolve("kubeconfig");
     // Written atomically: hack/run-operator.sh waits for this file to appear before it uses the cluster.
     Path partial = stateDir.resolve("kubeconfig.partial");
@@ -44,6 +53,12 @@ public final class LocalClusterMain {
     int exit = process.waitFor();
     System.err.println("orch-operator: " + Arrays.toString(args) + " exited with " + exit);
     System.exit(exit);
+  }
+
+  private static void localVolumes(ClusterConnection cluster, Path parent) throws IOException {
+    try (KubernetesClient client = new KubernetesClientBuilder().withConfig(cluster.adminConfig()).build()) {
+      LocalVolumes.asDefault(client, parent, VOLUMES, VOLUME_SIZE);
+    }
   }
 
   private static ClusterConnection clusterWithNodeIfPossible(Path stateDir) throws IOException {

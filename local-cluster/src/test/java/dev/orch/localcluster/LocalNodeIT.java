@@ -13,14 +13,16 @@ import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.readiness.Readiness;
 
 /**
- * The local node runs a pod, and stopping it leaves the host as it found it: no process, mount, bridge, nftables or
+ * The local node runs a pod (also one with a claim on {@link LocalVolumes}, as {@code make run} gives them), and stopping it leaves the host as it found it: no process, mount, bridge, nftables or
  * iptables rule left, and the kernel settings the kubelet and kube-proxy change restored.
  */
 class LocalNodeIT {
@@ -41,6 +43,20 @@ class LocalNodeIT {
       client.resource(sandboxOnly).create();
       client.pods().inNamespace("default").withName("pause").waitUntilCondition(Readiness::isPodReady, 120, TimeUnit.SECONDS);
       assertThat(client.pods().inNamespace("default").withName("pause").get().getStatus().getPodIP()).startsWith("10.244.0.");
+
+      // What `make run` gives its node: a claim that names no StorageClass binds to one of the local volumes.
+      LocalVolumes.asDefault(client, Path.of("target", "local-volumes"), 2, "1Gi");
+      client.resource(new PersistentVolumeClaimBuilder().withNewMetadata().withName("cache").withNamespace("default")
+          .endMetadata().withNewSpec().withAccessModes("ReadWriteOnce").withNewResources()
+          .addToRequests("storage", new Quantity("64Mi")).endResources().endSpec().build()).create();
+      client.resource(new PodBuilder().withNewMetadata().withName("with-claim").withNamespace("default").endMetadata()
+          .withNewSpec().addNewContainer().withName("pause").withImage("localhost/orch-pause:1").withImagePullPolicy("Never")
+          .addNewVolumeMount().withName("cache").withMountPath("/cache").endVolumeMount().endContainer()
+          .addNewVolume().withName("cache").withNewPersistentVolumeClaim().withClaimName("cache").endPersistentVolumeClaim()
+          .endVolume().endSpec().build()).create();
+      client.pods().inNamespace("default").withName("with-claim").waitUntilCondition(Readiness::isPodReady, 120, TimeUnit.SECONDS);
+      assertThat(client.persistentVolumeClaims().inNamespace("default").withName("cache").get().getSpec().getStorageClassName())
+          .isEqualTo(LocalVolumes.STORAGE_CLASS);
     }
 
     assertThat(hostSettings()).isEqualTo(before);

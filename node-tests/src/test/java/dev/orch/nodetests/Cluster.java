@@ -101,6 +101,16 @@ final class Cluster {
     return out.toString();
   }
 
+  /**
+   * What prepare logged in the service's first pod: its init container's log, or the agent container's when prepare
+   * runs there (a dependency cache).
+   */
+  String prepareLog(String service) {
+    Pod pod = pods(service).get(0);
+    boolean initContainer = pod.getSpec().getInitContainers().stream().anyMatch(c -> c.getName().equals("prepare"));
+    return client.pods().withName(pod.getMetadata().getName()).inContainer(initContainer ? "prepare" : "agent").getLog();
+  }
+
   String agentLog(Pod pod) {
     return client.pods().withName(pod.getMetadata().getName()).inContainer("agent").getLog();
   }

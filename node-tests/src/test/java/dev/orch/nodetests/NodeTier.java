@@ -10,17 +10,14 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 
 import dev.orch.localcluster.ClusterConnection;
 import dev.orch.localcluster.LocalNode;
+import dev.orch.localcluster.LocalVolumes;
 import dev.orch.localcluster.RepositoryScript;
 import dev.orch.localcluster.SharedCluster;
 import dev.orch.operator.testing.HttpsReceiver;
 import dev.orch.operator.testing.PackagedOperator;
-import io.fabric8.kubernetes.api.model.PersistentVolumeBuilder;
-import io.fabric8.kubernetes.api.model.Quantity;
-import io.fabric8.kubernetes.api.model.storage.StorageClassBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 
 /**
@@ -38,7 +35,7 @@ final class NodeTier {
   /** How long the activator holds a request for a waking service here (the chart's default is 60 s). */
   static final Duration SLEEP_MAX_WAIT = Duration.ofSeconds(20);
   /** The StorageClass of {@link #localVolume}s. */
-  static final String LOCAL_STORAGE_CLASS = "orch-local";
+  static final String LOCAL_STORAGE_CLASS = LocalVolumes.STORAGE_CLASS;
   private static final int ACTIVATOR_PORT = freePort();
   private static NodeTier instance;
 
@@ -88,26 +85,10 @@ final class NodeTier {
     return instance;
   }
 
-  /**
-   * A local PersistentVolume of {@link #LOCAL_STORAGE_CLASS} on the node, for one claim (a dependency cache): a
-   * directory of this host, as a local-volume provisioner would make it. A released local volume is not reused (its
-   * files stay behind), so each claim gets a fresh one; the kubelet gives it to the pod's fsGroup as it mounts it.
-   */
+  /** A local PersistentVolume of {@link #LOCAL_STORAGE_CLASS} on the node, for one claim (a dependency cache). */
   static void localVolume(KubernetesClient client, String size) throws IOException {
-    client.storage().v1().storageClasses().resource(new StorageClassBuilder().withNewMetadata()
-        .withName(LOCAL_STORAGE_CLASS).endMetadata().withProvisioner("kubernetes.io/no-provisioner")
-        .withVolumeBindingMode("WaitForFirstConsumer").build()).serverSideApply();
-    String node = client.nodes().list().getItems().get(0).getMetadata().getLabels().get("kubernetes.io/hostname");
-    String name = "local-" + UUID.randomUUID().toString().substring(0, 8);
-    Path directory = Files.createDirectories(Path.of("target", "node-tier", "volumes", name).toAbsolutePath());
-    client.persistentVolumes().resource(new PersistentVolumeBuilder().withNewMetadata().withName(name).endMetadata()
-        .withNewSpec().withStorageClassName(LOCAL_STORAGE_CLASS).withAccessModes("ReadWriteOnce")
-        .withCapacity(Map.of("storage", new Quantity(size))).withPersistentVolumeReclaimPolicy("Retain")
-        .withNewLocal().withPath(directory.toString()).endLocal()
-        .withNewNodeAffinity().withNewRequired().addNewNodeSelectorTerm().addNewMatchExpression()
-        .withKey("kubernetes.io/hostname").withOperator("In").withValues(node).endMatchExpression()
-        .endNodeSelectorTerm().endRequired().endNodeAffinity()
-        .endSpec().build()).create();
+    LocalVolumes.storageClass(client, false);
+    LocalVolumes.volume(client, Path.of("target", "node-tier", "volumes"), size);
   }
 
   /** The last lines of the operator's log, for a failed test's report. */

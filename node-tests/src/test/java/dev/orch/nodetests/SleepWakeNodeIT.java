@@ -132,7 +132,10 @@ class SleepWakeNodeIT {
     } catch (org.awaitility.core.ConditionTimeoutException e) {
       throw new AssertionError(cluster.describe("cached"), e);
     }
-    assertThat(prepareLog("cached")).as("the first pod installs").contains("creating the Python virtual environment")
+    assertThat(cluster.pods("cached").get(0).getSpec().getInitContainers()).extracting(c -> c.getName())
+        .as("prepare runs in the agent container, so the agent does not wait for an init container's exit to be noticed")
+        .containsExactly("gateway");
+    assertThat(cluster.prepareLog("cached")).as("the first pod installs").contains("creating the Python virtual environment")
         .doesNotContain("fast path");
 
     Cluster.annotate(client, "cached", MetadataKeys.SLEEP, "1");
@@ -141,7 +144,7 @@ class SleepWakeNodeIT {
     HttpResponse<String> woken = cluster.getThroughServiceWithin("cached", "/woken", Duration.ofSeconds(60));
     assertThat(woken.statusCode()).as(woken.body()).isEqualTo(200);
     assertThat(woken.body()).contains("\"path\": \"/woken\"");
-    assertThat(prepareLog("cached")).as("the woken pod finds the workspace prepared")
+    assertThat(cluster.prepareLog("cached")).as("the woken pod finds the workspace prepared")
         .contains("orch-prepare: fast path: the workspace is current").doesNotContain("Python virtual environment");
   }
 
@@ -196,10 +199,6 @@ class SleepWakeNodeIT {
         Cluster.AGENT_START);
     await("working again").atMost(Duration.ofSeconds(30)).ignoreExceptions()
         .until(() -> cluster.agentLog(cluster.pods("sleepy-worker").get(0)).contains("working"));
-  }
-
-  private String prepareLog(String name) {
-    return client.pods().withName(cluster.pods(name).get(0).getMetadata().getName()).inContainer("prepare").getLog();
   }
 
   /** No pod at all, not even one still terminating. */

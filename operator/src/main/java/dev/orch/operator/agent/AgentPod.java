@@ -37,7 +37,8 @@ import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
  * does not reinstall, and detect the entrypoint); the {@code gateway} sidecar owning :8080 ({@code orch-pod
  * gateway}, a native sidecar where the server supports it); and the {@code agent} container (runner image,
  * {@code orch-pod supervise} as PID 1: start the resolved command and supervise it). The supervisor keeps a
- * status file in the {@code status} emptyDir that the gateway reads for /health.
+ * status file in the {@code status} emptyDir that the gateway reads for /health. With a dependency cache the agent
+ * container runs prepare itself, first ({@link DependencyCache#prepareInAgentContainer}).
  * Every container meets the "restricted" Pod Security Standard.
  *
  * <p>Runner contract (environment): ORCH_AGENT, ORCH_BUNDLE_KIND (configmap|url|git|image), ORCH_BUNDLE_URL,
@@ -67,6 +68,8 @@ public final class AgentPod {
   static final List<String> PREPARE_COMMAND = List.of("/usr/local/bin/orch-prepare");
   /** The agent container's PID 1 in the runner image (gateway-sidecar/, Rust). */
   static final List<String> SUPERVISOR_COMMAND = List.of("/usr/local/bin/orch-pod", "supervise");
+  /** The supervisor's option that runs prepare in the agent container first (see {@link DependencyCache}). */
+  static final String SUPERVISOR_PREPARE_OPTION = "--prepare-with";
   static final List<String> GATEWAY_COMMAND = List.of("/usr/local/bin/orch-pod", "gateway");
   static final String GATEWAY_MEMORY_REQUEST = "16Mi";
   static final String GATEWAY_MEMORY_LIMIT = "64Mi";

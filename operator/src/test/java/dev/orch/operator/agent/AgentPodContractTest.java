@@ -67,6 +67,23 @@ class AgentPodContractTest {
   }
 
   @Test
+  void withADependencyCacheTheAgentContainersSupervisorRunsPrepareFirst() {
+    PodSpec pod = pod(new Bundle(new Bundle.ConfigMapSource("bot-bundle"), null, null, null, null));
+    Container prepare = container(pod, AgentPod.PREPARE_CONTAINER);
+    DependencyCache.prepareInAgentContainer(pod);
+    assertThat(pod.getInitContainers()).extracting(Container::getName).as("the gateway stays a native sidecar")
+        .containsExactly(AgentPod.GATEWAY_CONTAINER);
+    Container agent = container(pod, AgentPod.AGENT_CONTAINER);
+    assertThat(agent.getCommand()).containsExactly("/usr/local/bin/orch-pod", "supervise",
+        value("supervise.prepare-option"), "/usr/local/bin/orch-prepare");
+    assertThat(prepare.getCommand()).containsExactly("/usr/local/bin/orch-prepare");
+    assertThat(agent.getImage()).isEqualTo(prepare.getImage());
+    assertThat(agent.getEnv()).isEqualTo(prepare.getEnv());
+    assertThat(agent.getVolumeMounts()).isEqualTo(prepare.getVolumeMounts());
+    assertThat(agent.getResources()).isEqualTo(prepare.getResources());
+  }
+
+  @Test
   void everyVariableTheContractNamesIsOneTheOperatorWrites() {
     Set<String> written = new HashSet<>();
     for (Bundle bundle : List.of(new Bundle(null, "https://bundles.example.com/bot.tar.gz", "ab12", null, null),

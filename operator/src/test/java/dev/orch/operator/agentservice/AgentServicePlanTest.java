@@ -229,11 +229,16 @@ class AgentServicePlanTest {
     assertThat(pod.getSecurityContext().getFsGroupChangePolicy()).as("no walk over the venv on every start")
         .isEqualTo("OnRootMismatch");
     assertThat(plan.get(Deployment.class).orElseThrow().getSpec().getStrategy().getType()).isEqualTo("Recreate");
+    assertThat(pod.getInitContainers()).extracting(c -> c.getName()).as("prepare runs in the agent container")
+        .containsExactly("gateway");
+    assertThat(pod.getContainers().get(0).getCommand()).contains("--prepare-with");
 
     Plan withoutCache = AgentServicePlan.of(service(s -> { }), List.of(), Map.of(), false, SETTINGS);
     assertThat(withoutCache.get(PersistentVolumeClaim.class)).isEmpty();
     assertThat(withoutCache.get(Deployment.class).orElseThrow().getSpec().getTemplate().getSpec().getVolumes())
         .filteredOn(v -> v.getName().equals("workspace")).singleElement().satisfies(v -> assertThat(v.getEmptyDir()).isNotNull());
+    assertThat(withoutCache.get(Deployment.class).orElseThrow().getSpec().getTemplate().getSpec().getInitContainers())
+        .extracting(c -> c.getName()).containsExactly("gateway", "prepare");
   }
 
   static AgentService service(Consumer<AgentServiceSpec> customize) {
