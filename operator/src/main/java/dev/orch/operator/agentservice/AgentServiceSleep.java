@@ -94,12 +94,15 @@ final class AgentServiceSleep {
    */
   static void show(AgentService service, AgentServiceStatus status, SleepStatus sleep, String now) {
     status.setSleep(sleep);
-    Optional<Verdict> invalidWindows = KeepAwake.stalled(service.getSpec().getSleep());
-    if (invalidWindows.isPresent() && !Conditions.isTrue(status.getConditions(), Conditions.STALLED)) {
-      status.setConditions(Conditions.merge(service.getStatus().getConditions(), invalidWindows.get(),
-          status.getObservedGeneration(), now));
-      return;
-    }
+    // Windows that cannot be read stall the resource, unless something else stalls it already; its state stays.
+    Optional<Verdict> invalidWindows = KeepAwake.stalled(service.getSpec().getSleep())
+        .filter(stalled -> !Conditions.isTrue(status.getConditions(), Conditions.STALLED));
+    showPhase(service, status, sleep, now);
+    invalidWindows.ifPresent(stalled -> status.setConditions(Conditions.merge(service.getStatus().getConditions(), stalled,
+        status.getObservedGeneration(), now)));
+  }
+
+  private static void showPhase(AgentService service, AgentServiceStatus status, SleepStatus sleep, String now) {
     if (sleep == null || sleep.phase() == Phase.AWAKE || status.getState() != AgentState.PROVISIONING
         && status.getState() != AgentState.RUNNING) {
       return;

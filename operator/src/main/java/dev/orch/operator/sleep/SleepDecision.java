@@ -92,8 +92,9 @@ public final class SleepDecision {
     } else if (newSleep && phase != Phase.ASLEEP && !newWake && !newRequest) {
       if (kept.isPresent()) {
         notices.add(Notice.warning("SleepRefused", "orch.dev/sleep=" + seen.sleep() + " ignored: " + kept.get().by()
-            + " keeps it awake until " + kept.get().until() + "; to put it to sleep now, change or remove"
-            + (window.isPresent() ? " spec.sleep.keepAwake" : " orch.dev/keep-awake") + " and set orch.dev/sleep again"));
+            + " keeps it awake until " + kept.get().until() + "; to put it to sleep now, " + (window.isPresent()
+                ? "change or remove spec.sleep.keepAwake and set orch.dev/sleep again"
+                : "set orch.dev/sleep again (a sleep by hand after orch.dev/keep-awake ends it)")));
       } else {
         phase = Phase.ASLEEP;
         since = now.toString();

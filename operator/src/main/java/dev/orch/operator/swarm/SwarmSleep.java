@@ -40,12 +40,15 @@ final class SwarmSleep {
 
   static void show(Swarm swarm, SwarmStatus status, SleepStatus sleep, String now) {
     status.setSleep(sleep);
-    Optional<Verdict> invalidWindows = KeepAwake.stalled(swarm.getSpec().getSleep());
-    if (invalidWindows.isPresent() && !Conditions.isTrue(status.getConditions(), Conditions.STALLED)) {
-      status.setConditions(Conditions.merge(swarm.getStatus().getConditions(), invalidWindows.get(),
-          status.getObservedGeneration(), now));
-      return;
-    }
+    // Windows that cannot be read stall the resource, unless something else stalls it already; its state stays.
+    Optional<Verdict> invalidWindows = KeepAwake.stalled(swarm.getSpec().getSleep())
+        .filter(stalled -> !Conditions.isTrue(status.getConditions(), Conditions.STALLED));
+    showPhase(swarm, status, sleep, now);
+    invalidWindows.ifPresent(stalled -> status.setConditions(Conditions.merge(swarm.getStatus().getConditions(), stalled,
+        status.getObservedGeneration(), now)));
+  }
+
+  private static void showPhase(Swarm swarm, SwarmStatus status, SleepStatus sleep, String now) {
     if (sleep == null || sleep.phase() == Phase.AWAKE || Conditions.isTrue(status.getConditions(), Conditions.STALLED)
         || Boolean.TRUE.equals(swarm.getSpec().getPaused())) {
       return;
