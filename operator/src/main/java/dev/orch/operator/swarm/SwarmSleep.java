@@ -18,8 +18,8 @@ import dev.orch.operator.sleep.SleepStatus.Phase;
 
 /**
  * Sleep and wake for a Swarm: all replicas together, by hand or by keep-awake windows (a Swarm has no Service, so
- * no request could wake it; the API server refuses afterIdle): a window wakes it and its end puts it back to sleep. Asleep, every replica's Deployment has zero pods; the swarm is Ready
- * and says how to wake it.
+ * no request could wake it; the API server refuses afterIdle): a window wakes it and its end puts it back to sleep.
+ * Asleep, every replica's Deployment has zero pods; the swarm is Ready and says how to wake it.
  */
 final class SwarmSleep {
   private SwarmSleep() {
