@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 import com.cronutils.model.CronType;
 import com.cronutils.model.definition.CronDefinitionBuilder;
@@ -23,6 +24,8 @@ public final class NextFire {
   private static final Map<String, String> MACROS = Map.of(
       "@yearly", "0 0 1 1 *", "@annually", "0 0 1 1 *", "@monthly", "0 0 1 * *", "@weekly", "0 0 * * 0",
       "@daily", "0 0 * * *", "@midnight", "0 0 * * *", "@hourly", "0 * * * *");
+  private static final int MAX_PARSED = 1024;
+  private static final Map<String, ExecutionTime> PARSED = new ConcurrentHashMap<>();
 
   /**
    * The zone of a schedule without timeZone. Written into the CronJob too: without a zone the CronJob controller
@@ -82,7 +85,17 @@ public final class NextFire {
   }
 
   private static ExecutionTime executionTime(String schedule) {
-    return ExecutionTime.forCron(UNIX.parse(MACROS.getOrDefault(schedule.strip(), schedule.strip())));
+    // Parsing takes about a millisecond and keep-awake windows are read several times a reconcile: parsed
+    // expressions (immutable) are kept, up to a bound, since the expressions come from users.
+    ExecutionTime parsed = PARSED.get(schedule);
+    if (parsed == null) {
+      parsed = ExecutionTime.forCron(UNIX.parse(MACROS.getOrDefault(schedule.strip(), schedule.strip())));
+      if (PARSED.size() >= MAX_PARSED) {
+        PARSED.clear();
+      }
+      PARSED.put(schedule, parsed);
+    }
+    return parsed;
   }
 
   private static ZoneId zone(String timeZone) {

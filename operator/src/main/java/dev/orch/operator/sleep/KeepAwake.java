@@ -30,10 +30,10 @@ public final class KeepAwake {
   /** What a by-hand keep-awake is called in the status and events. */
   static final String BY_HAND = "orch.dev/keep-awake (by hand)";
   /**
-   * Overlapping windows are joined into one period; a chain longer than this is cut, and the operator, which looks
-   * again at the period's end, joins the rest then.
+   * Overlapping windows are joined into one period; a chain longer than this (windows longer than the time between
+   * their starts never end) is cut, and the operator, which looks again at the period's end, joins the next ones then.
    */
-  private static final int MAX_JOINED = 100;
+  private static final int MAX_JOINED = 8;
 
   private KeepAwake() {
   }

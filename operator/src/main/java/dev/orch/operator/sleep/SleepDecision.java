@@ -86,9 +86,10 @@ public final class SleepDecision {
     } else if ((newWake || newRequest || kept.isPresent()) && phase == Phase.ASLEEP) {
       phase = Phase.WAKING;
       since = now.toString();
-      reason = newRequest ? "woken by a request" : newWake ? "woken by hand"
-          : "woken: " + kept.get().by() + " keeps it awake until " + kept.get().until();
-      notices.add(Notice.normal("Waking", reason + "; scaling up"));
+      // The reason stays within status.sleep.reason's 256 characters; the event also says until when.
+      reason = newRequest ? "woken by a request" : newWake ? "woken by hand" : "woken: " + kept.get().by();
+      notices.add(Notice.normal("Waking", reason + (newRequest || newWake ? "" : " keeps it awake until "
+          + kept.get().until()) + "; scaling up"));
     } else if (newSleep && phase != Phase.ASLEEP && !newWake && !newRequest) {
       if (kept.isPresent()) {
         notices.add(Notice.warning("SleepRefused", "orch.dev/sleep=" + seen.sleep() + " ignored: " + kept.get().by()

@@ -35,6 +35,7 @@ class KeepAwakeDecisionTest {
     assertThat(woken.status().phase()).isEqualTo(Phase.WAKING);
     assertThat(woken.status().keptAwakeUntil()).isEqualTo("2026-11-30T13:00:00Z");
     assertThat(woken.status().keptAwakeBy()).isEqualTo("keep-awake window \"0 12 * * *\" for 1h (UTC)");
+    assertThat(woken.status().reason()).isEqualTo("woken: keep-awake window \"0 12 * * *\" for 1h (UTC)");
     assertThat(woken.notices()).singleElement().satisfies(n -> {
       assertThat(n.reason()).isEqualTo("Waking");
       assertThat(n.message()).isEqualTo("woken: keep-awake window \"0 12 * * *\" for 1h (UTC) keeps it awake until"
@@ -108,7 +109,7 @@ class KeepAwakeDecisionTest {
     assertThat(kept.status().phase()).isEqualTo(Phase.WAKING);
     assertThat(kept.status().keptAwakeUntil()).isEqualTo("2026-11-30T14:00:00Z");
     assertThat(kept.status().awakeByHandUntil()).isEqualTo("2026-11-30T14:00:00Z");
-    assertThat(kept.status().reason()).isEqualTo("woken: orch.dev/keep-awake (by hand) keeps it awake until 2026-11-30T14:00:00Z");
+    assertThat(kept.status().reason()).isEqualTo("woken: orch.dev/keep-awake (by hand)");
 
     var sameValueLater = SleepDecision.decide(SleepSpec.manual(), false, new SleepRequests.Seen(null, null, null, "2h"),
         kept.status(), GatewayActivity.UNKNOWN, 1, NOON.plusSeconds(3600));
@@ -136,6 +137,23 @@ class KeepAwakeDecisionTest {
         awake(), GatewayActivity.UNKNOWN, 1, NOON);
     assertThat(past.notices()).extracting(Notice::reason).containsExactly("KeepAwakeRefused");
     assertThat(past.status().keptAwakeUntil()).isNull();
+  }
+
+  @Test
+  void theLongestWindowTheApiServerAcceptsFitsTheStatusFields() {
+    StringBuilder minutes = new StringBuilder("0");
+    for (int minute = 1; minutes.length() + (",0" + minute).length() + " 12 * * *".length() <= 128; minute++) {
+      minutes.append(',').append(minute);
+    }
+    String schedule = minutes + " 12 * * *";
+    SleepSpec longest = SleepSpec.manual().keptAwake("America/Argentina/ComodRivadavia",
+        new KeepAwakeWindow(schedule, "100h59m59s"));
+    var woken = SleepDecision.decide(longest, false, NO_REQUESTS, asleep(), GatewayActivity.UNKNOWN, 0,
+        Instant.parse("2026-11-30T15:30:00Z"));
+    assertThat(woken.status().phase()).isEqualTo(Phase.WAKING);
+    assertThat(woken.status().reason()).hasSizeLessThanOrEqualTo(256);
+    assertThat(woken.status().keptAwakeBy()).hasSizeLessThanOrEqualTo(256);
+    assertThat(schedule).hasSizeGreaterThan(120);
   }
 
   @Test
