@@ -1,6 +1,12 @@
 package dev.orch.kubectl;
 
+import java.time.Duration;
+import java.time.Instant;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
@@ -13,6 +19,12 @@ public abstract class SleepWakeVerb extends Verb {
 
   abstract String annotation();
 
+  /** Sets the request's annotation and returns its name. */
+  String request(Kind kind, String name) {
+    requestNow(kind, name, annotation());
+    return annotation();
+  }
+
   /** What the resource is doing now, after "agentservice/NAME ". */
   abstract String doing();
 
@@ -24,8 +36,8 @@ public abstract class SleepWakeVerb extends Verb {
     Kind kind = PauseCommand.pausable(reference);
     String name = Kind.nameOf(reference);
     require(kind, name);
-    requestNow(kind, name, annotation());
-    out().println(kind.lowerCase() + "/" + name + " " + doing() + " (" + annotation() + " set): " + next()
+    String annotation = request(kind, name);
+    out().println(kind.lowerCase() + "/" + name + " " + doing() + " (" + annotation + " set): " + next()
         + "; follow it with kubectl orch info " + reference);
     out().flush();
     return 0;
@@ -56,13 +68,50 @@ public abstract class SleepWakeVerb extends Verb {
 
   @Command(name = "wake", mixinStandardHelpOptions = true,
       description = "Wake a sleeping AgentService (or swarm/NAME): sets the annotation orch.dev/wake to now; the"
-          + " operator starts its pods again.",
+          + " operator starts its pods again. With --for it sets orch.dev/keep-awake to the time the period ends"
+          + " instead, and idleness does not put it to sleep before then.",
       footerHeading = "%nExamples:%n",
-      footer = {"  kubectl orch wake discord-bot", "  kubectl orch wake swarm/issue-shards"})
+      footer = {"  kubectl orch wake discord-bot", "  kubectl orch wake swarm/issue-shards",
+          "  kubectl orch wake discord-bot --for 2h"})
   public static final class Wake extends SleepWakeVerb {
+    private static final Pattern DURATION = Pattern.compile("(?:(\\d+)h)?(?:(\\d+)m)?(?:(\\d+)s)?");
+
+    @Option(names = "--for", paramLabel = "DURATION",
+        description = "Keep it awake this long (e.g. 2h, 90m, 1h30m); kubectl orch sleep ends it sooner. A swarm,"
+            + " or a service without afterIdle, goes back to sleep when it ends.")
+    String keepAwakeFor;
+
+    private Instant keptAwakeUntil;
+
     @Override
     String annotation() {
       return "orch.dev/wake";
+    }
+
+    @Override
+    String request(Kind kind, String name) {
+      if (keepAwakeFor == null) {
+        return super.request(kind, name);
+      }
+      keptAwakeUntil = Instant.now().plus(duration(keepAwakeFor));
+      // A time, not the duration: each request differs from the last, so the operator acts on it.
+      Patches.mergeMetadataAnnotation(client(), kind, namespace(), name, "orch.dev/keep-awake", keptAwakeUntil.toString());
+      return "orch.dev/keep-awake";
+    }
+
+    static Duration duration(String text) {
+      Matcher m = DURATION.matcher(text);
+      Duration duration = m.matches() ? Duration.ofHours(number(m.group(1))).plusMinutes(number(m.group(2)))
+          .plusSeconds(number(m.group(3))) : Duration.ZERO;
+      if (duration.isZero()) {
+        throw new UserError("--for " + text + " is not a duration; write hours, minutes and seconds such as 2h, 90m or"
+            + " 1h30m");
+      }
+      return duration;
+    }
+
+    private static long number(String digits) {
+      return digits == null ? 0 : Long.parseLong(digits);
     }
 
     @Override
@@ -72,7 +121,9 @@ public abstract class SleepWakeVerb extends Verb {
 
     @Override
     String next() {
-      return "its pods start again";
+      return keptAwakeUntil == null ? "its pods start again"
+          : "its pods start again and it stays awake until " + keptAwakeUntil + " (kubectl orch sleep " + reference
+              + " ends it sooner)";
     }
   }
 }

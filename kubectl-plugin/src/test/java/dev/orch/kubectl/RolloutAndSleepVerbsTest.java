@@ -202,6 +202,25 @@ class RolloutAndSleepVerbsTest {
     assertThat(schedule.err()).contains("a Schedule is switched off with spec.enabled");
   }
 
+  @Test
+  void wakeForADurationSetsKeepAwakeToTheTimeItEnds() {
+    canaryService("office-bot", Map.of("phase", "Healthy", "stable", V1, "revisions", List.of(V1)));
+    Instant before = Instant.now();
+    Cli.Result kept = cli.run("wake", "office-bot", "--for", "1h30m");
+    Cli.Result wrong = cli.run("wake", "office-bot", "--for", "soon");
+
+    assertThat(kept.exitCode()).as(kept.toString()).isZero();
+    Instant until = Instant.parse(annotation("office-bot", "orch.dev/keep-awake"));
+    assertThat(until).isBetween(before.plusSeconds(5400), Instant.now().plusSeconds(5400));
+    assertThat(kept.out()).isEqualTo("agentservice/office-bot waking up (orch.dev/keep-awake set): its pods start again"
+        + " and it stays awake until " + until + " (kubectl orch sleep office-bot ends it sooner); follow it with kubectl"
+        + " orch info office-bot\n");
+    assertThat(Kind.AGENT_SERVICE.in(client).withName("office-bot").get().getMetadata().getAnnotations())
+        .doesNotContainKey("orch.dev/wake");
+    assertThat(wrong.exitCode()).isEqualTo(1);
+    assertThat(wrong.err()).contains("--for soon is not a duration; write hours, minutes and seconds such as 2h");
+  }
+
   /** An AgentService with a canary strategy, made as GitOps would (not by kubectl-orch), and its status.rollout. */
   private void canaryService(String name, Map<String, Object> rollout) {
     GenericKubernetesResource service = new GenericKubernetesResource();

@@ -12,6 +12,7 @@ import dev.orch.operator.core.status.Conditions;
 import dev.orch.operator.core.status.Conditions.Verdict;
 import dev.orch.operator.sleep.GatewayActivity;
 import dev.orch.operator.sleep.GatewayProbe;
+import dev.orch.operator.sleep.KeepAwake;
 import dev.orch.operator.sleep.SleepDecision;
 import dev.orch.operator.sleep.SleepPlan;
 import dev.orch.operator.sleep.SleepRequests;
@@ -43,8 +44,10 @@ final class AgentServiceSleep {
     if (spec.getSleep() == null && previous == null) {
       return new SleepDecision.Outcome(null, List.of(), Optional.empty());
     }
-    SleepDecision.Outcome outcome = SleepDecision.decide(spec.getSleep(), idleCanWake, SleepRequests.Seen.of(service),
+    SleepDecision.Outcome decided = SleepDecision.decide(spec.getSleep(), idleCanWake, SleepRequests.Seen.of(service),
         previous, activity, readyPods, now);
+    SleepDecision.Outcome outcome = new SleepDecision.Outcome(decided.status(), KeepAwake.withWarning(decided.notices(),
+        spec.getSleep(), service.getStatus().getConditions()), decided.recheckIn());
     if (outcome.status().phase() == Phase.AWAKE && spec.getSleep() == null) {
       // Back to a service that never sleeps: nothing left to remember.
       return new SleepDecision.Outcome(null, outcome.notices(), Optional.empty());
@@ -52,10 +55,12 @@ final class AgentServiceSleep {
     if (!outcome.status().routedToActivator()) {
       return outcome;
     }
-    // Back when the switch grace is over, to scale to zero; then now and then, for the activator's addresses.
+    // Back when the switch grace is over, to scale to zero; then now and then, for the activator's addresses (or
+    // sooner, when a keep-awake window starts).
     Duration recheck = outcome.status().phase() == Phase.ASLEEP && !outcome.status().scaledToZero(now)
         ? SleepStatus.SWITCH_GRACE : ASLEEP_RECHECK;
-    return new SleepDecision.Outcome(outcome.status(), outcome.notices(), Optional.of(recheck));
+    return new SleepDecision.Outcome(outcome.status(), outcome.notices(),
+        outcome.recheckIn().filter(sooner -> sooner.compareTo(recheck) < 0).or(() -> Optional.of(recheck)));
   }
 
   /**
@@ -89,6 +94,15 @@ final class AgentServiceSleep {
    */
   static void show(AgentService service, AgentServiceStatus status, SleepStatus sleep, String now) {
     status.setSleep(sleep);
+    // Windows that cannot be read stall the resource, unless something else stalls it already; its state stays.
+    Optional<Verdict> invalidWindows = KeepAwake.stalled(service.getSpec().getSleep())
+        .filter(stalled -> !Conditions.isTrue(status.getConditions(), Conditions.STALLED));
+    showPhase(service, status, sleep, now);
+    invalidWindows.ifPresent(stalled -> status.setConditions(Conditions.merge(service.getStatus().getConditions(), stalled,
+        status.getObservedGeneration(), now)));
+  }
+
+  private static void showPhase(AgentService service, AgentServiceStatus status, SleepStatus sleep, String now) {
     if (sleep == null || sleep.phase() == Phase.AWAKE || status.getState() != AgentState.PROVISIONING
         && status.getState() != AgentState.RUNNING) {
       return;

@@ -139,8 +139,8 @@ public class AgentServiceSpec extends AgentTemplate {
   private Probes probes;
 
   @JsonPropertyDescription("Sleep and wake: scale to zero after afterIdle without requests and wake on the next"
-      + " request; or, without afterIdle, only by hand (annotations orch.dev/sleep and orch.dev/wake). Omitted:"
-      + " never sleeps.")
+      + " request; or, without afterIdle, only by hand (annotations orch.dev/sleep and orch.dev/wake). keepAwake"
+      + " windows and orch.dev/keep-awake keep it awake. Omitted: never sleeps.")
   private SleepSpec sleep;
 
   @JsonPropertyDescription("Keep the workspace (bundle, installed dependencies) on a PersistentVolumeClaim named like the"

@@ -28,6 +28,8 @@ public final class MetadataKeys {
   public static final String SLEEP = "orch.dev/sleep";
   /** Annotation that wakes a sleeping AgentService or Swarm; each new value acts once. */
   public static final String WAKE = "orch.dev/wake";
+  /** Annotation that keeps an AgentService or Swarm awake for a duration (2h) or until a time (RFC 3339); acts once. */
+  public static final String KEEP_AWAKE = "orch.dev/keep-awake";
   /** Annotation the activator sets when a request arrives for a sleeping service (any operator replica may). */
   public static final String WAKE_ON_REQUEST = "orch.dev/wake-on-request";
   /** Annotation on a sleeping service's Service: the hosts the activator answers for it. */

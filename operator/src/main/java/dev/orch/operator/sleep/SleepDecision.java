@@ -3,6 +3,7 @@ package dev.orch.operator.sleep;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -19,7 +20,9 @@ import dev.orch.operator.sleep.SleepStatus.Phase;
  * <p>Order of precedence: a wake (by hand or by a request) beats a sleep by hand that arrives at the same
  * time, because a request must never be held for a service that stays asleep; a sleep by hand beats
  * idleness; a waking service turns awake when a pod is ready; an awake one sleeps when every gateway answered,
- * none has a request or WebSocket open, and the latest activity is {@code afterIdle} old.
+ * none has a request or WebSocket open, and the latest activity is {@code afterIdle} old. A keep-awake window or
+ * request ({@link KeepAwake}) wakes a sleeping one, holds off idleness and refuses a sleep by hand; when it ends, a
+ * resource that idleness cannot put to sleep goes back to sleep.
  */
 public final class SleepDecision {
   static final Duration MIN_POLL = Duration.ofSeconds(2);
@@ -29,7 +32,7 @@ public final class SleepDecision {
   private SleepDecision() {
   }
 
-  /** The new sleep status, the events its change deserves, and when to look at the gateways again. */
+  /** The new sleep status, the events its change deserves, and when to look at it again. */
   public record Outcome(SleepStatus status, List<Notice> notices, Optional<Duration> recheckIn) {
   }
 
@@ -42,12 +45,28 @@ public final class SleepDecision {
     List<Notice> notices = new ArrayList<>();
     if (previous == null) {
       // Annotations present before the first status came with the manifest: they are no request.
-      return new Outcome(new SleepStatus(Phase.AWAKE, now.toString(), "created", now.toString(), seen.sleep(), seen.wake(),
-          seen.wakeOnRequest()), notices, pollDelay(spec, idleCanWake));
+      Optional<KeepAwake.Period> window = KeepAwake.window(spec, now);
+      SleepStatus created = new SleepStatus(Phase.AWAKE, now.toString(), "created", now.toString(), seen.sleep(),
+          seen.wake(), seen.wakeOnRequest(), window.map(p -> p.until().toString()).orElse(null),
+          window.map(KeepAwake.Period::by).orElse(null), null, seen.keepAwake());
+      return new Outcome(created, notices, recheckIn(spec, idleCanWake, created, now));
     }
     boolean newSleep = seen.sleep() != null && !seen.sleep().equals(previous.handledSleep());
     boolean newWake = seen.wake() != null && !seen.wake().equals(previous.handledWake());
     boolean newRequest = seen.wakeOnRequest() != null && !seen.wakeOnRequest().equals(previous.handledWakeOnRequest());
+    boolean newKeepAwake = seen.keepAwake() != null && !seen.keepAwake().equals(previous.handledKeepAwake());
+
+    Instant byHandUntil = Optional.ofNullable(previous.awakeByHandUntil()).map(Instant::parse).filter(now::isBefore)
+        .orElse(null);
+    if (newKeepAwake) {
+      byHandUntil = keptAwakeByHand(seen.keepAwake(), now, notices).orElse(byHandUntil);
+    }
+    Optional<KeepAwake.Period> window = spec == null ? Optional.empty() : KeepAwake.window(spec, now);
+    if (newSleep && !newKeepAwake && window.isEmpty()) {
+      // A later sleep by hand ends a keep-awake by hand: both are the user's word, the latest counts.
+      byHandUntil = null;
+    }
+    Optional<KeepAwake.Period> kept = longest(window, byHandUntil);
 
     Instant lastActivity = latest(parse(previous.lastActivity()), activity.latest().orElse(null));
     if (activity.busy() || newWake || newRequest) {
@@ -64,23 +83,39 @@ public final class SleepDecision {
         reason = "spec.sleep was removed";
         notices.add(Notice.normal("Waking", "spec.sleep was removed; scaling back up"));
       }
-    } else if ((newWake || newRequest) && phase == Phase.ASLEEP) {
+    } else if ((newWake || newRequest || kept.isPresent()) && phase == Phase.ASLEEP) {
       phase = Phase.WAKING;
       since = now.toString();
-      reason = newRequest ? "woken by a request" : "woken by hand";
-      notices.add(Notice.normal("Waking", reason + "; scaling up"));
+      // The reason stays within status.sleep.reason's 256 characters; the event also says until when.
+      reason = newRequest ? "woken by a request" : newWake ? "woken by hand" : "woken: " + kept.get().by();
+      notices.add(Notice.normal("Waking", reason + (newRequest || newWake ? "" : " keeps it awake until "
+          + kept.get().until()) + "; scaling up"));
     } else if (newSleep && phase != Phase.ASLEEP && !newWake && !newRequest) {
-      phase = Phase.ASLEEP;
-      since = now.toString();
-      reason = "put to sleep by hand";
-      notices.add(Notice.normal("Sleeping", reason + "; scaled to zero"));
-    } else if (phase == Phase.AWAKE && idleCanWake && spec.afterIdle() != null && activity.complete() && !activity.busy()
-        && !Duration.between(lastActivity, now).minus(afterIdle(spec)).isNegative()) {
+      if (kept.isPresent()) {
+        notices.add(Notice.warning("SleepRefused", "orch.dev/sleep=" + seen.sleep() + " ignored: " + kept.get().by()
+            + " keeps it awake until " + kept.get().until() + "; to put it to sleep now, " + (window.isPresent()
+                ? "change or remove spec.sleep.keepAwake and set orch.dev/sleep again"
+                : "set orch.dev/sleep again (a sleep by hand after orch.dev/keep-awake ends it)")));
+      } else {
+        phase = Phase.ASLEEP;
+        since = now.toString();
+        reason = "put to sleep by hand";
+        notices.add(Notice.normal("Sleeping", reason + "; scaled to zero"));
+      }
+    } else if (phase == Phase.AWAKE && kept.isEmpty() && idleCanWake && spec.afterIdle() != null && activity.complete()
+        && !activity.busy() && !Duration.between(lastActivity, now).minus(afterIdle(spec)).isNegative()) {
       phase = Phase.ASLEEP;
       since = now.toString();
       reason = "idle for " + human(Duration.between(lastActivity, now));
       notices.add(Notice.normal("Sleeping", reason + " (afterIdle " + spec.afterIdle() + "); scaled to zero, the next"
           + " request wakes it"));
+    } else if (phase != Phase.ASLEEP && kept.isEmpty() && keepAwakeEnded(previous, now) && !sleepsWhenIdle(spec, idleCanWake)
+        && !newWake && !newRequest) {
+      // Nothing else would put it to sleep: the window (or request) it was kept awake by was its time awake.
+      phase = Phase.ASLEEP;
+      since = now.toString();
+      reason = previous.keptAwakeBy() + " ended";
+      notices.add(Notice.normal("Sleeping", reason + " at " + previous.keptAwakeUntil() + "; scaled to zero"));
     }
     if (phase == Phase.WAKING && readyPods > 0) {
       String waking = since;
@@ -91,13 +126,59 @@ public final class SleepDecision {
       lastActivity = now;
     }
     SleepStatus status = new SleepStatus(phase, since, reason, lastActivity.toString(), seen.sleep(), seen.wake(),
-        seen.wakeOnRequest());
-    return new Outcome(status, notices, phase == Phase.AWAKE ? pollDelay(spec, idleCanWake) : Optional.empty());
+        seen.wakeOnRequest(), kept.map(p -> p.until().toString()).orElse(null), kept.map(KeepAwake.Period::by).orElse(null),
+        byHandUntil == null ? null : byHandUntil.toString(), seen.keepAwake());
+    return new Outcome(status, notices, recheckIn(spec, idleCanWake, status, now));
+  }
+
+  /** A new orch.dev/keep-awake value's end, or a warning saying why it keeps nothing awake. */
+  private static Optional<Instant> keptAwakeByHand(String value, Instant now, List<Notice> notices) {
+    try {
+      Instant until = KeepAwake.byHandUntil(value, now);
+      if (until.isAfter(now)) {
+        return Optional.of(until);
+      }
+      notices.add(Notice.warning("KeepAwakeRefused", "orch.dev/keep-awake=" + value + " ended before the operator saw it"
+          + " (" + now + "); give a later time or a duration such as 2h"));
+    } catch (IllegalArgumentException e) {
+      notices.add(Notice.warning("KeepAwakeRefused", e.getMessage()));
+    }
+    return Optional.empty();
+  }
+
+  private static Optional<KeepAwake.Period> longest(Optional<KeepAwake.Period> window, Instant byHandUntil) {
+    if (byHandUntil == null || window.isPresent() && !window.get().until().isBefore(byHandUntil)) {
+      return window;
+    }
+    return Optional.of(new KeepAwake.Period(byHandUntil, KeepAwake.BY_HAND));
+  }
+
+  private static boolean keepAwakeEnded(SleepStatus previous, Instant now) {
+    // Its end reached, not merely gone from the status because the spec's windows were removed meanwhile.
+    return previous.keptAwakeUntil() != null && !now.isBefore(Instant.parse(previous.keptAwakeUntil()));
+  }
+
+  private static boolean sleepsWhenIdle(SleepSpec spec, boolean idleCanWake) {
+    return spec != null && spec.afterIdle() != null && idleCanWake;
+  }
+
+  /**
+   * When to look again: the gateways every poll period while idleness could put it to sleep, the end of the period
+   * it is kept awake (a second late, so the edge has surely passed), and the next window's start.
+   */
+  static Optional<Duration> recheckIn(SleepSpec spec, boolean idleCanWake, SleepStatus status, Instant now) {
+    Optional<Duration> poll = status.phase() == Phase.AWAKE && status.keptAwakeUntil() == null
+        ? pollDelay(spec, idleCanWake) : Optional.empty();
+    Optional<Instant> keptUntil = Optional.ofNullable(status.keptAwakeUntil()).map(Instant::parse);
+    Optional<Instant> nextStart = KeepAwake.nextStart(spec, now);
+    return java.util.stream.Stream.concat(poll.stream(), java.util.stream.Stream.of(keptUntil, nextStart)
+            .flatMap(Optional::stream).map(edge -> Duration.between(now, edge).plusSeconds(1)))
+        .min(Comparator.naturalOrder());
   }
 
   /** How often the gateways are asked: a fifth of afterIdle, between 2 and 30 seconds. */
   static Optional<Duration> pollDelay(SleepSpec spec, boolean idleCanWake) {
-    if (spec == null || spec.afterIdle() == null || !idleCanWake) {
+    if (!sleepsWhenIdle(spec, idleCanWake)) {
       return Optional.empty();
     }
     Duration fifth = afterIdle(spec).dividedBy(5);
@@ -106,9 +187,18 @@ public final class SleepDecision {
 
   /** Go-style h/m/s duration as the API server validated it. */
   public static Duration afterIdle(SleepSpec spec) {
-    Matcher m = DURATION.matcher(spec.afterIdle());
-    if (!m.matches()) {
-      throw new IllegalArgumentException("sleep.afterIdle " + spec.afterIdle() + " is not a duration like 15m");
+    return duration("sleep.afterIdle", spec.afterIdle());
+  }
+
+  static boolean isDuration(String text) {
+    return !text.isEmpty() && DURATION.matcher(text).matches();
+  }
+
+  /** A duration written with h, m and s (1h30m); {@code field} names it in the error. */
+  static Duration duration(String field, String text) {
+    Matcher m = DURATION.matcher(text);
+    if (text.isEmpty() || !m.matches()) {
+      throw new IllegalArgumentException(field + " " + text + " is not a duration like 15m");
     }
     return Duration.ofHours(number(m.group(1))).plusMinutes(number(m.group(2))).plusSeconds(number(m.group(3)));
   }

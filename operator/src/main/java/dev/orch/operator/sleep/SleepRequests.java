@@ -15,13 +15,14 @@ public final class SleepRequests {
   }
 
   /** The annotations' current values (null when absent). */
-  public record Seen(String sleep, String wake, String wakeOnRequest) {
+  public record Seen(String sleep, String wake, String wakeOnRequest, String keepAwake) {
     public static Seen of(HasMetadata resource) {
       Map<String, String> annotations = resource.getMetadata().getAnnotations();
       if (annotations == null) {
-        return new Seen(null, null, null);
+        return new Seen(null, null, null, null);
       }
-      return new Seen(annotations.get(MetadataKeys.SLEEP), annotations.get(MetadataKeys.WAKE), annotations.get(MetadataKeys.WAKE_ON_REQUEST));
+      return new Seen(annotations.get(MetadataKeys.SLEEP), annotations.get(MetadataKeys.WAKE), annotations.get(MetadataKeys.WAKE_ON_REQUEST),
+          annotations.get(MetadataKeys.KEEP_AWAKE));
     }
   }
 }

@@ -8,7 +8,7 @@ import io.fabric8.generator.annotation.Size;
 /**
  * {@code status.sleep}: whether the agent sleeps, since when and why, the last activity its gateways reported
  * (kept here so that idleness survives operator and gateway restarts), and the sleep/wake annotation values
- * already acted on.
+ * already acted on, and until when a keep-awake window or request keeps it awake.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record SleepStatus(
@@ -35,7 +35,28 @@ public record SleepStatus(
 
     @Size(max = 256)
     @JsonPropertyDescription("The orch.dev/wake-on-request value acted on last.")
-    String handledWakeOnRequest) {
+    String handledWakeOnRequest,
+
+    @JsonPropertyDescription("Kept awake until then (RFC 3339) by a keepAwake window or orch.dev/keep-awake: it is not"
+        + " put to sleep before (absent: not kept awake).")
+    String keptAwakeUntil,
+
+    @Size(max = 256)
+    @JsonPropertyDescription("What keeps it awake until keptAwakeUntil: a keepAwake window or orch.dev/keep-awake.")
+    String keptAwakeBy,
+
+    @JsonPropertyDescription("The end (RFC 3339) of the latest orch.dev/keep-awake request, while it lasts.")
+    String awakeByHandUntil,
+
+    @Size(max = 256)
+    @JsonPropertyDescription("The orch.dev/keep-awake value acted on last.")
+    String handledKeepAwake) {
+
+  /** A status that no keep-awake window or request has touched. */
+  public SleepStatus(Phase phase, String since, String reason, String lastActivity, String handledSleep,
+      String handledWake, String handledWakeOnRequest) {
+    this(phase, since, reason, lastActivity, handledSleep, handledWake, handledWakeOnRequest, null, null, null, null);
+  }
 
   public enum Phase {
     @JsonProperty("awake") AWAKE,

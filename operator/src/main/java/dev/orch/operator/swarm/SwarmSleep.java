@@ -10,15 +10,16 @@ import dev.orch.operator.core.status.AgentState;
 import dev.orch.operator.core.status.Conditions;
 import dev.orch.operator.core.status.Conditions.Verdict;
 import dev.orch.operator.sleep.GatewayActivity;
+import dev.orch.operator.sleep.KeepAwake;
 import dev.orch.operator.sleep.SleepDecision;
 import dev.orch.operator.sleep.SleepRequests;
 import dev.orch.operator.sleep.SleepStatus;
 import dev.orch.operator.sleep.SleepStatus.Phase;
 
 /**
- * Sleep and wake for a Swarm: all replicas together, by hand only (a Swarm has no Service, so no request could
- * wake it; the API server refuses afterIdle). Asleep, every replica's Deployment has zero pods; the swarm is Ready
- * and says how to wake it.
+ * Sleep and wake for a Swarm: all replicas together, by hand or by keep-awake windows (a Swarm has no Service, so
+ * no request could wake it; the API server refuses afterIdle): a window wakes it and its end puts it back to sleep.
+ * Asleep, every replica's Deployment has zero pods; the swarm is Ready and says how to wake it.
  */
 final class SwarmSleep {
   private SwarmSleep() {
@@ -29,14 +30,25 @@ final class SwarmSleep {
     if (swarm.getSpec().getSleep() == null && previous == null) {
       return new SleepDecision.Outcome(null, List.of(), Optional.empty());
     }
-    SleepDecision.Outcome outcome = SleepDecision.decide(swarm.getSpec().getSleep(), false, SleepRequests.Seen.of(swarm),
+    SleepDecision.Outcome decided = SleepDecision.decide(swarm.getSpec().getSleep(), false, SleepRequests.Seen.of(swarm),
         previous, GatewayActivity.UNKNOWN, readyPods, now);
+    SleepDecision.Outcome outcome = new SleepDecision.Outcome(decided.status(), KeepAwake.withWarning(decided.notices(),
+        swarm.getSpec().getSleep(), swarm.getStatus().getConditions()), decided.recheckIn());
     return outcome.status().phase() == Phase.AWAKE && swarm.getSpec().getSleep() == null
         ? new SleepDecision.Outcome(null, outcome.notices(), Optional.empty()) : outcome;
   }
 
   static void show(Swarm swarm, SwarmStatus status, SleepStatus sleep, String now) {
     status.setSleep(sleep);
+    // Windows that cannot be read stall the resource, unless something else stalls it already; its state stays.
+    Optional<Verdict> invalidWindows = KeepAwake.stalled(swarm.getSpec().getSleep())
+        .filter(stalled -> !Conditions.isTrue(status.getConditions(), Conditions.STALLED));
+    showPhase(swarm, status, sleep, now);
+    invalidWindows.ifPresent(stalled -> status.setConditions(Conditions.merge(swarm.getStatus().getConditions(), stalled,
+        status.getObservedGeneration(), now)));
+  }
+
+  private static void showPhase(Swarm swarm, SwarmStatus status, SleepStatus sleep, String now) {
     if (sleep == null || sleep.phase() == Phase.AWAKE || Conditions.isTrue(status.getConditions(), Conditions.STALLED)
         || Boolean.TRUE.equals(swarm.getSpec().getPaused())) {
       return;

@@ -78,8 +78,9 @@ public class SwarmSpec extends AgentTemplate {
     this.rollout = rollout;
   }
 
-  @JsonPropertyDescription("Sleep and wake of all replicas together, by hand only: spec.sleep: {} lets the annotations"
-      + " orch.dev/sleep and orch.dev/wake scale every replica to zero and back (afterIdle is refused: a Swarm has no"
+  @JsonPropertyDescription("Sleep and wake of all replicas together: spec.sleep: {} lets the annotations"
+      + " orch.dev/sleep and orch.dev/wake scale every replica to zero and back; keepAwake windows (and"
+      + " orch.dev/keep-awake) wake them and put them back to sleep when they end (afterIdle is refused: a Swarm has no"
       + " Service a request could wake it through).")
   private SleepSpec sleep;
 

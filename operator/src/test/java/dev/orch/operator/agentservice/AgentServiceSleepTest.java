@@ -8,6 +8,9 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -26,6 +29,7 @@ import dev.orch.operator.core.status.AgentState;
 import dev.orch.operator.core.status.Conditions;
 import dev.orch.operator.core.reconcile.Labels;
 import dev.orch.operator.core.config.OperatorSettings;
+import dev.orch.operator.sleep.KeepAwakeWindow;
 import dev.orch.operator.sleep.SleepRequests;
 import dev.orch.operator.sleep.SleepSettings;
 import dev.orch.operator.sleep.SleepSpec;
@@ -179,6 +183,51 @@ class AgentServiceSleepTest {
     await().atMost(TIMEOUT).until(() -> client.apps().deployments().withName("worker").get().getSpec().getReplicas() == 0);
     assertThat(client.services().withName("worker").get()).isNull();
     assertThat(client.discovery().v1().endpointSlices().withName("worker").get()).isNull();
+  }
+
+  @Test
+  void aKeepAwakeWindowWakesASleepingServiceKeepsItAwakePastAfterIdleAndLetsItSleepAfterIt() {
+    double longAgo = Instant.now().minusSeconds(600).toEpochMilli() / 1000.0;
+    gatewayMetrics = metrics(0, longAgo, longAgo);
+    AgentService applied = apply(service("office", spec -> spec.setSleep(SleepSpec.afterIdle("10s"))));
+    await().atMost(TIMEOUT).until(() -> Kubelet.markReady(client, Labels.selector(applied), "127.0.0.1") > 0);
+    awaitStatus("office", s -> s.getState() == AgentState.RUNNING);
+    annotate("office", MetadataKeys.SLEEP, "before-the-window");
+    awaitStatus("office", s -> s.getState() == AgentState.SLEEPING);
+    await().atMost(TIMEOUT).until(() -> {
+      Deployment deployment = client.apps().deployments().withName("office").get();
+      return deployment.getSpec().getReplicas() == 0 && deployment.getStatus().getReadyReplicas() == null;
+    });
+
+    // A window that started at this minute's beginning (cron's granularity) and ends 40 s from now.
+    ZonedDateTime now = ZonedDateTime.now(ZoneOffset.UTC);
+    ZonedDateTime start = now.truncatedTo(ChronoUnit.MINUTES);
+    Instant end = start.plusSeconds(Duration.between(start, now).toSeconds() + 40).toInstant();
+    KeepAwakeWindow window = new KeepAwakeWindow(start.getMinute() + " " + start.getHour() + " * * *",
+        Duration.between(start.toInstant(), end).toSeconds() + "s");
+    CustomResources.edit(client, AgentService.class, "office",
+        s -> s.getSpec().setSleep(SleepSpec.afterIdle("10s").keptAwake(null, window)), TIMEOUT);
+
+    AgentService waking = awaitStatus("office", s -> s.getSleep().phase() == SleepStatus.Phase.WAKING);
+    assertThat(waking.getStatus().getSleep().keptAwakeUntil()).isEqualTo(end.toString());
+    assertThat(waking.getStatus().getSleep().reason()).startsWith("woken: keep-awake window \"" + window.schedule() + "\"");
+    awaitEvents("office", "Waking");
+    await().atMost(TIMEOUT).until(() -> Kubelet.markReady(client, Labels.selector(applied), "127.0.0.1") > 0);
+    awaitStatus("office", s -> s.getState() == AgentState.RUNNING);
+
+    annotate("office", MetadataKeys.SLEEP, "inside-the-window");
+    awaitEvents("office", "SleepRefused");
+    Duration untilTheEnd = Duration.between(Instant.now(), end).minusSeconds(1);
+    assertThat(untilTheEnd).as("the gateway has been idle for minutes; the window holds it longer than afterIdle")
+        .isGreaterThan(Duration.ofSeconds(12));
+    await().during(untilTheEnd).atMost(untilTheEnd.plusSeconds(5)).until(
+        () -> client.resources(AgentService.class).withName("office").get().getStatus().getState() == AgentState.RUNNING);
+
+    AgentService asleep = awaitStatus("office", s -> s.getState() == AgentState.SLEEPING);
+    assertThat(asleep.getStatus().getSleep().reason()).startsWith("idle for ");
+    assertThat(Instant.parse(asleep.getStatus().getSleep().since())).as("asleep right after the window's end")
+        .isBetween(end, end.plusSeconds(10));
+    assertThat(asleep.getStatus().getSleep().keptAwakeUntil()).isNull();
   }
 
   private static String metrics(int inFlight, double lastRequest, double started) {

@@ -14,7 +14,7 @@ import dev.orch.operator.sleep.SleepStatus.Phase;
 class SleepDecisionTest {
   private static final Instant NOW = Instant.parse("2026-11-30T12:00:00Z");
   private static final SleepSpec FIFTEEN_MINUTES = SleepSpec.afterIdle("15m");
-  private static final SleepRequests.Seen NO_REQUESTS = new SleepRequests.Seen(null, null, null);
+  private static final SleepRequests.Seen NO_REQUESTS = new SleepRequests.Seen(null, null, null, null);
 
   private static SleepStatus awake(Instant lastActivity) {
     return new SleepStatus(Phase.AWAKE, "2026-11-30T10:00:00Z", "created", lastActivity.toString(), null, null, null);
@@ -70,13 +70,13 @@ class SleepDecisionTest {
   void aWakeBeatsASleepByHandAndEachAnnotationValueIsActedOnOnce() {
     SleepStatus asleep = new SleepStatus(Phase.ASLEEP, "2026-11-30T11:00:00Z", "put to sleep by hand",
         "2026-11-30T10:00:00Z", "1", null, null);
-    var both = SleepDecision.decide(SleepSpec.manual(), true, new SleepRequests.Seen("2", null, "req-1"), asleep,
+    var both = SleepDecision.decide(SleepSpec.manual(), true, new SleepRequests.Seen("2", null, "req-1", null), asleep,
         GatewayActivity.UNKNOWN, 0, NOW);
     assertThat(both.status().phase()).isEqualTo(Phase.WAKING);
     assertThat(both.status().reason()).isEqualTo("woken by a request");
     assertThat(both.status().handledSleep()).isEqualTo("2");
 
-    var again = SleepDecision.decide(SleepSpec.manual(), true, new SleepRequests.Seen("2", null, "req-1"), both.status(),
+    var again = SleepDecision.decide(SleepSpec.manual(), true, new SleepRequests.Seen("2", null, "req-1", null), both.status(),
         GatewayActivity.UNKNOWN, 1, NOW.plusSeconds(2));
     assertThat(again.status().phase()).isEqualTo(Phase.AWAKE);
     assertThat(again.notices()).singleElement().satisfies(n -> {
@@ -84,7 +84,7 @@ class SleepDecisionTest {
       assertThat(n.message()).contains("ready 2.0s after the wake (woken by a request)");
     });
 
-    var kept = SleepDecision.decide(SleepSpec.manual(), true, new SleepRequests.Seen("2", null, "req-1"), again.status(),
+    var kept = SleepDecision.decide(SleepSpec.manual(), true, new SleepRequests.Seen("2", null, "req-1", null), again.status(),
         GatewayActivity.UNKNOWN, 1, NOW.plusSeconds(60));
     assertThat(kept.status().phase()).as("the same values again are no new request").isEqualTo(Phase.AWAKE);
     assertThat(kept.notices()).isEmpty();
@@ -92,13 +92,13 @@ class SleepDecisionTest {
 
   @Test
   void annotationsThatCameWithTheManifestAreNoRequestAndRemovingSleepWakes() {
-    var created = SleepDecision.decide(SleepSpec.manual(), true, new SleepRequests.Seen("1", null, null), null,
+    var created = SleepDecision.decide(SleepSpec.manual(), true, new SleepRequests.Seen("1", null, null, null), null,
         GatewayActivity.UNKNOWN, 0, NOW);
     assertThat(created.status().phase()).isEqualTo(Phase.AWAKE);
     assertThat(created.status().handledSleep()).isEqualTo("1");
 
     SleepStatus asleep = new SleepStatus(Phase.ASLEEP, NOW.toString(), "put to sleep by hand", NOW.toString(), "1", null, null);
-    var removed = SleepDecision.decide(null, true, new SleepRequests.Seen("1", null, null), asleep, GatewayActivity.UNKNOWN, 0, NOW);
+    var removed = SleepDecision.decide(null, true, new SleepRequests.Seen("1", null, null, null), asleep, GatewayActivity.UNKNOWN, 0, NOW);
     assertThat(removed.status().phase()).isEqualTo(Phase.WAKING);
   }
 

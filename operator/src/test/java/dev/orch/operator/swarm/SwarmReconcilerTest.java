@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -23,6 +24,7 @@ import dev.orch.operator.core.reconcile.Labels;
 import dev.orch.operator.core.status.AgentState;
 import dev.orch.operator.core.status.Conditions;
 import dev.orch.operator.core.bundle.BundleCheck;
+import dev.orch.operator.sleep.KeepAwakeWindow;
 import dev.orch.operator.sleep.SleepRequests;
 import dev.orch.operator.sleep.SleepSpec;
 import dev.orch.operator.sleep.SleepStatus;
@@ -33,6 +35,7 @@ import dev.orch.operator.testing.Kubelet;
 import dev.orch.operator.testing.RunningOperator;
 import dev.orch.operator.testing.Vault;
 import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.events.v1.Event;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -248,6 +251,42 @@ class SwarmReconcilerTest {
     Kubelet.markReady(client, Map.of(Labels.INSTANCE, "dozers"));
     Swarm awake = awaitStatus("dozers", s -> s.getSleep().phase() == SleepStatus.Phase.AWAKE && s.getReady() == 2);
     assertThat(awake.getStatus().getSleep().reason()).isEqualTo("woken by hand");
+  }
+
+  @Test
+  void aZoneJavaCannotReadStallsTheSwarmAndKeepAwakeByHandWakesItUntilItEnds() {
+    client.resource(swarm("shifts", 2, s -> s.setSleep(SleepSpec.manual().keptAwake("Europe/Atlantis",
+        new KeepAwakeWindow("0 8 * * 1-5", "10h"))))).create();
+    Swarm stalled = awaitStatus("shifts", s -> Conditions.isTrue(s.getConditions(), Conditions.STALLED));
+    Condition condition = Conditions.find(stalled.getStatus().getConditions(), Conditions.STALLED).orElseThrow();
+    assertThat(condition.getReason()).isEqualTo("InvalidKeepAwake");
+    assertThat(condition.getMessage()).startsWith("spec.sleep.keepAwake[0]: timeZone \"Europe/Atlantis\" is not a known"
+        + " IANA time zone").contains("use a name such as Europe/Berlin");
+    await().atMost(TIMEOUT).untilAsserted(() -> assertThat(client.resources(Event.class).list().getItems().stream()
+        .filter(e -> "shifts".equals(e.getRegarding().getName()) && "InvalidKeepAwake".equals(e.getReason())))
+        .singleElement().satisfies(e -> assertThat(e.getType()).isEqualTo("Warning")));
+
+    edit("shifts", s -> s.getSpec().setSleep(SleepSpec.manual()));
+    await().atMost(TIMEOUT).until(() -> client.pods().withLabel(Labels.INSTANCE, "shifts").list().getItems().size() == 2);
+    Kubelet.markReady(client, Map.of(Labels.INSTANCE, "shifts"));
+    awaitStatus("shifts", s -> s.getReady() == 2 && !Conditions.isTrue(s.getConditions(), Conditions.STALLED));
+    annotate("shifts", MetadataKeys.SLEEP, "1");
+    await().atMost(TIMEOUT).until(() -> members("shifts").stream().allMatch(d -> d.getSpec().getReplicas() == 0)
+        && client.pods().withLabel(Labels.INSTANCE, "shifts").list().getItems().isEmpty());
+
+    annotate("shifts", MetadataKeys.KEEP_AWAKE, "20s");
+    Swarm kept = awaitStatus("shifts", s -> s.getSleep().keptAwakeUntil() != null);
+    Instant until = Instant.parse(kept.getStatus().getSleep().keptAwakeUntil());
+    assertThat(kept.getStatus().getSleep().reason()).isEqualTo("woken: orch.dev/keep-awake (by hand)");
+    assertThat(until).isBetween(Instant.now().plusSeconds(5), Instant.now().plusSeconds(20));
+    await().atMost(TIMEOUT).until(() -> client.pods().withLabel(Labels.INSTANCE, "shifts").list().getItems().size() == 2);
+    Kubelet.markReady(client, Map.of(Labels.INSTANCE, "shifts"));
+    awaitStatus("shifts", s -> s.getSleep().phase() == SleepStatus.Phase.AWAKE && s.getReady() == 2);
+
+    Swarm asleep = awaitStatus("shifts", s -> s.getSleep().phase() == SleepStatus.Phase.ASLEEP);
+    assertThat(asleep.getStatus().getSleep().reason()).isEqualTo("orch.dev/keep-awake (by hand) ended");
+    assertThat(Instant.parse(asleep.getStatus().getSleep().since())).isBetween(until, until.plusSeconds(5));
+    await().atMost(TIMEOUT).until(() -> members("shifts").stream().allMatch(d -> d.getSpec().getReplicas() == 0));
   }
 
   private void annotate(String name, String annotation, String value) {
