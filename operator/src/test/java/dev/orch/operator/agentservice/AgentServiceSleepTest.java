@@ -199,10 +199,10 @@ class AgentServiceSleepTest {
       return deployment.getSpec().getReplicas() == 0 && deployment.getStatus().getReadyReplicas() == null;
     });
 
-    // A window that started at this minute's beginning (cron's granularity) and ends 40 s from now.
+    // A window that started at this minute's beginning (cron's granularity) and ends 30 s from now.
     ZonedDateTime now = ZonedDateTime.now(ZoneOffset.UTC);
     ZonedDateTime start = now.truncatedTo(ChronoUnit.MINUTES);
-    Instant end = start.plusSeconds(Duration.between(start, now).toSeconds() + 40).toInstant();
+    Instant end = start.plusSeconds(Duration.between(start, now).toSeconds() + 30).toInstant();
     KeepAwakeWindow window = new KeepAwakeWindow(start.getMinute() + " " + start.getHour() + " * * *",
         Duration.between(start.toInstant(), end).toSeconds() + "s");
     CustomResources.edit(client, AgentService.class, "office",
