@@ -121,9 +121,7 @@ public final class CanaryRollout {
    */
   public static Decision decide(AgentService service, Deployment desired, boolean stopped, Observed seen) {
     Decision decision = new Step(service, desired, stopped, seen).decide();
-    if (isCanary(service.getSpec())) {
-      decision.deployments().values().forEach(d -> readyOnlyWhenServing(d.getSpec().getTemplate()));
-    }
+    decision.deployments().values().forEach(d -> readyOnlyWhenServing(d.getSpec().getTemplate()));
     return decision;
   }
 
@@ -522,12 +520,14 @@ public final class CanaryRollout {
   }
 
   /**
-   * A canary service's pods (both tracks) take traffic only once the agent accepts connections on its HTTP port.
+   * The pods of an agent with an HTTP port (ORCHAGENT_HTTP_PORT, every strategy, both canary tracks) take traffic
+   * only once the agent accepts connections on it; a worker without a port keeps the gateway's readiness alone.
    * The gateway's /health calls a run healthy before the port first opens (a worker never opens one), so on the
-   * real node a canary that crashes at start was Ready for a moment after each restart, and a promotion's new
-   * stable pods before they listened; the requests sent to them then failed with 502. A canary service serves HTTP
-   * by definition: the canary strategy is refused for agents with http.enabled: false. The template hash
-   * annotations are taken before, so they still name the spec's template.
+   * real node a canary that crashes at start was Ready for a moment after each restart, and a rolling update's or
+   * a promotion's new pods before they listened; the requests sent to them then failed with 502. The probe is on
+   * the agent container, beside the gateway's (spec.probes), which keeps its /health liveness. Added after the
+   * template hash annotations are taken, so they still name the spec's template (and a service made before the
+   * probe starts no canary for it).
    */
   static void readyOnlyWhenServing(PodTemplateSpec template) {
     template.getSpec().getContainers().stream().filter(c -> AgentPod.AGENT_CONTAINER.equals(c.getName())).findFirst()

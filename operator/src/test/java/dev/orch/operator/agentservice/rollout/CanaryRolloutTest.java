@@ -281,10 +281,24 @@ class CanaryRolloutTest {
   }
 
   @Test
-  void otherStrategiesKeepTheGatewaysReadinessAlone() {
+  void aRollingHttpAgentIsReadyOnlyOnceItsPortAcceptsAndAWorkerKeepsTheGatewaysReadiness() {
     service.getSpec().setRollout(new AgentServiceSpec.Rollout(AgentServiceSpec.RolloutStrategy.ROLLING, null, null, null));
     reconcile(T0);
-    assertThat(agent(cluster.get("bot")).getReadinessProbe()).as("a worker may never open its port").isNull();
+    assertThat(agent(cluster.get("bot")).getReadinessProbe().getTcpSocket().getPort().getIntVal()).isEqualTo(3000);
+    assertThat(gateway(cluster.get("bot")).getReadinessProbe().getHttpGet().getPath()).as("the gateway's stays")
+        .isEqualTo("/health");
+
+    service = service("v1");
+    service.getSpec().setRollout(new AgentServiceSpec.Rollout(AgentServiceSpec.RolloutStrategy.ROLLING, null, null, null));
+    service.getSpec().setHttp(new AgentServiceSpec.Http(false, null));
+    reconcile(T0.plusSeconds(1));
+    assertThat(agent(cluster.get("bot")).getReadinessProbe()).as("a worker never opens a port").isNull();
+  }
+
+  private static io.fabric8.kubernetes.api.model.Container gateway(Deployment deployment) {
+    var pod = deployment.getSpec().getTemplate().getSpec();
+    return java.util.stream.Stream.concat(pod.getInitContainers().stream(), pod.getContainers().stream())
+        .filter(c -> c.getName().equals("gateway")).findFirst().orElseThrow();
   }
 
   private static io.fabric8.kubernetes.api.model.Container agent(Deployment deployment) {
