@@ -290,8 +290,7 @@ public final class CanaryRollout {
       switch (phase) {
         case Aborted -> {
           deployments.put(name, withTemplate(desired, stableTemplate, stableHash, desired.getSpec().getReplicas()));
-          int kept = StableTrack.allPodsLabelled(stable)
-              ? seen.canary().map(c -> Objects.requireNonNullElse(c.getSpec().getReplicas(), 0)).orElse(0) : 0;
+          int kept = keptCanaryPods();
           keptCanary = kept > 0 ? kept : null;
           deployments.put(canaryName(service), canary(target, kept));
           verdict = Verdict.stalled("CanaryAborted", message + "; stable revision " + stableHash
@@ -353,17 +352,27 @@ public final class CanaryRollout {
 
     private void abort(String why, boolean automatic) {
       phase = Phase.Aborted;
-      boolean keepsPods = StableTrack.allPodsLabelled(seen.stable()) && seen.canary()
-          .map(c -> Objects.requireNonNullElse(c.getSpec().getReplicas(), 0) > 0).orElse(false);
-      message = why + (keepsPods ? "; the canary's pods stay, out of the Service, until the next change; their logs: "
-          + StableTrack.canaryLogsCommand(service)
-          : "; the canary is scaled to 0 because the stable pods do not all carry " + StableTrack.LABEL
-              + " yet (they get it with the next template change), so the Service cannot leave the canary out");
+      message = why + (keptCanaryPods() > 0 ? "; the canary's pods stay, out of the Service, until the next change;"
+          + " their logs: " + StableTrack.canaryLogsCommand(service)
+          : !StableTrack.allPodsLabelled(seen.stable()) ? "; the canary is scaled to 0 because the stable pods do not"
+              + " all carry " + StableTrack.LABEL + " yet (they get it with the next template change), so the Service"
+              + " cannot leave the canary out" : "");
       unreadySince = null;
       notices.add(Notice.warning("CanaryAborted", message + "; all traffic back on stable"));
       if (automatic) {
         abortedBecause = message;
       }
+    }
+
+    /**
+     * How many of the aborted canary's pods stay, out of the main Service: all it runs, when every stable pod
+     * carries the stable track label (else the Service could not leave them out) and the service runs at all (not
+     * asleep).
+     */
+    private int keptCanaryPods() {
+      boolean running = !Objects.equals(desired.getSpec().getReplicas(), 0);
+      return running && StableTrack.allPodsLabelled(seen.stable())
+          ? seen.canary().map(c -> Objects.requireNonNullElse(c.getSpec().getReplicas(), 0)).orElse(0) : 0;
     }
 
     /** Crash loops and pods that stay unready abort the canary (the health gate). */
