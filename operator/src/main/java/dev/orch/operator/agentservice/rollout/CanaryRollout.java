@@ -367,11 +367,17 @@ public final class CanaryRollout {
     /**
      * How many of the aborted canary's pods stay, out of the main Service: all it runs, when every stable pod
      * carries the stable track label (else the Service could not leave them out) and the service runs at all (not
-     * asleep).
+     * asleep). Decided once, at the abort: the stable Deployment takes back every instance just after it, and
+     * until its controller has seen that generation its pods cannot be told labelled.
      */
     private int keptCanaryPods() {
-      boolean running = !Objects.equals(desired.getSpec().getReplicas(), 0);
-      return running && StableTrack.allPodsLabelled(seen.stable())
+      if (Objects.equals(desired.getSpec().getReplicas(), 0)) {
+        return 0;
+      }
+      if (before.phase() == Phase.Aborted) {
+        return Objects.requireNonNullElse(before.canaryReplicas(), 0);
+      }
+      return StableTrack.allPodsLabelled(seen.stable())
           ? seen.canary().map(c -> Objects.requireNonNullElse(c.getSpec().getReplicas(), 0)).orElse(0) : 0;
     }
 

@@ -149,6 +149,8 @@ class CanaryRolloutTest {
         .contains("kubectl logs -n team-a -l app.kubernetes.io/instance=bot,orch.dev/kind=agentservice,orch.dev/track=canary"
             + " -c agent --previous");
     assertThat(last.notices()).singleElement().satisfies(n -> assertThat(n.message()).contains("kubectl logs"));
+    // The stable Deployment takes back every instance: a generation its controller has not seen yet.
+    cluster.get("bot").getMetadata().setGeneration(3L);
     reconcile(T0.plusSeconds(3));
     assertThat(last.stableTrackOnly()).as("until the next change").isTrue();
     assertThat(cluster.get("bot-canary").getSpec().getReplicas()).isEqualTo(1);
@@ -159,6 +161,7 @@ class CanaryRolloutTest {
     assertThat(last.stableTrackOnly()).isFalse();
     assertThat(canaryStarted()).as("a retry gets fresh pods").isNotEqualTo(firstAttempt);
 
+    readyStable(4);
     annotate(MetadataKeys.ABORT, "again");
     reconcile(T0.plusSeconds(5));
     assertThat(last.stableTrackOnly()).isTrue();
