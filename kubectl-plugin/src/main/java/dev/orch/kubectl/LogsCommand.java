@@ -18,6 +18,7 @@ import io.fabric8.kubernetes.client.dsl.ContainerResource;
 import io.fabric8.kubernetes.client.dsl.LogWatch;
 import io.fabric8.kubernetes.client.dsl.Loggable;
 import io.fabric8.kubernetes.client.dsl.TailPrettyLoggable;
+import io.fabric8.kubernetes.client.dsl.TimeTailPrettyLoggable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -30,6 +31,7 @@ import picocli.CommandLine.Parameters;
     footer = {"  kubectl orch logs discord-bot --tail 500", "  kubectl orch logs discord-bot --since 1h --follow",
         "  kubectl orch logs discord-bot --since 2026-02-10T00:00:00Z",
         "  kubectl orch logs swarm/issue-shards --replica 3", "  kubectl orch logs schedule/daily-report",
+        "  kubectl orch logs discord-bot --canary --previous    # why an aborted canary crashed",
         "  kubectl orch logs discord-bot -c prepare    # dependency installs and entrypoint detection"})
 public final class LogsCommand extends Verb {
   @Parameters(index = "0", paramLabel = "NAME|swarm/NAME|schedule/NAME", description = "Whose logs.")
@@ -48,6 +50,14 @@ public final class LogsCommand extends Verb {
   @Option(names = "--replica", paramLabel = "N", description = "One replica: a Swarm's index, or a service's Nth pod (from 0).")
   Integer replica;
 
+  @Option(names = "--canary",
+      description = "A service's canary pods only: a running canary's, or an aborted one's, kept (with no traffic) until"
+          + " the next change.")
+  boolean canary;
+
+  @Option(names = {"-p", "--previous"}, description = "The container's previous run: what a crashed agent said last.")
+  boolean previous;
+
   @Option(names = {"-c", "--container"}, paramLabel = "agent|prepare", defaultValue = "agent",
       description = "agent (default) or prepare, the init step that fetches the bundle and installs dependencies.")
   String container;
@@ -56,6 +66,9 @@ public final class LogsCommand extends Verb {
   public Integer call() throws IOException, InterruptedException {
     Kind kind = Kind.ofReference(reference);
     String name = Kind.nameOf(reference);
+    if (canary && kind != Kind.AGENT_SERVICE) {
+      throw new UserError("--canary is for an AgentService's canary pods; a " + kind.lowerCase() + " has none");
+    }
     require(kind, name);
     List<Pod> pods = pods(kind, name);
     PrintWriter out = out();
@@ -95,11 +108,18 @@ public final class LogsCommand extends Verb {
     if (kind == Kind.SWARM && replica != null) {
       selector.put("orch.dev/replica-index", replica.toString());
     }
+    if (canary) {
+      selector.put("orch.dev/track", "canary");
+    }
     List<Pod> pods = client().pods().inNamespace(namespace()).withLabels(selector).list().getItems().stream()
         .sorted(Comparator.comparing((Pod p) -> p.getMetadata().getCreationTimestamp())
             .thenComparing(p -> p.getMetadata().getName()))
         .toList();
     String what = kind.lowerCase() + "/" + name + (kind == Kind.SWARM && replica != null ? " replica " + replica : "");
+    if (pods.isEmpty() && canary) {
+      throw new UserError(what + " has no canary pods: a canary runs during a rollout, and an aborted one's pods stay"
+          + " until the next change; see kubectl orch info " + name);
+    }
     if (pods.isEmpty()) {
       throw new UserError(what + " has no pods yet; see why with kubectl orch info "
           + (kind == Kind.AGENT_SERVICE ? name : reference));
@@ -117,7 +137,9 @@ public final class LogsCommand extends Verb {
   }
 
   private void stream(Pod pod, String prefix, PrintWriter out) throws IOException {
-    var target = client().pods().inNamespace(namespace()).withName(pod.getMetadata().getName()).inContainer(container);
+    ContainerResource resource = client().pods().inNamespace(namespace()).withName(pod.getMetadata().getName())
+        .inContainer(container);
+    TimeTailPrettyLoggable target = previous ? resource.terminated() : resource;
     TailPrettyLoggable sinceApplied = since == null ? target : sinceTimeOrSeconds(target);
     Loggable logs = tail >= 0 ? sinceApplied.tailingLines(tail) : sinceApplied;
     if (!follow) {
@@ -136,7 +158,7 @@ public final class LogsCommand extends Verb {
     }
   }
 
-  private TailPrettyLoggable sinceTimeOrSeconds(ContainerResource target) {
+  private TailPrettyLoggable sinceTimeOrSeconds(TimeTailPrettyLoggable target) {
     try {
       return target.sinceTime(Instant.parse(since).toString());
     } catch (DateTimeParseException notATime) {

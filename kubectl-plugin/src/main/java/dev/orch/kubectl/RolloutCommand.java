@@ -155,8 +155,9 @@ public final class RolloutCommand implements Runnable {
   }
 
   @Command(name = "abort", mixinStandardHelpOptions = true,
-      description = "Send all traffic back to the stable version (annotation orch.dev/abort): the canary scales to"
-          + " zero and the service is Stalled until a promote retries it or a fixed version is applied.",
+      description = "Send all traffic back to the stable version (annotation orch.dev/abort): the canary's pods stay"
+          + " with no traffic, for their logs (kubectl orch logs NAME --canary), and the service is Stalled until a"
+          + " promote retries it or a fixed version is applied.",
       footerHeading = "%nExamples:%n",
       footer = {"  kubectl orch rollout abort discord-bot"})
   public static final class Abort extends RolloutVerb {
@@ -165,7 +166,8 @@ public final class RolloutCommand implements Runnable {
       requirePhase(service(), Set.of("Progressing", "Paused"), "abort");
       String value = requestNow(Kind.AGENT_SERVICE, name, "orch.dev/abort");
       printed("agentservice/" + name + " aborting (orch.dev/abort=" + value + "): the stable version takes all traffic"
-          + " and the canary scales to zero; retry it with kubectl orch rollout promote " + name + ", follow it with"
+          + " and the canary's pods get none (their logs: kubectl orch logs " + name + " --canary); retry it with"
+          + " kubectl orch rollout promote " + name + ", follow it with"
           + " kubectl orch rollout status " + name);
       return 0;
     }

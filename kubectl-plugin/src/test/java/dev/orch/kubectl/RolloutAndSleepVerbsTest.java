@@ -126,6 +126,7 @@ class RolloutAndSleepVerbsTest {
     Cli.Result aborted = cli.run("rollout", "abort", "abort-bot");
     assertThat(aborted.exitCode()).as(aborted.toString()).isZero();
     assertThat(aborted.out()).contains("agentservice/abort-bot aborting (orch.dev/abort=",
+        "the canary's pods get none (their logs: kubectl orch logs abort-bot --canary)",
         "retry it with kubectl orch rollout promote abort-bot, follow it with kubectl orch rollout status abort-bot");
     assertThat(Instant.parse(annotation("abort-bot", "orch.dev/abort"))).isBefore(Instant.now());
 

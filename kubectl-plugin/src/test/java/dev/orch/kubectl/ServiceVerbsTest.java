@@ -263,12 +263,19 @@ class ServiceVerbsTest {
   @Order(10)
   void errorsSayWhatToDoWithExitCodeOneAndBadUsageExitsTwo() {
     Cli.Result noPods = cli.run("logs", "echo-bot");
+    Cli.Result noCanary = cli.run("logs", "echo-bot", "--canary", "--previous");
+    Cli.Result swarmCanary = cli.run("logs", "swarm/shards", "--canary");
     Cli.Result usage = cli.run("deploy", "--min-instances", "many");
     Cli.Result both = cli.run("deploy", agentDirectory.toString(), "--git", "https://example.com/x.git");
 
     assertThat(noPods.exitCode()).isEqualTo(1);
     assertThat(noPods.err()).isEqualTo("error: agentservice/echo-bot has no pods yet; see why with kubectl orch info"
         + " echo-bot\n");
+    assertThat(noCanary.exitCode()).isEqualTo(1);
+    assertThat(noCanary.err()).isEqualTo("error: agentservice/echo-bot has no canary pods: a canary runs during a"
+        + " rollout, and an aborted one's pods stay until the next change; see kubectl orch info echo-bot\n");
+    assertThat(swarmCanary.exitCode()).isEqualTo(1);
+    assertThat(swarmCanary.err()).isEqualTo("error: --canary is for an AgentService's canary pods; a swarm has none\n");
     assertThat(usage.exitCode()).isEqualTo(2);
     assertThat(usage.err()).contains("Invalid value for option '--min-instances': 'many' is not an int");
     assertThat(both.exitCode()).isEqualTo(1);

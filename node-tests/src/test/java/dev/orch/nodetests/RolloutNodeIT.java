@@ -29,23 +29,28 @@ import dev.orch.operator.agentservice.AgentService;
 import dev.orch.operator.agentservice.rollout.RolloutStatus.Phase;
 import dev.orch.operator.core.MetadataKeys;
 import dev.orch.operator.core.status.Conditions;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 
 /**
  * A canary on a real node, through the one Service (no traffic router, so the weight is a pod ratio and kube-proxy
  * picks a pod per connection): v1 → v2 at weight 50 reaches both versions, promoting it makes every answer v2, and
- * a v3 that crashes on start is aborted by the health gate, with an alert, while v2 answers every request.
+ * a v3 that crashes on start is aborted by the health gate, with an alert, while v2 answers every request; the
+ * aborted canary's pod stays, out of the Service, with its crash log readable. A rolling update of an agent that
+ * loads before it listens loses no request.
  */
 @WithKubernetes(controllerManager = true)
 @ExtendWith(OperatorLogOnFailure.class)
 class RolloutNodeIT {
   private static final String VERSIONED_AGENT = """
-      import os, sys
+      import os, sys, time
       from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
       if os.environ.get("FAIL_ON_START"):
           print("cannot start: " + os.environ["FAIL_ON_START"], file=sys.stderr, flush=True)
           sys.exit(3)
+      # An agent that loads for a while before it listens, as a real one does.
+      time.sleep(float(os.environ.get("LOAD_SECONDS", "0")))
 
       class Handler(BaseHTTPRequestHandler):
           def do_GET(self):
@@ -121,10 +126,20 @@ class RolloutNodeIT {
           .hasValueSatisfying(c -> assertThat(c.getReason()).isEqualTo("CanaryAborted"));
       await("the service.rollout_aborted alert").atMost(Duration.ofSeconds(60)).until(() -> tier.alerts.bodies.stream()
           .anyMatch(b -> b.contains("service.rollout_aborted") && b.contains("\"shop\"")));
-      await("the canary scaled to zero").atMost(Duration.ofSeconds(60))
-          .until(() -> client.apps().deployments().withName("shop-canary").get().getSpec().getReplicas() == 0
-              && canaryPods().isEmpty());
-      Thread.sleep(3_000); // a few more requests once the canary is gone
+      assertThat(aborted.getStatus().getRollout().message()).contains("kubectl logs -n " + client.getNamespace());
+      await("the main Service selecting the stable track only").atMost(Duration.ofSeconds(60)).until(() -> "stable"
+          .equals(client.services().withName("shop").get().getSpec().getSelector().get(MetadataKeys.TRACK)));
+      // The crashed canary's pod stays, with the log of its last run (pods/log, the previous container). The node
+      // restarts a crashing container every few seconds and keeps one dead container, so a read can race a restart
+      // ("unable to retrieve container logs"): it is read again until it answers.
+      Pod canary = canaryPods().stream().findFirst().orElseThrow(() -> new AssertionError("the aborted canary's pod is gone"));
+      String previousLog = await("the aborted canary's previous log").atMost(Duration.ofSeconds(60))
+          .pollInterval(Duration.ofSeconds(1)).ignoreExceptions()
+          .until(() -> client.pods().withName(canary.getMetadata().getName()).inContainer("agent").terminated().getLog(),
+              log -> log.contains("cannot start: the v3 config file is missing"));
+      System.out.println("RolloutNodeIT: the aborted canary pod " + canary.getMetadata().getName() + " stays; its previous"
+          + " run's log: " + previousLog.strip());
+      Thread.sleep(3_000); // a few more requests with the canary's pod out of the Service
       System.out.println("RolloutNodeIT: during the v3 attempt " + prober.answers + " answers, failures: " + prober.failures);
       assertThat(prober.failures).isEmpty();
       assertThat(prober.answers.keySet()).containsExactly("v2");
@@ -134,6 +149,36 @@ class RolloutNodeIT {
         .filter(e -> "AgentService".equals(e.getInvolvedObject().getKind()) && "Warning".equals(e.getType()))
         .map(e -> e.getReason() + ": " + e.getMessage()).toList())
         .as("no warning but the abort").allMatch(warning -> warning.startsWith("CanaryAborted: "));
+  }
+
+  @Test
+  void aRollingUpdateOfAnAgentThatLoadsBeforeListeningLosesNoRequest() throws Exception {
+    cluster.bundle("web-bundle", Map.of("main.py", VERSIONED_AGENT));
+    cluster.apply(web("v1"));
+    cluster.awaitStatus(AgentService.class, "web", "v1 Ready", s -> Conditions.isTrue(s.getConditions(), "Ready"),
+        Cluster.AGENT_START);
+    await("v1 answering through the Service").atMost(Cluster.AGENT_START).ignoreExceptions()
+        .until(() -> get("web").body(), "v1"::equals);
+    try (Prober prober = new Prober("web")) {
+      cluster.apply(web("v2"));
+      await("v2 alone answering").atMost(Duration.ofSeconds(120)).until(() -> client.pods()
+          .withLabel("app.kubernetes.io/instance", "web").list().getItems().size() == 1
+          && prober.answers.containsKey("v2") && "v2".equals(get("web").body()));
+      System.out.println("RolloutNodeIT: during the rolling update " + prober.answers + " answers, failures: " + prober.failures);
+      assertThat(prober.failures).as("no request fails while the new pod loads").isEmpty();
+    }
+  }
+
+  private String web(String version) {
+    return Cluster.agentService("web", "web-bundle", """
+          env:
+            - name: VERSION
+              value: %s
+            - name: LOAD_SECONDS
+              value: "4"
+          rollout:
+            strategy: rolling
+        """.formatted(version));
   }
 
   private String shop(String version, String moreEnv) {
@@ -152,12 +197,16 @@ class RolloutNodeIT {
         """.formatted(version, moreEnv, tier.alerts.url()));
   }
 
-  private List<?> canaryPods() {
+  private List<Pod> canaryPods() {
     return cluster.pods("shop").stream()
         .filter(p -> "canary".equals(p.getMetadata().getLabels().get(MetadataKeys.TRACK))).toList();
   }
 
   record Answer(int status, String body) {
+  }
+
+  private Answer get() throws IOException {
+    return get("shop");
   }
 
   private Answer getUnchecked() {
@@ -172,13 +221,13 @@ class RolloutNodeIT {
    * One GET through the Service's ClusterIP on a connection of its own (Connection: close): kube-proxy picks a pod
    * per connection, and a reused keep-alive connection would always reach the same pod.
    */
-  private Answer get() throws IOException {
-    String clusterIp = client.services().withName("shop").get().getSpec().getClusterIP();
+  private Answer get(String service) throws IOException {
+    String clusterIp = client.services().withName(service).get().getSpec().getClusterIP();
     try (Socket socket = new Socket()) {
       socket.connect(new InetSocketAddress(clusterIp, 80), 3_000);
       socket.setSoTimeout(5_000);
       OutputStream out = socket.getOutputStream();
-      out.write(("GET / HTTP/1.1\r\nHost: shop\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      out.write(("GET / HTTP/1.1\r\nHost: " + service + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
       out.flush();
       InputStream in = socket.getInputStream();
       String response = new String(in.readAllBytes(), StandardCharsets.UTF_8);
@@ -196,9 +245,15 @@ class RolloutNodeIT {
     final Map<String, AtomicInteger> answers = new ConcurrentHashMap<>();
     final List<String> failures = new CopyOnWriteArrayList<>();
     private final AtomicBoolean running = new AtomicBoolean(true);
+    private final String service;
     private final Thread thread = new Thread(this::loop, "rollout-prober");
 
     Prober() {
+      this("shop");
+    }
+
+    Prober(String service) {
+      this.service = service;
       thread.setDaemon(true);
       thread.start();
     }
@@ -206,7 +261,7 @@ class RolloutNodeIT {
     private void loop() {
       while (running.get()) {
         try {
-          Answer answer = get();
+          Answer answer = get(service);
           if (answer.status() == 200) {
             answers.computeIfAbsent(answer.body(), b -> new AtomicInteger()).incrementAndGet();
           } else {

@@ -46,6 +46,8 @@ public final class MetadataKeys {
   public static final String TEMPLATE_HASH = "orch.dev/template-hash";
   /** Label on a canary's pods and track Services: stable or canary. */
   public static final String TRACK = "orch.dev/track";
+  /** Pod-template annotation on a canary: when it started, so a retried canary gets fresh pods. */
+  public static final String CANARY_STARTED = "orch.dev/canary-started";
   /** Annotation: check an auto-updating bundle's source now. */
   public static final String CHECK_UPDATE = "orch.dev/check-update";
   /** Pod-template annotation: the bundle version auto-update pinned. */

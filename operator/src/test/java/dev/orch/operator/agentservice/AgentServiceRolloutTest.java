@@ -138,15 +138,23 @@ class AgentServiceRolloutTest {
     Condition stalled = condition(aborted, Conditions.STALLED);
     assertThat(stalled.getStatus()).isEqualTo("True");
     assertThat(stalled.getReason()).isEqualTo("CanaryAborted");
-    assertThat(stalled.getMessage()).contains("aborted by orch.dev/abort=1").contains("orch.dev/promote=");
-    await().atMost(TIMEOUT).until(() -> deployment("api-canary").getSpec().getReplicas() == 0
-        && deployment("api").getSpec().getReplicas() == 2);
+    assertThat(stalled.getMessage()).contains("aborted by orch.dev/abort=1").contains("orch.dev/promote=")
+        .contains("kubectl logs -n " + client.getNamespace() + " -l app.kubernetes.io/instance=api,");
+    // The canary's pod stays for its logs, out of the Service, which selects the stable track alone.
+    await().atMost(TIMEOUT).until(() -> deployment("api").getSpec().getReplicas() == 2
+        && stableOnly(client.services().withName("api").get(), applied));
+    assertThat(deployment("api-canary").getSpec().getReplicas()).isEqualTo(1);
+    String abortedAttempt = canaryStarted(deployment("api-canary"));
     assertThat(env(deployment("api"))).isEqualTo("1");
     awaitEvents("api", "CanaryAborted");
 
-    // Retry, promote in full, then roll back to version 1 without touching the spec.
+    // Retry (fresh canary pods, the plain selector again), promote in full, then roll back to version 1 without
+    // touching the spec.
     annotate("api", MetadataKeys.PROMOTE, "retry");
     awaitStatus("api", s -> s.getRollout().phase() == Phase.Progressing);
+    await().atMost(TIMEOUT).until(() -> client.services().withName("api").get().getSpec().getSelector()
+        .equals(Labels.selector(applied)));
+    assertThat(canaryStarted(deployment("api-canary"))).isNotEqualTo(abortedAttempt);
     annotate("api", MetadataKeys.PROMOTE, "full");
     awaitStatusReady(applied, "api", s -> s.getRollout().phase() == Phase.Healthy && s.getRollout().revisions().size() == 2);
     long generation = client.resources(AgentService.class).withName("api").get().getMetadata().getGeneration();
@@ -186,8 +194,11 @@ class AgentServiceRolloutTest {
     assertThat(aborted.getStatus().getState()).as("the stable track is not crash-looping").isNotEqualTo(AgentState.CRASH_LOOP);
     assertThat(aborted.getStatus().getConsecutiveRestartFailures()).isZero();
     assertThat(condition(aborted, Conditions.STALLED).getMessage()).contains("3 restarts in a row").contains("no module named v2");
-    await().atMost(TIMEOUT).until(() -> deployment("crashy-canary").getSpec().getReplicas() == 0);
+    await().atMost(TIMEOUT).until(() -> stableOnly(client.services().withName("crashy").get(), applied));
     assertThat(deployment("crashy").getSpec().getReplicas()).isEqualTo(2);
+    assertThat(deployment("crashy-canary").getSpec().getReplicas()).isEqualTo(1);
+    assertThat(client.pods().withName(canaryPod.getMetadata().getName()).get()).as("the crashed pod stays for its logs")
+        .isNotNull();
     assertThat(receiver.bodies).hasSize(before + 1);
     assertThat(JSON.readValue(receiver.bodies.get(before), Map.class)).isEqualTo(Map.of(
         "event", "service.rollout_aborted",
@@ -279,6 +290,16 @@ class AgentServiceRolloutTest {
     Map<String, String> selector = new HashMap<>(Labels.selector(service));
     selector.put(MetadataKeys.TRACK, CanaryRollout.CANARY_TRACK);
     return selector;
+  }
+
+  private static boolean stableOnly(io.fabric8.kubernetes.api.model.Service main, AgentService service) {
+    Map<String, String> selector = new HashMap<>(Labels.selector(service));
+    selector.put(MetadataKeys.TRACK, "stable");
+    return main.getSpec().getSelector().equals(selector);
+  }
+
+  private static String canaryStarted(Deployment canary) {
+    return canary.getSpec().getTemplate().getMetadata().getAnnotations().get(MetadataKeys.CANARY_STARTED);
   }
 
   private static String env(Deployment deployment) {

@@ -66,10 +66,12 @@ public final class CanaryRollout {
    * @param deployments keyed by name: the stable one always, the canary while there is one
    * @param autoscalerAllowed false while a canary splits the instances (the split sets the stable Deployment's
    *     replicas, which an autoscaler would fight over)
+   * @param stableTrackOnly the main Service selects the stable track only: an aborted canary's pods stay, out of it
    * @param verdict what the rollout says about the service's conditions, when it is not settled
    * @param abortedBecause set when the health gate aborted the canary just now (the alert's reason)
    */
-  public record Decision(Map<String, Deployment> deployments, boolean autoscalerAllowed, RolloutStatus status,
+  public record Decision(Map<String, Deployment> deployments, boolean autoscalerAllowed, boolean stableTrackOnly,
+      RolloutStatus status,
       List<Notice> notices, Optional<Verdict> verdict, Optional<Duration> recheckIn, Optional<String> abortedBecause) {
   }
 
@@ -119,9 +121,7 @@ public final class CanaryRollout {
    */
   public static Decision decide(AgentService service, Deployment desired, boolean stopped, Observed seen) {
     Decision decision = new Step(service, desired, stopped, seen).decide();
-    if (isCanary(service.getSpec())) {
-      decision.deployments().values().forEach(d -> readyOnlyWhenServing(d.getSpec().getTemplate()));
-    }
+    decision.deployments().values().forEach(d -> readyOnlyWhenServing(d.getSpec().getTemplate()));
     return decision;
   }
 
@@ -147,6 +147,8 @@ public final class CanaryRollout {
     private String abortedBecause;
     private Duration recheckIn;
     private CrashLoop.Counters canaryCrashes;
+    /** The aborted canary's pods that stay for their logs, out of the main Service; null when there are none. */
+    private Integer keptCanary;
 
     Step(AgentService service, Deployment desired, boolean stopped, Observed seen) {
       this.service = service;
@@ -216,7 +218,7 @@ public final class CanaryRollout {
         deployments.put(desired.getMetadata().getName(), withTemplate(desired, stable.get().getSpec().getTemplate(),
             stableHash, desired.getSpec().getReplicas()));
         seen.canary().ifPresent(c -> deployments.put(canaryName(service), canary(c.getSpec().getTemplate(), 0)));
-        return new Decision(deployments, true, status(revisionOf(stable.get(), stableHash), null, null, null), notices,
+        return new Decision(deployments, true, false, status(revisionOf(stable.get(), stableHash), null, null, null), notices,
             Optional.empty(), Optional.empty(), Optional.empty());
       }
       if (!canary) {
@@ -249,7 +251,7 @@ public final class CanaryRollout {
           phase = Phase.Healthy;
           canaryRevision = null;
         }
-        return new Decision(deployments, autoscalerAllowed, status(stableRevision, handledPromote, handledAbort,
+        return new Decision(deployments, autoscalerAllowed, false, status(stableRevision, handledPromote, handledAbort,
             rollback.orElse(handledRollback)), notices, Optional.ofNullable(verdict), Optional.empty(), Optional.empty());
       }
 
@@ -288,7 +290,9 @@ public final class CanaryRollout {
       switch (phase) {
         case Aborted -> {
           deployments.put(name, withTemplate(desired, stableTemplate, stableHash, desired.getSpec().getReplicas()));
-          deployments.put(canaryName(service), canary(target, 0));
+          int kept = keptCanaryPods();
+          keptCanary = kept > 0 ? kept : null;
+          deployments.put(canaryName(service), canary(target, kept));
           verdict = Verdict.stalled("CanaryAborted", message + "; stable revision " + stableHash
               + " serves all traffic. Retry the canary with " + RolloutCommands.command(service, MetadataKeys.PROMOTE)
               + ", or apply a fixed version");
@@ -315,7 +319,7 @@ public final class CanaryRollout {
       }
       RolloutStatus status = status(stableRevision, promote.orElse(handledPromote), abort.orElse(handledAbort),
           rollback.orElse(handledRollback));
-      return new Decision(deployments, autoscalerAllowed, status, notices, Optional.ofNullable(verdict),
+      return new Decision(deployments, autoscalerAllowed, keptCanary != null, status, notices, Optional.ofNullable(verdict),
           Optional.ofNullable(recheckIn), Optional.ofNullable(abortedBecause));
     }
 
@@ -348,12 +352,33 @@ public final class CanaryRollout {
 
     private void abort(String why, boolean automatic) {
       phase = Phase.Aborted;
-      message = why;
+      message = why + (keptCanaryPods() > 0 ? "; the canary's pods stay, out of the Service, until the next change;"
+          + " their logs: " + StableTrack.canaryLogsCommand(service)
+          : !StableTrack.allPodsLabelled(seen.stable()) ? "; the canary is scaled to 0 because the stable pods do not"
+              + " all carry " + StableTrack.LABEL + " yet (they get it with the next template change), so the Service"
+              + " cannot leave the canary out" : "");
       unreadySince = null;
-      notices.add(Notice.warning("CanaryAborted", why + "; all traffic back on stable"));
+      notices.add(Notice.warning("CanaryAborted", message + "; all traffic back on stable"));
       if (automatic) {
-        abortedBecause = why;
+        abortedBecause = message;
       }
+    }
+
+    /**
+     * How many of the aborted canary's pods stay, out of the main Service: all it runs, when every stable pod
+     * carries the stable track label (else the Service could not leave them out) and the service runs at all (not
+     * asleep). Decided once, at the abort: the stable Deployment takes back every instance just after it, and
+     * until its controller has seen that generation its pods cannot be told labelled.
+     */
+    private int keptCanaryPods() {
+      if (Objects.equals(desired.getSpec().getReplicas(), 0)) {
+        return 0;
+      }
+      if (before.phase() == Phase.Aborted) {
+        return Objects.requireNonNullElse(before.canaryReplicas(), 0);
+      }
+      return StableTrack.allPodsLabelled(seen.stable())
+          ? seen.canary().map(c -> Objects.requireNonNullElse(c.getSpec().getReplicas(), 0)).orElse(0) : 0;
     }
 
     /** Crash loops and pods that stay unready abort the canary (the health gate). */
@@ -477,7 +502,7 @@ public final class CanaryRollout {
       Integer weight = split ? Integer.valueOf(weight()) : phase == Phase.Promoted ? Integer.valueOf(100)
           : phase == Phase.Aborted ? Integer.valueOf(0) : null;
       Integer canaryReplicas = pods != null ? Integer.valueOf(pods.canary()) : phase == Phase.Promoted ? before.canaryReplicas()
-          : phase == Phase.Aborted ? Integer.valueOf(0) : null;
+          : phase == Phase.Aborted ? Objects.requireNonNullElse(keptCanary, 0) : null;
       return new RolloutStatus(isCanary(spec) ? phase : null, inFlight ? Integer.valueOf(step + 1) : null,
           inFlight ? Integer.valueOf(steps.size()) : null, weight, canaryReplicas,
           pods != null ? Integer.valueOf(pods.stable()) : null, stableRevision, inFlight ? canaryRevision : null,
@@ -493,6 +518,14 @@ public final class CanaryRollout {
       canary.getMetadata().getLabels().put(MetadataKeys.TRACK, CANARY_TRACK);
       canary.getSpec().getSelector().getMatchLabels().put(MetadataKeys.TRACK, CANARY_TRACK);
       canary.getSpec().getTemplate().getMetadata().getLabels().put(MetadataKeys.TRACK, CANARY_TRACK);
+      if (startedAt != null) {
+        // An aborted canary's pods stay with their restart history; a retry must not inherit it (the health gate
+        // would count their old restarts as new) nor their crash-loop back-off.
+        Map<String, String> annotations = new LinkedHashMap<>(Objects.requireNonNullElse(
+            canary.getSpec().getTemplate().getMetadata().getAnnotations(), Map.of()));
+        annotations.put(MetadataKeys.CANARY_STARTED, startedAt);
+        canary.getSpec().getTemplate().getMetadata().setAnnotations(annotations);
+      }
       // Replicas are set, never an autoscaler's; a canary never recreates (the stable pods keep serving).
       canary.getSpec().setStrategy(new io.fabric8.kubernetes.api.model.apps.DeploymentStrategyBuilder()
           .withType("RollingUpdate").withNewRollingUpdate().withMaxSurge(new io.fabric8.kubernetes.api.model.IntOrString(1))
@@ -502,12 +535,14 @@ public final class CanaryRollout {
   }
 
   /**
-   * A canary service's pods (both tracks) take traffic only once the agent accepts connections on its HTTP port.
+   * The pods of an agent with an HTTP port (ORCHAGENT_HTTP_PORT, every strategy, both canary tracks) take traffic
+   * only once the agent accepts connections on it; a worker without a port keeps the gateway's readiness alone.
    * The gateway's /health calls a run healthy before the port first opens (a worker never opens one), so on the
-   * real node a canary that crashes at start was Ready for a moment after each restart, and a promotion's new
-   * stable pods before they listened; the requests sent to them then failed with 502. A canary service serves HTTP
-   * by definition: the canary strategy is refused for agents with http.enabled: false. The template hash
-   * annotations are taken before, so they still name the spec's template.
+   * real node a canary that crashes at start was Ready for a moment after each restart, and a rolling update's or
+   * a promotion's new pods before they listened; the requests sent to them then failed with 502. The probe is on
+   * the agent container, beside the gateway's (spec.probes), which keeps its /health liveness. Added after the
+   * template hash annotations are taken, so they still name the spec's template (and a service made before the
+   * probe starts no canary for it).
    */
   static void readyOnlyWhenServing(PodTemplateSpec template) {
     template.getSpec().getContainers().stream().filter(c -> AgentPod.AGENT_CONTAINER.equals(c.getName())).findFirst()

@@ -17,7 +17,6 @@ import dev.orch.operator.core.reconcile.Labels;
 import dev.orch.operator.core.reconcile.OwnedMetadata;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.IntOrString;
-import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPBackendRef;
@@ -44,13 +43,6 @@ public final class GatewayRoutes {
 
   private volatile Boolean served;
   private volatile Instant checkedAt = Instant.EPOCH;
-
-  /** The stable track's pods carry {@code orch.dev/track: stable} when the service is routed, so its Service can select them. */
-  public static void labelStable(AgentServiceSpec spec, PodTemplateSpec template) {
-    if (spec.getGateway() != null) {
-      template.getMetadata().getLabels().put(MetadataKeys.TRACK, STABLE_TRACK);
-    }
-  }
 
   /**
    * The Services and the HTTPRoute for the rollout as decided. The stable backend is {@code NAME-stable} once

@@ -14,7 +14,8 @@ import io.fabric8.generator.annotation.Size;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record RolloutStatus(
     @JsonPropertyDescription("Canary only: Progressing, Paused (waiting for promotion), Promoted (the stable pods are"
-        + " being replaced by the canary's version), Aborted (all traffic on stable) or Healthy (no canary).")
+        + " being replaced by the canary's version), Aborted (all traffic on stable; the canary's pods stay, out of the Service, for their logs until the next change)"
+        + " or Healthy (no canary).")
     Phase phase,
 
     @JsonPropertyDescription("The current step, counted from 1; steps + 1 once every step is done.")
@@ -26,7 +27,8 @@ public record RolloutStatus(
     @JsonPropertyDescription("The canary's traffic weight (percent) of the current step.")
     Integer weight,
 
-    @JsonPropertyDescription("Canary pods wanted now; with stableReplicas, the actual traffic ratio behind the Service.")
+    @JsonPropertyDescription("Canary pods wanted now; with stableReplicas, the actual traffic ratio behind the Service. Once"
+        + " aborted: the canary's pods kept for their logs, which get no traffic.")
     Integer canaryReplicas,
 
     @JsonPropertyDescription("Stable pods wanted now.")

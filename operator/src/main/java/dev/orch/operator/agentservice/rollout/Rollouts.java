@@ -21,6 +21,7 @@ import dev.orch.operator.core.reconcile.Labels;
 import dev.orch.operator.core.reconcile.Plan;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
+import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -48,13 +49,13 @@ public final class Rollouts {
       Map<String, Deployment> deployments, List<Pod> canaryPods, Duration stableAfter, KubernetesClient client,
       Instant now) {
     Deployment desired = plan.get(Deployment.class).orElseThrow();
-    GatewayRoutes.labelStable(service.getSpec(), desired.getSpec().getTemplate());
+    Optional<Deployment> stable = Optional.ofNullable(deployments.get(service.getMetadata().getName()));
+    StableTrack.label(service.getSpec(), desired.getSpec().getTemplate(), stable);
     RolloutStatus previous = service.getStatus() == null ? null : service.getStatus().getRollout();
     CrashLoop.Counters counters = previous == null ? CrashLoop.Counters.none()
         : CrashLoop.Counters.of(null, previous.canaryRestartFailures(), null, previous.canaryCrashLoop());
-    CrashLoop.Counters canaryCrashes = CrashLoop.track(counters, canaryPods, AgentPod.AGENT_CONTAINER,
+    CrashLoop.Counters canaryCrashes = CrashLoop.track(counters, ofAttempt(canaryPods, previous), AgentPod.AGENT_CONTAINER,
         service.getSpec().getMaxRestartFailures(), false, stableAfter, now).counters();
-    Optional<Deployment> stable = Optional.ofNullable(deployments.get(service.getMetadata().getName()));
     String stableHash = stable.map(CanaryRollout::templateHash).orElse(null);
     Optional<PodTemplateSpec> previousTemplate = CanaryRollout.rollbackHash(service)
         .filter(hash -> !hash.equals(stableHash))
@@ -66,7 +67,23 @@ public final class Rollouts {
     if (!decision.autoscalerAllowed()) {
       plan.without(io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler.class);
     }
+    if (decision.stableTrackOnly()) {
+      plan.get(Service.class).ifPresent(main -> plan.with(StableTrack.selectingStableOnly(main)));
+    }
     return decision;
+  }
+
+  /**
+   * The canary pods of the attempt the status records: a retried canary's health gate must not count the restarts
+   * of the aborted attempt's pods, which stay until the new pods replace them.
+   */
+  static List<Pod> ofAttempt(List<Pod> canaryPods, RolloutStatus previous) {
+    String startedAt = previous == null ? null : previous.startedAt();
+    return canaryPods.stream().filter(pod -> {
+      Map<String, String> annotations = pod.getMetadata().getAnnotations();
+      String attempt = annotations == null ? null : annotations.get(MetadataKeys.CANARY_STARTED);
+      return attempt == null || attempt.equals(startedAt);
+    }).toList();
   }
 
   /**
@@ -74,18 +91,7 @@ public final class Rollouts {
    * traffic to the stable track's own Service: its template has the label and has rolled out to every pod.
    */
   public static boolean stableTrackLabelled(Optional<Deployment> stable) {
-    if (stable.isEmpty() || stable.get().getStatus() == null) {
-      return false;
-    }
-    Deployment d = stable.get();
-    var status = d.getStatus();
-    boolean labelled = GatewayRoutes.STABLE_TRACK.equals(d.getSpec().getTemplate().getMetadata().getLabels()
-        .get(MetadataKeys.TRACK));
-    boolean observed = status.getObservedGeneration() != null && d.getMetadata().getGeneration() != null
-        && status.getObservedGeneration() >= d.getMetadata().getGeneration();
-    int total = status.getReplicas() == null ? 0 : status.getReplicas();
-    int updated = status.getUpdatedReplicas() == null ? 0 : status.getUpdatedReplicas();
-    return labelled && observed && updated == total && AgentDeployment.readyReplicas(d) > 0;
+    return StableTrack.allPodsLabelled(stable) && AgentDeployment.readyReplicas(stable.get()) > 0;
   }
 
   /**

@@ -128,6 +128,103 @@ class CanaryRolloutTest {
   }
 
   @Test
+  void anAbortedCanarysPodsStayOutOfTheServiceUntilARetryReplacesThem() {
+    reconcile(T0);
+    assertThat(cluster.get("bot").getSpec().getTemplate().getMetadata().getLabels())
+        .as("a canary service's stable pods carry their track").containsEntry("orch.dev/track", "stable");
+    readyStable(5);
+    service = service("v2");
+    reconcile(T0.plusSeconds(1));
+    assertThat(last.stableTrackOnly()).as("the canary serves").isFalse();
+    String firstAttempt = canaryStarted();
+
+    annotate(MetadataKeys.ABORT, "now");
+    reconcile(T0.plusSeconds(2));
+    assertThat(last.status().phase()).isEqualTo(Phase.Aborted);
+    assertThat(last.stableTrackOnly()).isTrue();
+    assertThat(cluster.get("bot").getSpec().getReplicas()).isEqualTo(5);
+    assertThat(cluster.get("bot-canary").getSpec().getReplicas()).as("the canary's pod stays").isEqualTo(1);
+    assertThat(last.status().canaryReplicas()).isEqualTo(1);
+    assertThat(last.status().message()).contains("the canary's pods stay, out of the Service, until the next change")
+        .contains("kubectl logs -n team-a -l app.kubernetes.io/instance=bot,orch.dev/kind=agentservice,orch.dev/track=canary"
+            + " -c agent --previous");
+    assertThat(last.notices()).singleElement().satisfies(n -> assertThat(n.message()).contains("kubectl logs"));
+    // The stable Deployment takes back every instance: a generation its controller has not seen yet.
+    cluster.get("bot").getMetadata().setGeneration(3L);
+    reconcile(T0.plusSeconds(3));
+    assertThat(last.stableTrackOnly()).as("until the next change").isTrue();
+    assertThat(cluster.get("bot-canary").getSpec().getReplicas()).isEqualTo(1);
+
+    annotate(MetadataKeys.PROMOTE, "retry");
+    reconcile(T0.plusSeconds(4));
+    assertThat(last.status().phase()).isEqualTo(Phase.Progressing);
+    assertThat(last.stableTrackOnly()).isFalse();
+    assertThat(canaryStarted()).as("a retry gets fresh pods").isNotEqualTo(firstAttempt);
+
+    readyStable(4);
+    annotate(MetadataKeys.ABORT, "again");
+    reconcile(T0.plusSeconds(5));
+    assertThat(last.stableTrackOnly()).isTrue();
+    service = service("v3");
+    reconcile(T0.plusSeconds(6));
+    assertThat(last.status().phase()).as("a new template replaces the aborted canary").isEqualTo(Phase.Progressing);
+    assertThat(last.stableTrackOnly()).isFalse();
+  }
+
+  @Test
+  void stablePodsWithoutTheTrackLabelGetItOnlyWithTheNextChangeAndAnAbortMeanwhileScalesTheCanaryToZero() {
+    reconcile(T0);
+    cluster.get("bot").getSpec().getTemplate().getMetadata().getLabels().remove("orch.dev/track");
+    // As an operator before the label made it: the hash of the template the plan makes.
+    cluster.get("bot").getMetadata().getAnnotations().put(MetadataKeys.TEMPLATE_HASH,
+        CanaryRollout.hash(planned().getSpec().getTemplate()));
+    readyStable(5);
+    String unlabelled = CanaryRollout.templateHash(cluster.get("bot"));
+
+    reconcile(T0.plusSeconds(1));
+    assertThat(last.status().phase()).as("the label alone is no new revision").isEqualTo(Phase.Healthy);
+    assertThat(CanaryRollout.templateHash(cluster.get("bot"))).as("nor a restart of the stable pods").isEqualTo(unlabelled);
+    assertThat(cluster.get("bot").getSpec().getTemplate().getMetadata().getLabels()).doesNotContainKey("orch.dev/track");
+
+    service = service("v2");
+    reconcile(T0.plusSeconds(2));
+    annotate(MetadataKeys.ABORT, "now");
+    reconcile(T0.plusSeconds(3));
+    assertThat(last.status().phase()).isEqualTo(Phase.Aborted);
+    assertThat(last.stableTrackOnly()).isFalse();
+    assertThat(cluster.get("bot-canary").getSpec().getReplicas()).isZero();
+    assertThat(last.status().message()).contains("scaled to 0").contains("orch.dev/track=stable");
+
+    annotate(MetadataKeys.PROMOTE, "retry");
+    reconcile(T0.plusSeconds(4));
+    annotate(MetadataKeys.PROMOTE, "full");
+    reconcile(T0.plusSeconds(5));
+    assertThat(last.status().phase()).isEqualTo(Phase.Promoted);
+    assertThat(cluster.get("bot").getSpec().getTemplate().getMetadata().getLabels())
+        .as("the promoted template brings the label").containsEntry("orch.dev/track", "stable");
+  }
+
+  @Test
+  void aRetrysHealthGateCountsOnlyItsOwnPods() {
+    io.fabric8.kubernetes.api.model.Pod aborted = pod("2026-11-30T10:00:01Z");
+    io.fabric8.kubernetes.api.model.Pod retried = pod("2026-11-30T10:00:04Z");
+    io.fabric8.kubernetes.api.model.Pod older = new io.fabric8.kubernetes.api.model.PodBuilder().withNewMetadata()
+        .withName("from-before").endMetadata().build();
+    RolloutStatus status = new RolloutStatus(Phase.Progressing, 1, 2, 20, 1, 4, null, null, "2026-11-30T10:00:04Z",
+        null, null, 0, null, null, null, null, null);
+    assertThat(Rollouts.ofAttempt(List.of(aborted, retried, older), status)).containsExactly(retried, older);
+  }
+
+  private static io.fabric8.kubernetes.api.model.Pod pod(String attempt) {
+    return new io.fabric8.kubernetes.api.model.PodBuilder().withNewMetadata().withName("canary-" + attempt)
+        .addToAnnotations(MetadataKeys.CANARY_STARTED, attempt).endMetadata().build();
+  }
+
+  private String canaryStarted() {
+    return cluster.get("bot-canary").getSpec().getTemplate().getMetadata().getAnnotations().get(MetadataKeys.CANARY_STARTED);
+  }
+
+  @Test
   void aSecondFullPromoteNeedsAValueTheStatusHasNotHandled() {
     reconcile(T0);
     service = service("v2");
@@ -187,10 +284,24 @@ class CanaryRolloutTest {
   }
 
   @Test
-  void otherStrategiesKeepTheGatewaysReadinessAlone() {
+  void aRollingHttpAgentIsReadyOnlyOnceItsPortAcceptsAndAWorkerKeepsTheGatewaysReadiness() {
     service.getSpec().setRollout(new AgentServiceSpec.Rollout(AgentServiceSpec.RolloutStrategy.ROLLING, null, null, null));
     reconcile(T0);
-    assertThat(agent(cluster.get("bot")).getReadinessProbe()).as("a worker may never open its port").isNull();
+    assertThat(agent(cluster.get("bot")).getReadinessProbe().getTcpSocket().getPort().getIntVal()).isEqualTo(3000);
+    assertThat(gateway(cluster.get("bot")).getReadinessProbe().getHttpGet().getPath()).as("the gateway's stays")
+        .isEqualTo("/health");
+
+    service = service("v1");
+    service.getSpec().setRollout(new AgentServiceSpec.Rollout(AgentServiceSpec.RolloutStrategy.ROLLING, null, null, null));
+    service.getSpec().setHttp(new AgentServiceSpec.Http(false, null));
+    reconcile(T0.plusSeconds(1));
+    assertThat(agent(cluster.get("bot")).getReadinessProbe()).as("a worker never opens a port").isNull();
+  }
+
+  private static io.fabric8.kubernetes.api.model.Container gateway(Deployment deployment) {
+    var pod = deployment.getSpec().getTemplate().getSpec();
+    return java.util.stream.Stream.concat(pod.getInitContainers().stream(), pod.getContainers().stream())
+        .filter(c -> c.getName().equals("gateway")).findFirst().orElseThrow();
   }
 
   private static io.fabric8.kubernetes.api.model.Container agent(Deployment deployment) {
@@ -203,8 +314,8 @@ class CanaryRolloutTest {
   }
 
   private CanaryRollout.Decision decide(Instant now, CrashLoop.Counters canaryCrashes) {
-    Deployment desired = AgentServicePlan.of(service, List.of(), Map.of(), false, OperatorSettings.defaults())
-        .get(Deployment.class).orElseThrow();
+    Deployment desired = planned();
+    StableTrack.label(service.getSpec(), desired.getSpec().getTemplate(), Optional.ofNullable(cluster.get("bot")));
     var seen = new CanaryRollout.Observed(Optional.ofNullable(cluster.get("bot")), Optional.ofNullable(cluster.get("bot-canary")),
         canaryCrashes, Optional.empty(), now);
     CanaryRollout.Decision decision = CanaryRollout.decide(service, desired, false, seen);
@@ -213,6 +324,7 @@ class CanaryRolloutTest {
       Deployment before = cluster.get(name);
       if (before != null && CanaryRollout.hash(before.getSpec().getTemplate()).equals(CanaryRollout.hash(d.getSpec().getTemplate()))) {
         d.setStatus(before.getStatus());
+        d.getMetadata().setGeneration(before.getMetadata().getGeneration());
       }
     });
     cluster.keySet().retainAll(decision.deployments().keySet());
@@ -221,6 +333,11 @@ class CanaryRolloutTest {
     status.setRollout(decision.status());
     service.setStatus(status);
     return decision;
+  }
+
+  private Deployment planned() {
+    return AgentServicePlan.of(service, List.of(), Map.of(), false, OperatorSettings.defaults()).get(Deployment.class)
+        .orElseThrow();
   }
 
   private void ready(String name, int pods) {
