@@ -176,6 +176,8 @@ class RolloutNodeIT {
               value: %s
             - name: LOAD_SECONDS
               value: "4"
+          http:
+            port: 3000
           rollout:
             strategy: rolling
         """.formatted(version));

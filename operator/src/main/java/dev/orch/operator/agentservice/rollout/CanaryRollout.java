@@ -110,6 +110,14 @@ public final class CanaryRollout {
     return Optional.ofNullable(status.pinned()).map(p -> p.revision().templateHash());
   }
 
+  /**
+   * Whether the spec says the agent serves HTTP: an {@code http} block that is not disabled. Without the block the
+   * defaults give it a port too, but a bot or worker written without one never listens and must still be Ready.
+   */
+  static boolean declaresHttp(AgentServiceSpec spec) {
+    return spec.getHttp() != null && !Boolean.FALSE.equals(spec.getHttp().enabled());
+  }
+
   /** Whether the service uses the canary strategy. */
   public static boolean isCanary(AgentServiceSpec spec) {
     return spec.getRollout() != null && spec.getRollout().strategy() == AgentServiceSpec.RolloutStrategy.CANARY;
@@ -121,7 +129,9 @@ public final class CanaryRollout {
    */
   public static Decision decide(AgentService service, Deployment desired, boolean stopped, Observed seen) {
     Decision decision = new Step(service, desired, stopped, seen).decide();
-    decision.deployments().values().forEach(d -> readyOnlyWhenServing(d.getSpec().getTemplate()));
+    if (isCanary(service.getSpec()) || declaresHttp(service.getSpec())) {
+      decision.deployments().values().forEach(d -> readyOnlyWhenServing(d.getSpec().getTemplate()));
+    }
     return decision;
   }
 
@@ -535,8 +545,8 @@ public final class CanaryRollout {
   }
 
   /**
-   * The pods of an agent with an HTTP port (ORCHAGENT_HTTP_PORT, every strategy, both canary tracks) take traffic
-   * only once the agent accepts connections on it; a worker without a port keeps the gateway's readiness alone.
+   * The pods of a canary service or of one that declares HTTP ({@link #declaresHttp}; every strategy, both canary
+   * tracks) take traffic only once the agent accepts connections on its port; others keep the gateway's readiness.
    * The gateway's /health calls a run healthy before the port first opens (a worker never opens one), so on the
    * real node a canary that crashes at start was Ready for a moment after each restart, and a rolling update's or
    * a promotion's new pods before they listened; the requests sent to them then failed with 502. The probe is on

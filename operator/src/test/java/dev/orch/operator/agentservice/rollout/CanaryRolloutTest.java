@@ -284,8 +284,9 @@ class CanaryRolloutTest {
   }
 
   @Test
-  void aRollingHttpAgentIsReadyOnlyOnceItsPortAcceptsAndAWorkerKeepsTheGatewaysReadiness() {
+  void aRollingAgentThatDeclaresHttpIsReadyOnlyOnceItsPortAcceptsAndOthersKeepTheGatewaysReadiness() {
     service.getSpec().setRollout(new AgentServiceSpec.Rollout(AgentServiceSpec.RolloutStrategy.ROLLING, null, null, null));
+    service.getSpec().setHttp(AgentServiceSpec.Http.on(3000));
     reconcile(T0);
     assertThat(agent(cluster.get("bot")).getReadinessProbe().getTcpSocket().getPort().getIntVal()).isEqualTo(3000);
     assertThat(gateway(cluster.get("bot")).getReadinessProbe().getHttpGet().getPath()).as("the gateway's stays")
@@ -293,8 +294,14 @@ class CanaryRolloutTest {
 
     service = service("v1");
     service.getSpec().setRollout(new AgentServiceSpec.Rollout(AgentServiceSpec.RolloutStrategy.ROLLING, null, null, null));
-    service.getSpec().setHttp(new AgentServiceSpec.Http(false, null));
     reconcile(T0.plusSeconds(1));
+    assertThat(agent(cluster.get("bot")).getReadinessProbe()).as("without an http block it may be a worker that never listens")
+        .isNull();
+
+    service = service("v1");
+    service.getSpec().setRollout(new AgentServiceSpec.Rollout(AgentServiceSpec.RolloutStrategy.ROLLING, null, null, null));
+    service.getSpec().setHttp(AgentServiceSpec.Http.none());
+    reconcile(T0.plusSeconds(2));
     assertThat(agent(cluster.get("bot")).getReadinessProbe()).as("a worker never opens a port").isNull();
   }
 
