@@ -94,12 +94,8 @@ final class AgentServiceSleep {
    */
   static void show(AgentService service, AgentServiceStatus status, SleepStatus sleep, String now) {
     status.setSleep(sleep);
-    // Windows that cannot be read stall the resource, unless something else stalls it already; its state stays.
-    Optional<Verdict> invalidWindows = KeepAwake.stalled(service.getSpec().getSleep())
-        .filter(stalled -> !Conditions.isTrue(status.getConditions(), Conditions.STALLED));
-    showPhase(service, status, sleep, now);
-    invalidWindows.ifPresent(stalled -> status.setConditions(Conditions.merge(service.getStatus().getConditions(), stalled,
-        status.getObservedGeneration(), now)));
+    KeepAwake.showPhaseStallingOnUnreadableWindows(service.getSpec().getSleep(), status, service.getStatus().getConditions(),
+        now, () -> showPhase(service, status, sleep, now));
   }
 
   private static void showPhase(AgentService service, AgentServiceStatus status, SleepStatus sleep, String now) {

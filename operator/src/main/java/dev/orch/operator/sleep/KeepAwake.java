@@ -14,6 +14,7 @@ import java.util.stream.IntStream;
 import dev.orch.operator.core.status.Conditions;
 import dev.orch.operator.core.status.Conditions.Verdict;
 import dev.orch.operator.core.status.EventRecorder.Notice;
+import dev.orch.operator.core.status.OrchStatus;
 import dev.orch.operator.schedule.NextFire;
 import io.fabric8.kubernetes.api.model.Condition;
 
@@ -99,6 +100,17 @@ public final class KeepAwake {
   /** The Stalled verdict while the windows cannot be read. */
   public static Optional<Verdict> stalled(SleepSpec spec) {
     return problem(spec).map(p -> Verdict.stalled(INVALID, p));
+  }
+
+  /**
+   * Shows the sleep phase ({@code showPhase}), then stalls the resource while its windows cannot be read, unless
+   * something else stalls it already; the state the phase set stays.
+   */
+  public static void showPhaseStallingOnUnreadableWindows(SleepSpec spec, OrchStatus status, List<Condition> previous,
+      String now, Runnable showPhase) {
+    Optional<Verdict> unreadable = stalled(spec).filter(stalled -> !Conditions.isTrue(status.getConditions(), Conditions.STALLED));
+    showPhase.run();
+    unreadable.ifPresent(stalled -> status.setConditions(Conditions.merge(previous, stalled, status.getObservedGeneration(), now)));
   }
 
   /** The notices, plus a warning when the windows cannot be read and the previous conditions did not say so yet. */

@@ -40,12 +40,8 @@ final class SwarmSleep {
 
   static void show(Swarm swarm, SwarmStatus status, SleepStatus sleep, String now) {
     status.setSleep(sleep);
-    // Windows that cannot be read stall the resource, unless something else stalls it already; its state stays.
-    Optional<Verdict> invalidWindows = KeepAwake.stalled(swarm.getSpec().getSleep())
-        .filter(stalled -> !Conditions.isTrue(status.getConditions(), Conditions.STALLED));
-    showPhase(swarm, status, sleep, now);
-    invalidWindows.ifPresent(stalled -> status.setConditions(Conditions.merge(swarm.getStatus().getConditions(), stalled,
-        status.getObservedGeneration(), now)));
+    KeepAwake.showPhaseStallingOnUnreadableWindows(swarm.getSpec().getSleep(), status, swarm.getStatus().getConditions(),
+        now, () -> showPhase(swarm, status, sleep, now));
   }
 
   private static void showPhase(Swarm swarm, SwarmStatus status, SleepStatus sleep, String now) {
