@@ -185,23 +185,15 @@ public final class ScaleBenchmark {
     String load = loadAverage();
     Cpu cpu = Cpu.of(cluster);
     ApiServerRequests requests = ApiServerRequests.snapshot(admin);
-    ExecutorService appliers = Executors.newFixedThreadPool(threads);
-    long start = System.nanoTime();
+    List<HasMetadata> objects = new ArrayList<>();
     for (int i = 0; i < SERVICES; i++) {
       AgentService service = AgentServiceBenchmark.service("client-" + i, namespace);
       service.getMetadata().setUid(UUID.randomUUID().toString());
-      appliers.submit(() -> {
-        Plan plan = AgentServicePlan.of(service, List.of("TOKEN"), Map.of(), false, settings);
-        for (HasMetadata object : List.of(plan.get(Deployment.class).orElseThrow(), plan.get(Service.class).orElseThrow())) {
-          // No owner: the garbage collector would delete objects whose owner does not exist.
-          object.getMetadata().setOwnerReferences(null);
-          admin.resource(object).fieldManager("bench-scale").forceConflicts().serverSideApply();
-        }
-      });
+      Plan plan = AgentServicePlan.of(service, List.of("TOKEN"), Map.of(), false, settings);
+      objects.add(plan.get(Deployment.class).orElseThrow());
+      objects.add(plan.get(Service.class).orElseThrow());
     }
-    appliers.shutdown();
-    appliers.awaitTermination(PHASE_TIMEOUT.toMinutes(), TimeUnit.MINUTES);
-    double seconds = (System.nanoTime() - start) / 1e9;
+    double seconds = ClientApplies.seconds(admin, objects, threads, "bench-scale");
     System.out.printf("%nthe same objects from a client: %,d Deployments and Services server-side applied, %d threads (load"
         + " average before: %s)%n", SERVICES, threads, load);
     System.out.printf("  every object applied           %7.2f s; CPU: %s%n", seconds, cpu.since());

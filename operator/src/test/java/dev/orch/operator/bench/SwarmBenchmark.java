@@ -7,9 +7,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 
 import dev.orch.localcluster.ClusterConnection;
 import dev.orch.localcluster.SharedCluster;
@@ -94,16 +91,7 @@ public final class SwarmBenchmark {
     swarm.getMetadata().setUid(UUID.randomUUID().toString());
     Collection<Deployment> members = SwarmPlan.of(swarm, List.of("TOKEN"), Map.of(), Set.of(), OperatorSettings.defaults())
         .getAll(Deployment.class).values();
-    ExecutorService appliers = Executors.newFixedThreadPool(CLIENT_THREADS);
-    long start = System.nanoTime();
-    for (Deployment member : members) {
-      // No owner: the garbage collector would delete objects whose owner does not exist.
-      member.getMetadata().setOwnerReferences(null);
-      appliers.submit(() -> client.resource(member).fieldManager("bench-swarm").forceConflicts().serverSideApply());
-    }
-    appliers.shutdown();
-    appliers.awaitTermination(5, TimeUnit.MINUTES);
-    return (System.nanoTime() - start) / 1e9;
+    return ClientApplies.seconds(client, members, CLIENT_THREADS, "bench-swarm");
   }
 
   private static long members(KubernetesClient client, String swarm) {
