@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import com.fasterxml.jackson.databind.deser.std.StdDeserializer;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.fabric8.kubernetes.api.model.ManagedFieldsEntry;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
@@ -25,6 +26,9 @@ import io.quarkus.kubernetes.client.KubernetesClientObjectMapperCustomizer;
  * status subresource entries) mirrors the fields each wrote as nested maps, often as large as the object itself,
  * and nothing reads it. Done when JSON is read rather than in the informers' item stores because
  * java-operator-sdk shares one item store among the informers of several watched namespaces.
+ *
+ * <p>The kept entry's field set stays JSON text ({@link FieldSetText}) until java-operator-sdk compares: as the
+ * nested maps Jackson would make of it, a Deployment's entry was the largest part of its cached copy.
  */
 @Singleton
 public class AppliedFieldsOnly implements KubernetesClientObjectMapperCustomizer {
@@ -57,8 +61,14 @@ public class AppliedFieldsOnly implements KubernetesClientObjectMapperCustomizer
       List<ManagedFieldsEntry> kept = new ArrayList<>();
       while (parser.nextToken() != JsonToken.END_ARRAY) {
         JsonNode entry = context.readTree(parser);
-        if (APPLY.equals(entry.path("operation").asText()) && entry.path("subresource").asText().isEmpty()) {
-          kept.add(context.readTreeAsValue(entry, ManagedFieldsEntry.class));
+        if (APPLY.equals(entry.path("operation").asText()) && entry.path("subresource").asText().isEmpty()
+            && entry instanceof ObjectNode fields) {
+          JsonNode fieldSet = fields.remove("fieldsV1");
+          ManagedFieldsEntry applied = context.readTreeAsValue(fields, ManagedFieldsEntry.class);
+          if (fieldSet != null && fieldSet.isObject()) {
+            applied.setFieldsV1(new FieldSetText(fieldSet.toString()));
+          }
+          kept.add(applied);
         }
       }
       return kept;
