@@ -6,6 +6,7 @@ import java.util.function.Function;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.orch.operator.core.config.AppliedFieldsOnly;
+import dev.orch.operator.core.config.SharedStrings;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -56,13 +57,15 @@ public final class RunningOperator<P extends HasMetadata> implements AutoCloseab
   }
 
   /**
-   * The operator gets its own client, reading JSON as the packaged operator's client does ({@link AppliedFieldsOnly});
+   * The operator gets its own client, reading JSON as the packaged operator's client does ({@link AppliedFieldsOnly},
+   * {@link SharedStrings});
    * {@code reconcileThreads} 0 keeps java-operator-sdk's default.
    */
   private static Operator started(KubernetesClient client, SimpleMeterRegistry meters,
       LeaderElectionConfiguration leaderElection, List<Reconciler<?>> reconcilers, int reconcileThreads) {
     KubernetesClient operatorClient = new KubernetesClientBuilder().withConfig(client.getConfiguration())
-        .withKubernetesSerialization(new KubernetesSerialization(AppliedFieldsOnly.install(new ObjectMapper()), true)).build();
+        .withKubernetesSerialization(new KubernetesSerialization(
+            SharedStrings.install(AppliedFieldsOnly.install(new ObjectMapper())), true)).build();
     Operator operator = new Operator(o -> {
       o.withKubernetesClient(operatorClient).withCloseClientOnStop(true).withStopOnInformerErrorDuringStartup(true)
           .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(meters));
