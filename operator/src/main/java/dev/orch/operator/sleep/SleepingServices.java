@@ -8,9 +8,12 @@ import java.util.Optional;
 
 import dev.orch.operator.core.MetadataKeys;
 import dev.orch.operator.core.reconcile.Labels;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.javaoperatorsdk.operator.processing.event.source.informer.TransformingItemStore;
 
 /**
  * Which AgentService a request that reached the activator is for. kube-proxy hands the activator the
@@ -33,7 +36,19 @@ public class SleepingServices implements AutoCloseable {
       namespaces.forEach(ns -> informers.add(client.services().inNamespace(ns).withLabelSelector(Labels.MADE_FOR_AGENTSERVICE)
           .runnableInformer(0)));
     }
-    informers.forEach(SharedIndexInformer::start);
+    // The reconcilers cache these Services whole as well; this copy keeps only what names a service.
+    informers.forEach(informer -> informer.itemStore(new TransformingItemStore<>(SleepingServices::addressedPart)).start());
+  }
+
+  static Service addressedPart(Service service) {
+    ObjectMeta metadata = service.getMetadata();
+    String activatorHosts = metadata.getAnnotations() == null ? null : metadata.getAnnotations().get(MetadataKeys.ACTIVATOR_HOSTS);
+    return new ServiceBuilder()
+        .withNewMetadata().withName(metadata.getName()).withNamespace(metadata.getNamespace())
+        .withResourceVersion(metadata.getResourceVersion())
+        .withAnnotations(activatorHosts == null ? null : Map.of(MetadataKeys.ACTIVATOR_HOSTS, activatorHosts)).endMetadata()
+        .withNewSpec().withClusterIPs(service.getSpec() == null ? null : service.getSpec().getClusterIPs()).endSpec()
+        .build();
   }
 
   /** How many of the operator's Services it knows, for the answer to a request it cannot place. */
