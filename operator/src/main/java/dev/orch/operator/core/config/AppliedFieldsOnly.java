@@ -27,7 +27,7 @@ import io.quarkus.kubernetes.client.KubernetesClientObjectMapperCustomizer;
  * and nothing reads it. Done when JSON is read rather than in the informers' item stores because
  * java-operator-sdk shares one item store among the informers of several watched namespaces.
  *
- * <p>The kept entry's field set stays JSON text ({@link FieldSetText}) until java-operator-sdk compares: as the
+ * <p>The kept entry's field set stays compressed JSON ({@link CompressedFieldSet}) until java-operator-sdk compares: as the
  * nested maps Jackson would make of it, a Deployment's entry was the largest part of its cached copy.
  */
 @Singleton
@@ -66,7 +66,7 @@ public class AppliedFieldsOnly implements KubernetesClientObjectMapperCustomizer
           JsonNode fieldSet = fields.remove("fieldsV1");
           ManagedFieldsEntry applied = context.readTreeAsValue(fields, ManagedFieldsEntry.class);
           if (fieldSet != null && fieldSet.isObject()) {
-            applied.setFieldsV1(new FieldSetText(fieldSet.toString()));
+            applied.setFieldsV1(new CompressedFieldSet(fieldSet));
           }
           kept.add(applied);
         }
