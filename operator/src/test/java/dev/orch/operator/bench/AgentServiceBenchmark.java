@@ -108,15 +108,14 @@ public final class AgentServiceBenchmark {
     long writes = -1;
     long heapMiB = -1;
     if (cluster instanceof LocalControlPlane local) {
-      long mark = Files.readAllLines(local.auditLog()).size();
+      OperatorWrites writesSince = OperatorWrites.from(local);
       RunningOperator<AgentService> restarted = RunningOperator.start(client,
           meters -> new AgentServiceReconciler(OperatorSettings.defaults(), meters));
       while (restarted.reconciles() < n) {
         Thread.sleep(50);
       }
       Thread.sleep(2000);
-      writes = Files.readAllLines(local.auditLog()).stream().skip(mark)
-          .filter(l -> l.contains("\"namespace\":\"" + namespace + "\"")).count();
+      writes = writesSince.in(namespace);
       heapMiB = heapAfterGc();
       restarted.close();
     }

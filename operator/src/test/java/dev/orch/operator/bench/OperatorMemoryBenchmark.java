@@ -14,6 +14,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import dev.orch.localcluster.ClusterConnection;
+import dev.orch.localcluster.LocalControlPlane;
 import dev.orch.localcluster.SharedCluster;
 import dev.orch.operator.testing.PackagedOperator;
 import dev.orch.operator.testing.Vault;
@@ -84,6 +85,7 @@ public final class OperatorMemoryBenchmark {
         System.out.printf("top of the live heap:%n%s", steady.topClasses());
         operator.stop();
 
+        OperatorWrites writesSince = cluster instanceof LocalControlPlane local ? OperatorWrites.from(local) : null;
         operator = OperatorProcess.start(repo, jar, cluster, Integer.toString(n));
         long restartedAt = System.nanoTime();
         if (!awaitReconciled(operator, n)) {
@@ -94,6 +96,9 @@ public final class OperatorMemoryBenchmark {
         Sample restarted = operator.sample();
         System.out.printf("restart, first sync:   %.0f s to reconcile all; %s%n", (System.nanoTime() - restartedAt) / 1e9,
             restarted);
+        if (writesSince != null) {
+          System.out.printf("writes by that resync: %d (audit log)%n", writesSince.in(namespace));
+        }
         System.out.printf("headroom under the %d MiB limit: %.0f %% (peak RSS %d MiB)%n", MEMORY_LIMIT_MIB,
             100.0 * (MEMORY_LIMIT_MIB - restarted.peakRssMiB()) / MEMORY_LIMIT_MIB, restarted.peakRssMiB());
       }

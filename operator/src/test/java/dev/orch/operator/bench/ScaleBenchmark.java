@@ -271,7 +271,7 @@ public final class ScaleBenchmark {
   private static void resync(LocalControlPlane cluster, Path repo, Path jar, PackagedOperator running, String namespace,
       int services) throws Exception {
     running.stop();
-    long mark = lines(cluster.auditLog());
+    OperatorWrites writesSince = OperatorWrites.from(cluster);
     String load = loadAverage();
     long start = System.nanoTime();
     PackagedOperator operator = start(repo, jar, cluster, "2");
@@ -281,12 +281,7 @@ public final class ScaleBenchmark {
     }
     double seconds = (System.nanoTime() - start) / 1e9;
     Thread.sleep(5000);
-    long writes;
-    try (Stream<String> audit = Files.lines(cluster.auditLog())) {
-      // The operator's writes: the controller manager's catch up with the last Deployments meanwhile.
-      writes = audit.skip(mark).filter(l -> l.contains("\"namespace\":\"" + namespace + "\"")
-          && l.contains("\"userAgent\":\"fabric8")).count();
-    }
+    long writes = writesSince.in(namespace);
     System.out.printf("%nrestart with %,d AgentServices (load average before: %s)%n", services, load);
     System.out.printf("  all reconciled                 %7.2f s after the start (%d reconciles, operator CPU %.1f s)%n", seconds,
         operator.reconciles(), Cpu.ticks(operator.pid()) / 100.0);
@@ -457,12 +452,6 @@ public final class ScaleBenchmark {
       return fields[0] + " " + fields[1] + " " + fields[2];
     } catch (IOException e) {
       throw new UncheckedIOException(e);
-    }
-  }
-
-  private static long lines(Path file) throws IOException {
-    try (Stream<String> lines = Files.lines(file)) {
-      return lines.count();
     }
   }
 
