@@ -1,7 +1,6 @@
 package dev.orch.operator.bench;
 
 import java.lang.management.ManagementFactory;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
