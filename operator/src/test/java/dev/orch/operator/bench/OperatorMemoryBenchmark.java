@@ -97,7 +97,8 @@ public final class OperatorMemoryBenchmark {
         System.out.printf("restart, first sync:   %.0f s to reconcile all; %s%n", (System.nanoTime() - restartedAt) / 1e9,
             restarted);
         if (writesSince != null) {
-          System.out.printf("writes by that resync: %d (audit log)%n", writesSince.in(namespace));
+          System.out.printf("writes by that resync: %s (audit log; the controller manager's meanwhile: %s)%n",
+              writesSince.summary(namespace), writesSince.controllerManager(namespace));
         }
         System.out.printf("headroom under the %d MiB limit: %.0f %% (peak RSS %d MiB)%n", MEMORY_LIMIT_MIB,
             100.0 * (MEMORY_LIMIT_MIB - restarted.peakRssMiB()) / MEMORY_LIMIT_MIB, restarted.peakRssMiB());

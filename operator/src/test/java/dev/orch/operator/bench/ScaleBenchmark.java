@@ -281,11 +281,10 @@ public final class ScaleBenchmark {
     }
     double seconds = (System.nanoTime() - start) / 1e9;
     Thread.sleep(5000);
-    long writes = writesSince.in(namespace);
     System.out.printf("%nrestart with %,d AgentServices (load average before: %s)%n", services, load);
     System.out.printf("  all reconciled                 %7.2f s after the start (%d reconciles, operator CPU %.1f s)%n", seconds,
         operator.reconciles(), Cpu.ticks(operator.pid()) / 100.0);
-    System.out.printf("  writes during the resync       %7d%n", writes);
+    System.out.printf("  writes during the resync       %s%n", writesSince.summary(namespace));
     System.out.printf("  operator: %s%n", rss(operator));
     long liveKib = liveHeapKib(operator.pid());
     System.out.printf("  live heap after a full GC      %7.1f MiB (%.0f KiB per AgentService with its objects)%n",
