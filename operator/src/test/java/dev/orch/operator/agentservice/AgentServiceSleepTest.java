@@ -149,8 +149,7 @@ class AgentServiceSleepTest {
     double longAgo = Instant.now().minusSeconds(600).toEpochMilli() / 1000.0;
     gatewayMetrics = metrics(1, longAgo, longAgo);
     AgentService applied = apply(service("idler", spec -> spec.setSleep(SleepSpec.afterIdle("10s"))));
-    await().atMost(TIMEOUT).until(() -> Kubelet.markReady(client, Labels.selector(applied), "127.0.0.1") > 0);
-    awaitStatus("idler", s -> s.getState() == AgentState.RUNNING);
+    awaitRunningWithPodOnLoopback(applied);
 
     await().during(Duration.ofSeconds(14)).atMost(Duration.ofSeconds(20)).until(
         () -> client.resources(AgentService.class).withName("idler").get().getStatus().getState() == AgentState.RUNNING);
@@ -190,8 +189,7 @@ class AgentServiceSleepTest {
     double longAgo = Instant.now().minusSeconds(600).toEpochMilli() / 1000.0;
     gatewayMetrics = metrics(0, longAgo, longAgo);
     AgentService applied = apply(service("office", spec -> spec.setSleep(SleepSpec.afterIdle("10s"))));
-    await().atMost(TIMEOUT).until(() -> Kubelet.markReady(client, Labels.selector(applied), "127.0.0.1") > 0);
-    awaitStatus("office", s -> s.getState() == AgentState.RUNNING);
+    awaitRunningWithPodOnLoopback(applied);
     annotate("office", MetadataKeys.SLEEP, "before-the-window");
     awaitStatus("office", s -> s.getState() == AgentState.SLEEPING);
     await().atMost(TIMEOUT).until(() -> {
@@ -212,8 +210,7 @@ class AgentServiceSleepTest {
     assertThat(waking.getStatus().getSleep().keptAwakeUntil()).isEqualTo(end.toString());
     assertThat(waking.getStatus().getSleep().reason()).startsWith("woken: keep-awake window \"" + window.schedule() + "\"");
     awaitEvents("office", "Waking");
-    await().atMost(TIMEOUT).until(() -> Kubelet.markReady(client, Labels.selector(applied), "127.0.0.1") > 0);
-    awaitStatus("office", s -> s.getState() == AgentState.RUNNING);
+    awaitRunningWithPodOnLoopback(applied);
 
     annotate("office", MetadataKeys.SLEEP, "inside-the-window");
     awaitEvents("office", "SleepRefused");
@@ -228,6 +225,12 @@ class AgentServiceSleepTest {
     assertThat(Instant.parse(asleep.getStatus().getSleep().since())).as("asleep right after the window's end")
         .isBetween(end, end.plusSeconds(10));
     assertThat(asleep.getStatus().getSleep().keptAwakeUntil()).isNull();
+  }
+
+  /** Its pod marked ready at the loopback address, where the test serves the gateway's metrics; then Running. */
+  private void awaitRunningWithPodOnLoopback(AgentService applied) {
+    await().atMost(TIMEOUT).until(() -> Kubelet.markReady(client, Labels.selector(applied), "127.0.0.1") > 0);
+    awaitStatus(applied.getMetadata().getName(), s -> s.getState() == AgentState.RUNNING);
   }
 
   private static String metrics(int inFlight, double lastRequest, double started) {
