@@ -29,6 +29,7 @@ final class CompressedFieldSet extends FieldsV1 {
   // symbol table that Jackson would otherwise keep them in.
   private static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
       .disable(JsonFactory.Feature.CANONICALIZE_FIELD_NAMES).disable(JsonFactory.Feature.INTERN_FIELD_NAMES).build());
+  private static final String READ_ONLY = "a cached object's managed field set is read-only; copy it with edit()";
   private static final TypeReference<Map<String, Object>> FIELDS = new TypeReference<>() {
   };
 
@@ -59,11 +60,11 @@ final class CompressedFieldSet extends FieldsV1 {
 
   @Override
   public void setAdditionalProperty(String name, Object value) {
-    throw new UnsupportedOperationException("a cached object's managed field set is read-only; copy it with edit()");
+    throw new UnsupportedOperationException(READ_ONLY);
   }
 
   @Override
   public void setAdditionalProperties(Map<String, Object> additionalProperties) {
-    throw new UnsupportedOperationException("a cached object's managed field set is read-only; copy it with edit()");
+    throw new UnsupportedOperationException(READ_ONLY);
   }
 }
