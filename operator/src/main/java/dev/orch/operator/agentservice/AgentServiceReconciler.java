@@ -1,12 +1,15 @@
 package dev.orch.operator.agentservice;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 import dev.orch.operator.agent.AgentPod;
@@ -162,10 +165,12 @@ public class AgentServiceReconciler extends AgentReconciler<AgentService, AgentS
     after.setAutoUpdate(autoUpdate);
     TlsCalculator.Result certificate = tls.compute(service, tls.observe(tlsRequest, certManager, context), seen.now());
     ServiceTls.fold(after, before, certificate, after.getObservedGeneration(), seen.timestamp());
+    List<Notice> lostAlerts = showUnconfirmedAlerts(service, after, seen.now());
     Optional<AlertOutcome> delivered = alerts.pending(service);
     delivered.ifPresent(outcome -> recordAlert(after, outcome));
 
     List<Notice> notices = new ArrayList<>(AgentServiceStatusCalculator.events(service, before, after));
+    notices.addAll(lostAlerts);
     AutoUpdates.notice(service, before.getAutoUpdate(), autoUpdate).ifPresent(notices::add);
     notices.addAll(certificate.notices());
     notices.addAll(sleep.notices());
@@ -182,6 +187,13 @@ public class AgentServiceReconciler extends AgentReconciler<AgentService, AgentS
         sleep.recheckIn())
         .flatMap(Optional::stream).min(Comparator.naturalOrder());
     Optional<String> aborted = rolloutAborted;
+    if (service.getSpec().getAlertWebhookUrl() != null) {
+      crashes.crossed().ifPresent(level -> recordAlert(after, AlertOutcome.underWay(crashLoopEvent(level), seen.now())));
+      aborted.ifPresent(reason -> recordAlert(after, AlertOutcome.underWay(CanaryRollout.ROLLOUT_ABORTED_EVENT, seen.now())));
+      if (certificate.alertDue() && after.getTls() != null) {
+        recordAlert(after, AlertOutcome.underWay(AlertWebhook.TLS_EXPIRING_EVENT, seen.now()));
+      }
+    }
     // The status (with the alert level marked as sent) is written before the alert is queued: after an operator
     // restart the level is already recorded, so an alert can be lost with the operator but never sent twice.
     return new Decision<>(after, notices, recheck, written -> {
@@ -194,15 +206,51 @@ public class AgentServiceReconciler extends AgentReconciler<AgentService, AgentS
     });
   }
 
-  /** A delivered alert is recorded where its level is kept: the canary's, the certificate's or the service's. */
-  private static void recordAlert(AgentServiceStatus status, AlertOutcome outcome) {
-    if (CanaryRollout.ROLLOUT_ABORTED_EVENT.equals(outcome.event()) && status.getRollout() != null) {
-      status.getRollout().canaryCrashLoop().setLastAlert(outcome);
-    } else if (AlertWebhook.TLS_EXPIRING_EVENT.equals(outcome.event()) && status.getTls() != null) {
-      status.getTls().setLastAlert(outcome);
-    } else {
-      status.getCrashLoop().setLastAlert(outcome);
+  /** Where status shows an alert's outcome: with the canary's, the certificate's or the service's alert levels. */
+  private record AlertSlot(Supplier<AlertOutcome> shown, Consumer<AlertOutcome> show) {
+  }
+
+  private static AlertSlot alertSlot(AgentServiceStatus status, String event) {
+    if (CanaryRollout.ROLLOUT_ABORTED_EVENT.equals(event) && status.getRollout() != null
+        && status.getRollout().canaryCrashLoop() != null) {
+      CrashLoopRecord canary = status.getRollout().canaryCrashLoop();
+      return new AlertSlot(canary::getLastAlert, canary::setLastAlert);
     }
+    if (AlertWebhook.TLS_EXPIRING_EVENT.equals(event) && status.getTls() != null) {
+      return new AlertSlot(status.getTls()::getLastAlert, status.getTls()::setLastAlert);
+    }
+    return new AlertSlot(status.getCrashLoop()::getLastAlert, status.getCrashLoop()::setLastAlert);
+  }
+
+  /**
+   * Shows an alert's outcome where its level is kept. An outcome that ended does not replace another alert shown as
+   * under way: that alert is newer, and its own outcome follows.
+   */
+  private static void recordAlert(AgentServiceStatus status, AlertOutcome outcome) {
+    AlertSlot slot = alertSlot(status, outcome.event());
+    AlertOutcome shown = slot.shown().get();
+    if (outcome.underWay() || shown == null || !shown.underWay() || shown.event().equals(outcome.event())) {
+      slot.show().accept(outcome);
+    }
+  }
+
+  /** Deliveries that status shows under way but that stopped with an earlier operator process, told to the user. */
+  private List<Notice> showUnconfirmedAlerts(AgentService service, AgentServiceStatus status, Instant now) {
+    List<Notice> notices = new ArrayList<>();
+    for (String event : List.of(AlertWebhook.CRASH_LOOP_EVENT, CanaryRollout.ROLLOUT_ABORTED_EVENT,
+        AlertWebhook.TLS_EXPIRING_EVENT)) {
+      AlertSlot slot = alertSlot(status, event);
+      alerts.unconfirmed(service, slot.shown().get(), now).ifPresent(outcome -> {
+        slot.show().accept(outcome);
+        notices.add(Notice.warning("AlertUnconfirmed", "alert " + outcome.event() + " to "
+            + service.getSpec().getAlertWebhookUrl() + " is " + outcome.error() + "; check the receiver"));
+      });
+    }
+    return notices;
+  }
+
+  private static String crashLoopEvent(String level) {
+    return CrashLoop.CRITICAL.equals(level) ? AlertWebhook.CRASH_LOOP_EVENT : AlertWebhook.WARNING_EVENT;
   }
 
   private void rolloutAborted(AgentService service, String reason) {
@@ -220,7 +268,7 @@ public class AgentServiceReconciler extends AgentReconciler<AgentService, AgentS
     String url = service.getSpec().getAlertWebhookUrl();
     if (url != null) {
       AgentServiceStatus status = service.getStatus();
-      alerts.send(service, url, new AlertWebhook.Payload(critical ? AlertWebhook.CRASH_LOOP_EVENT : AlertWebhook.WARNING_EVENT,
+      alerts.send(service, url, new AlertWebhook.Payload(crashLoopEvent(level),
           service.getMetadata().getUid(), service.getMetadata().getNamespace(), service.getMetadata().getName(),
           status.getRestartCount(), status.getConsecutiveRestartFailures(), service.getSpec().getMaxRestartFailures(),
           critical, status.getLastError()));

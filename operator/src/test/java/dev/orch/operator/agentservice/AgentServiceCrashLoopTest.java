@@ -23,6 +23,7 @@ import dev.orch.localcluster.WithKubernetes;
 import dev.orch.operator.agent.Bundle;
 import dev.orch.operator.core.MetadataKeys;
 import dev.orch.operator.core.config.OperatorSettings;
+import dev.orch.operator.core.crashloop.CrashLoopRecord.AlertOutcome;
 import dev.orch.operator.core.reconcile.Labels;
 import dev.orch.operator.core.status.AgentState;
 import dev.orch.operator.testing.CustomResources;
@@ -93,7 +94,8 @@ class AgentServiceCrashLoopTest {
 
     Kubelet.crashed(client, latest(pod), 4, 1, "KeyError: 'TOKEN'");
     AgentService paused = awaitStatus("crashy", s -> s.getState() == AgentState.CRASH_LOOP
-        && s.getCrashLoop().getLastAlert() != null && s.getCrashLoop().getLastAlert().event().equals("service.crash_loop"));
+        && s.getCrashLoop().getLastAlert() != null && s.getCrashLoop().getLastAlert().event().equals("service.crash_loop")
+        && !s.getCrashLoop().getLastAlert().underWay());
     await().atMost(TIMEOUT).until(() -> client.apps().deployments().withName("crashy").get().getSpec().getReplicas() == 0);
     assertThat(receiver.bodies).hasSize(before + 2);
     assertThat(JSON.readValue(receiver.bodies.get(before + 1), Map.class)).isEqualTo(Map.of(
@@ -124,18 +126,37 @@ class AgentServiceCrashLoopTest {
     AgentService service = client.resource(service("unheard", 2, receiver.hangingUrl())).create();
     Pod pod = awaitPod(service);
     Kubelet.crashed(client, pod, 1, 1, "KeyError: 'TOKEN'");
-    await().atMost(TIMEOUT).until(() -> receiver.hung.size() == 1);
+    await().atMost(TIMEOUT).until(() -> takenFor("unheard") == 1);
 
     // The warning's delivery now waits on the receiver (3 attempts of 5 s); the service is reconciled meanwhile.
     Kubelet.crashed(client, latest(pod), 2, 1, "KeyError: 'TOKEN'");
     AgentService paused = awaitStatus("unheard", s -> s.getState() == AgentState.CRASH_LOOP);
-    assertThat(paused.getStatus().getCrashLoop().getLastAlert()).as("the warning is still being delivered").isNull();
+    assertThat(paused.getStatus().getCrashLoop().getLastAlert()).as("the pause's alert is being delivered")
+        .returns(true, AlertOutcome::underWay).returns("service.crash_loop", AlertOutcome::event);
 
     AgentService told = CustomResources.awaitStatus(client, AgentService.class, "unheard",
-        s -> s.getCrashLoop().getLastAlert() != null, Duration.ofSeconds(60));
+        s -> !s.getCrashLoop().getLastAlert().underWay(), Duration.ofSeconds(60));
     assertThat(told.getStatus().getCrashLoop().getLastAlert().delivered()).isFalse();
     assertThat(told.getStatus().getCrashLoop().getLastAlert().error()).contains("after 3 attempt(s)");
     await().atMost(TIMEOUT).until(() -> eventReasons("unheard").contains("AlertFailed"));
+  }
+
+  @Test
+  void anAlertWhoseDeliveryStoppedWithTheOperatorIsReportedAsUnconfirmedNotResent() {
+    AgentService service = client.resource(service("cut-off", 2, receiver.hangingUrl())).create();
+    Kubelet.crashed(client, awaitPod(service), 1, 1, "KeyError: 'TOKEN'");
+    awaitStatus("cut-off", s -> s.getCrashLoop().getLastAlert() != null && s.getCrashLoop().getLastAlert().underWay());
+    await().atMost(TIMEOUT).until(() -> takenFor("cut-off") == 1);
+
+    operator.close();
+    long taken = takenFor("cut-off");
+    operator = startOperator();
+    AgentService told = awaitStatus("cut-off", s -> !s.getCrashLoop().getLastAlert().underWay());
+    assertThat(told.getStatus().getCrashLoop().getLastAlert())
+        .returns("service.crash_loop_warning", AlertOutcome::event).returns(false, AlertOutcome::delivered);
+    assertThat(told.getStatus().getCrashLoop().getLastAlert().error()).contains("may not have it");
+    await().atMost(TIMEOUT).until(() -> eventReasons("cut-off").contains("AlertUnconfirmed"));
+    assertThat(takenFor("cut-off")).as("not sent again by the new operator").isEqualTo(taken);
   }
 
   @Test
@@ -177,6 +198,10 @@ class AgentServiceCrashLoopTest {
 
   private AgentService awaitStatus(String name, Predicate<AgentServiceStatus> test) {
     return CustomResources.awaitStatus(client, AgentService.class, name, test, TIMEOUT);
+  }
+
+  private long takenFor(String service) {
+    return receiver.hung.stream().filter(body -> body.contains("\"service_name\":\"" + service + "\"")).count();
   }
 
   private List<String> eventReasons(String name) {

@@ -190,7 +190,8 @@ class AgentServiceRolloutTest {
     Kubelet.crashed(client, canaryPod, 3, 1, "ImportError: no module named v2");
 
     AgentService aborted = awaitStatus("crashy", s -> s.getRollout().phase() == Phase.Aborted
-        && s.getRollout().canaryCrashLoop() != null && s.getRollout().canaryCrashLoop().getLastAlert() != null);
+        && s.getRollout().canaryCrashLoop() != null && s.getRollout().canaryCrashLoop().getLastAlert() != null
+        && !s.getRollout().canaryCrashLoop().getLastAlert().underWay());
     assertThat(aborted.getStatus().getState()).as("the stable track is not crash-looping").isNotEqualTo(AgentState.CRASH_LOOP);
     assertThat(aborted.getStatus().getConsecutiveRestartFailures()).isZero();
     assertThat(condition(aborted, Conditions.STALLED).getMessage()).contains("3 restarts in a row").contains("no module named v2");

@@ -210,7 +210,8 @@ class AgentServiceTlsTest {
     assertThat(alert.get("reason").asText()).isEqualTo("Failed");
     assertThat(alert.get("message").asText()).isEqualTo(rateLimited);
     awaitEvents("web", "CertificateExpiring");
-    AgentService renewalFailing = awaitStatus("web", s -> s.getTls().getLastAlert() != null);
+    AgentService renewalFailing = awaitStatus("web", s -> s.getTls().getLastAlert() != null
+        && !s.getTls().getLastAlert().underWay());
     assertThat(renewalFailing.getStatus().getTls().getLastAlert().delivered()).isTrue();
     assertThat(Conditions.isTrue(renewalFailing.getStatus().getConditions(), Conditions.READY)).isTrue();
 

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -38,6 +39,7 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.events.v1.Event;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 
@@ -136,14 +138,16 @@ class ChaosIT {
         .pollInterval(Duration.ofSeconds(2)).untilAsserted(() -> assertThat(orphans()).isEmpty());
     assertThat(duplicates()).as("owners with more owned objects of a kind than they should have").isEmpty();
     assertThat(inconsistent()).as("resources whose owned objects do not match their spec").isEmpty();
-    await("crash-loop alerts delivered").atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofSeconds(1))
-        .until(() -> alertCounts().size() == 2 * CRASHING);
+    // Alerts go out at most once: a kill while one is on its way loses it, and the next operator says so.
+    await("every crash-loop alert delivered or reported unconfirmed").atMost(Duration.ofMinutes(1))
+        .pollInterval(Duration.ofSeconds(1)).until(() -> unaccountedAlerts().isEmpty());
     sleep(Duration.ofSeconds(5));
-    assertThat(alertCounts()).as("alerts by service and event: each exactly once")
-        .allSatisfy((key, count) -> assertThat(count).as(key).isEqualTo(1)).hasSize(2 * CRASHING);
+    assertThat(alertCounts()).as("alerts by service and event: none sent twice")
+        .allSatisfy((key, count) -> assertThat(count).as(key).isEqualTo(1));
+    assertThat(unaccountedAlerts()).as("alerts neither delivered nor reported unconfirmed").isEmpty();
     System.out.printf("chaos: %d AgentServices, %d Swarms, %d Schedules, %d kills in %d s; converged, 0 orphans,"
-        + " 0 duplicates, %d alerts each sent once%n", SERVICES, SWARMS, SCHEDULES, kills.get(), CHAOS.toSeconds(),
-        2 * CRASHING);
+        + " 0 duplicates; of %d alerts %d delivered once, %d reported unconfirmed, 0 repeated%n", SERVICES, SWARMS,
+        SCHEDULES, kills.get(), CHAOS.toSeconds(), 2 * CRASHING, alertCounts().size(), unconfirmedAlerts().size());
   }
 
   private static String agentService(int i, String version, String alertUrl) {
@@ -303,6 +307,32 @@ class ChaosIT {
       }
     }
     return wrong;
+  }
+
+  /** The crash-loop alerts expected, by "service event", that the receiver did not get and no event reports lost. */
+  private Set<String> unaccountedAlerts() {
+    Set<String> unaccounted = new TreeSet<>();
+    for (int i = 0; i < CRASHING; i++) {
+      unaccounted.add(serviceName(i) + " service.crash_loop_warning");
+      unaccounted.add(serviceName(i) + " service.crash_loop");
+    }
+    unaccounted.removeAll(alertCounts().keySet());
+    unaccounted.removeAll(unconfirmedAlerts());
+    return unaccounted;
+  }
+
+  /** Alerts that an operator reported as unconfirmed (AlertUnconfirmed events, or status now), by "service event". */
+  private Set<String> unconfirmedAlerts() {
+    Set<String> unconfirmed = client.resources(Event.class).list().getItems().stream()
+        .filter(e -> "AlertUnconfirmed".equals(e.getReason()) && e.getRegarding() != null)
+        .map(e -> e.getRegarding().getName() + " " + e.getNote().split(" ")[1]).collect(Collectors.toSet());
+    for (int i = 0; i < CRASHING; i++) {
+      JsonNode shown = status(AGENT_SERVICES, serviceName(i)).path("crashLoop").path("lastAlert");
+      if (shown.path("error").asText().startsWith("not confirmed:")) {
+        unconfirmed.add(serviceName(i) + " " + shown.path("event").asText());
+      }
+    }
+    return unconfirmed;
   }
 
   /** Deliveries the receiver got, by "service event". */

@@ -24,7 +24,9 @@ import org.jboss.logging.Logger;
  * reconciled again, which writes it to status in its one status write ({@link #pending}, {@link #written}).
  *
  * <p>An alert level is marked as sent in status before its alert is queued, so an operator restart can lose a
- * queued alert but never send one twice.
+ * queued alert but never send one twice. The same status write shows the delivery as under way
+ * ({@link AlertOutcome#underWay}); an operator that finds such a delivery that it never started itself reports it
+ * as unconfirmed ({@link #unconfirmed}), so a lost alert is never silent.
  */
 public final class AlertSender<P extends HasMetadata> extends SimpleInboundEventSource<P> {
   private static final Logger LOG = Logger.getLogger(AlertSender.class);
@@ -33,6 +35,7 @@ public final class AlertSender<P extends HasMetadata> extends SimpleInboundEvent
   private final AlertWebhook webhook;
   private final MeterRegistry meters;
   private final Map<ResourceID, AlertOutcome> outcomes = new ConcurrentHashMap<>();
+  private final Map<ResourceID, Integer> underWay = new ConcurrentHashMap<>();
   private ThreadPoolExecutor senders;
   private EventRecorder events;
 
@@ -74,6 +77,7 @@ public final class AlertSender<P extends HasMetadata> extends SimpleInboundEvent
   /** Queues the delivery of {@code payload}, a JSON body whose "event" is {@code event}; returns at once. */
   public void send(P resource, String url, String event, Object payload) {
     ResourceID id = ResourceID.fromResource(resource);
+    underWay.merge(id, 1, Integer::sum);
     try {
       senders.execute(() -> finished(resource, id, url, event, webhook.deliver(url, event, payload)));
     } catch (java.util.concurrent.RejectedExecutionException e) {
@@ -93,7 +97,9 @@ public final class AlertSender<P extends HasMetadata> extends SimpleInboundEvent
       events.emit(resource, Notice.warning("AlertFailed", "alert " + event + " to " + url + " failed: "
           + outcome.error()));
     }
+    // Pending before no longer under way: a reconcile in between must not take the delivery for a lost one.
     outcomes.put(id, outcome);
+    underWay.computeIfPresent(id, (key, count) -> count == 1 ? null : count - 1);
     if (isRunning()) {
       propagateEvent(id);
     }
@@ -102,6 +108,18 @@ public final class AlertSender<P extends HasMetadata> extends SimpleInboundEvent
   /** The outcome of a delivery that the resource's status does not show yet. */
   public Optional<AlertOutcome> pending(P resource) {
     return Optional.ofNullable(outcomes.get(ResourceID.fromResource(resource)));
+  }
+
+  /**
+   * What a status should show instead of {@code shown} when it says a delivery is under way that this process
+   * neither runs nor has finished: the process that started it stopped, so nobody can tell whether it arrived.
+   */
+  public Optional<AlertOutcome> unconfirmed(P resource, AlertOutcome shown, Instant now) {
+    ResourceID id = ResourceID.fromResource(resource);
+    if (shown == null || !shown.underWay() || underWay.containsKey(id) || outcomes.containsKey(id)) {
+      return Optional.empty();
+    }
+    return Optional.of(AlertOutcome.unconfirmed(shown.event(), now));
   }
 
   /** Forgets an outcome once a status write has recorded it (a newer one stays). */

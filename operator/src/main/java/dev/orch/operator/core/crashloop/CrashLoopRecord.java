@@ -1,5 +1,6 @@
 package dev.orch.operator.core.crashloop;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -40,7 +41,26 @@ public class CrashLoopRecord {
       @Size(max = 64) @JsonPropertyDescription("When delivery finished (RFC 3339).") String at,
       @JsonPropertyDescription("True when the receiver answered 2xx.") boolean delivered,
       @JsonPropertyDescription("The receiver's HTTP status, when it answered.") Integer httpStatus,
-      @Size(max = 1024) @JsonPropertyDescription("Why delivery failed.") String error) {
+      @Size(max = 1024) @JsonPropertyDescription("Why delivery failed, or that it is still under way.") String error) {
+    private static final String UNDER_WAY = "not confirmed yet: delivery under way";
+
+    /**
+     * The outcome shown from the status write that records an alert's level until its delivery ends: an operator
+     * that finds it after a restart knows the delivery may have stopped with the previous process.
+     */
+    public static AlertOutcome underWay(String event, Instant at) {
+      return new AlertOutcome(event, at.toString(), false, null, UNDER_WAY);
+    }
+
+    /** An alert whose delivery stopped with a previous operator process: it may or may not have arrived. */
+    public static AlertOutcome unconfirmed(String event, Instant at) {
+      return new AlertOutcome(event, at.toString(), false, null, "not confirmed: the operator stopped while"
+          + " delivering it, so the receiver may not have it (alerts are sent at most once, never repeated)");
+    }
+
+    public boolean underWay() {
+      return UNDER_WAY.equals(error);
+    }
   }
 
   public boolean isAutoPaused() {
