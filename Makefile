@@ -83,7 +83,7 @@ bench-crashloop: kube-binaries
 ## bench-memory: the packaged operator with the image's JVM options and the chart's memory limit, at 1,000 and
 ## 5,000 AgentServices: live heap per service, RSS/PSS, peak RSS of the first sync after a restart
 ## (BENCH_MEMORY_SIZES="1000" for one size, BENCH_MEMORY_LIMIT_MIB=2048 for another limit than the chart's 512,
-## BENCH_MEMORY_MINUTES=60 to wait longer than 20 minutes for convergence, as 10,000 need)
+## BENCH_MEMORY_MINUTES=40 to wait longer than 20 minutes for convergence; 10,000 took 15-17 here)
 bench-memory: kube-binaries
 	$(call bench,package -DskipTests,OperatorMemoryBenchmark -Dorch.bench.sizes="$(or $(BENCH_MEMORY_SIZES),1000 5000)" \
 	  -Dorch.bench.memory-limit-mib=$(or $(BENCH_MEMORY_LIMIT_MIB),512) \

@@ -43,7 +43,7 @@ public final class OperatorMemoryBenchmark {
    * unless {@code orch.bench.memory-limit-mib} says otherwise (5,000 services need more than the default).
    */
   private static final long MEMORY_LIMIT_MIB = Long.getLong("orch.bench.memory-limit-mib", 512);
-  /** Creating Services slows as they accumulate (README, Operating at scale): 10,000 need about 40 minutes here. */
+  /** Creating Services slows as they accumulate (README, Operating at scale): 10,000 took 15–17 minutes here. */
   private static final Duration CONVERGENCE_TIMEOUT = Duration.ofMinutes(Long.getLong("orch.bench.convergence-minutes", 20));
   private static final Pattern HISTOGRAM_TOTAL = Pattern.compile("(?m)^Total\\s+(\\d+)\\s+(\\d+)\\s*$");
 

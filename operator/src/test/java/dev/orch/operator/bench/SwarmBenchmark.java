@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
 
 import dev.orch.localcluster.ClusterConnection;
 import dev.orch.localcluster.SharedCluster;
@@ -86,7 +87,7 @@ public final class SwarmBenchmark {
    * threads as the operator's bulk apply, in seconds: the API server's floor for the same objects.
    */
   private static double sameMembersFromAClient(KubernetesClient client, String name, String namespace)
-      throws InterruptedException {
+      throws InterruptedException, ExecutionException {
     Swarm swarm = swarm(name, namespace);
     swarm.getMetadata().setUid(UUID.randomUUID().toString());
     Collection<Deployment> members = SwarmPlan.of(swarm, List.of("TOKEN"), Map.of(), Set.of(), OperatorSettings.defaults())
