@@ -140,7 +140,7 @@ public class AgentServiceReconciler extends AgentReconciler<AgentService, AgentS
     CanaryRollout.Decision rollout = null;
     GatewayRoutes.Outcome route = GatewayRoutes.Outcome.NONE;
     if (seen.deployable() && versionCheck.holdingBack().isEmpty()) {
-      boolean crashLoopPaused = crashes.counters().record().isAutoPaused();
+      boolean crashLoopPaused = crashes.pauseRecorded();
       Plan plan = SleepPlan.apply(TlsPlan.apply(AgentServicePlan.of(service, seen.secrets().names(),
           seen.bundle().podAnnotations(), crashLoopPaused, settings), service, tlsRequest, certManager),
           sleep.status(), activator.current(), seen.now());

@@ -58,7 +58,7 @@ public class SwarmReconciler extends AgentReconciler<Swarm, SwarmStatus> {
     }
     Map<Integer, CrashLoop.Counters> crashes = tracked.entrySet().stream()
         .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().counters()));
-    Set<Integer> paused = crashes.entrySet().stream().filter(e -> e.getValue().record().isAutoPaused())
+    Set<Integer> paused = tracked.entrySet().stream().filter(e -> e.getValue().pauseRecorded())
         .map(Map.Entry::getKey).collect(Collectors.toSet());
     long newlyPaused = tracked.values().stream().filter(r -> r.crossed().filter(CrashLoop.CRITICAL::equals).isPresent())
         .count();

@@ -22,6 +22,7 @@ import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -210,11 +211,34 @@ class ChaosIT {
         Pod pod = await("a pod of " + services.get(i)).atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500))
             .until(() -> newestPod(services.get(i)), p -> p != null);
         Kubelet.crashed(client, pod, count, 1, "chaos: exit " + count);
-        await("restart " + count + " of " + services.get(i) + " counted").atMost(Duration.ofMinutes(2))
-            .pollInterval(Duration.ofMillis(500)).ignoreExceptions()
-            .until(() -> status(AGENT_SERVICES, services.get(i)).path("consecutiveRestartFailures").asInt() >= count);
+        try {
+          await("restart " + count + " of " + services.get(i) + " counted").atMost(Duration.ofMinutes(2))
+              .pollInterval(Duration.ofMillis(500)).ignoreExceptions()
+              .until(() -> status(AGENT_SERVICES, services.get(i)).path("consecutiveRestartFailures").asInt() >= count);
+        } catch (ConditionTimeoutException e) {
+          throw new AssertionError(e.getMessage() + "\ncrashed pod " + pod.getMetadata().getName() + " ("
+              + pod.getMetadata().getUid() + ")\n" + describe(services.get(i)), e);
+        }
       });
     }
+  }
+
+  /** What a failed wait needs to be explained: the service's pods, its Deployment and its crash-loop status. */
+  private String describe(String service) {
+    StringBuilder out = new StringBuilder();
+    for (Pod pod : client.pods().withLabel("app.kubernetes.io/instance", service).list().getItems()) {
+      out.append("pod ").append(pod.getMetadata().getName()).append(" (").append(pod.getMetadata().getUid())
+          .append(") created ").append(pod.getMetadata().getCreationTimestamp()).append(", deleted ")
+          .append(pod.getMetadata().getDeletionTimestamp()).append(", owner ")
+          .append(pod.getMetadata().getOwnerReferences().stream().map(OwnerReference::getName).toList())
+          .append(", restarts ").append(pod.getStatus() == null || pod.getStatus().getContainerStatuses() == null
+              ? List.of() : pod.getStatus().getContainerStatuses().stream().map(c -> c.getRestartCount()).toList())
+          .append('\n');
+    }
+    var deployment = client.apps().deployments().withName(service).get();
+    out.append("deployment generation ").append(deployment == null ? null : deployment.getMetadata().getGeneration())
+        .append(", status ").append(deployment == null ? null : deployment.getStatus()).append('\n');
+    return out.append("status ").append(status(AGENT_SERVICES, service)).toString();
   }
 
   private Pod newestPod(String service) {

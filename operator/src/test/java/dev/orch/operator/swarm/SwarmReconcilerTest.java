@@ -180,6 +180,7 @@ class SwarmReconcilerTest {
         .satisfies(c -> assertThat(c.getReason()).isEqualTo("ReplicasFailed"));
     assertThat(Conditions.isTrue(beyond.getStatus().getConditions(), Conditions.READY)).isFalse();
     assertThat(ArgoHealth.of(beyond).status()).isEqualTo("Degraded");
+    await().atMost(TIMEOUT).until(() -> client.apps().deployments().withName("tolerant-0").get().getSpec().getReplicas() == 0);
 
     long replica0Generation = client.apps().deployments().withName("tolerant-0").get().getMetadata().getGeneration();
     long replica1Generation = client.apps().deployments().withName("tolerant-1").get().getMetadata().getGeneration();

@@ -38,10 +38,28 @@ public final class CrashLoop {
     }
   }
 
-  /** New counters plus the alert level this observation crossed, if any (each level once per streak). */
-  public record Result(Counters counters, Optional<String> crossed, Optional<Duration> recheckIn) {
-    /** When to reconcile again so a run that stays up clears the streak: a second after it has been up long enough. */
+  /**
+   * New counters plus the alert level this observation crossed, if any (each level once per streak), and whether
+   * the previous counters had already paused the workload.
+   */
+  public record Result(Counters counters, Optional<String> crossed, Optional<Duration> recheckIn, boolean pausedBefore) {
+    /**
+     * Whether the workload is to be held at zero now: only once a status write has recorded the pause. Scaling down
+     * deletes the pods whose restart counts are the evidence, so an operator stopped between the scale-down and the
+     * status write would find no crash left to count and start the workload again.
+     */
+    public boolean pauseRecorded() {
+      return pausedBefore && counters.record().isAutoPaused();
+    }
+
+    /**
+     * When to reconcile again: at once after a new pause, which the next reconcile applies once this one has written
+     * it; otherwise a second after a run that stays up has been up long enough to clear the streak.
+     */
     public Optional<Duration> lookAgainIn() {
+      if (counters.record().isAutoPaused() && !pausedBefore) {
+        return Optional.of(Duration.ZERO);
+      }
       return recheckIn.map(wait -> wait.plusSeconds(1));
     }
   }
@@ -120,7 +138,8 @@ public final class CrashLoop {
     record.setAlerted(alerted);
     record.setAutoPaused(autoPaused);
     record.setLastAlert(previous.record().getLastAlert());
-    return new Result(new Counters(restarts, consecutive, lastError, record), crossed, recheckIn);
+    return new Result(new Counters(restarts, consecutive, lastError, record), crossed, recheckIn,
+        previous.record().isAutoPaused());
   }
 
   private static Optional<ContainerStatus> agentStatus(Pod pod, String container) {

@@ -37,6 +37,20 @@ class CrashLoopTest {
   }
 
   @Test
+  void aNewPauseIsHeldOnlyOnceStatusRecordsItSoAStoppedOperatorCannotLoseTheCrashes() {
+    CrashLoop.Result crossed = track(FRESH, crashed("a", 5));
+    assertThat(crossed.counters().record().isAutoPaused()).isTrue();
+    assertThat(crossed.pauseRecorded()).as("the pods that show the crashes stay until status records them").isFalse();
+    assertThat(crossed.lookAgainIn()).as("the next reconcile applies the pause").contains(Duration.ZERO);
+
+    CrashLoop.Result recorded = track(crossed.counters(), crashed("a", 5));
+    assertThat(recorded.pauseRecorded()).isTrue();
+    assertThat(recorded.lookAgainIn()).isEmpty();
+    assertThat(CrashLoop.track(recorded.counters(), List.of(), "agent", 5, true, STABLE, NOW).pauseRecorded())
+        .as("a restart request resumes at once").isFalse();
+  }
+
+  @Test
   void restartsSurviveReplacedPods() {
     CrashLoop.Result first = track(FRESH, crashed("a", 2));
     CrashLoop.Result replaced = track(first.counters(), crashed("b", 1));
